@@ -1,0 +1,65 @@
+// Losses: per-row loss terms and the gradient with respect to the output (for cross-entropy,
+// with respect to the logits: (p - y) / m, fused), then a fixed-order reduction of the row
+// terms into a running loss sum. No atomics: the sum is bit-reproducible.
+// OpenCL C 1.2. LOSS_* must match dev.clprop.model.Loss.code.
+
+#define LOSS_HALF_SSE 0
+#define LOSS_MSE 1
+#define LOSS_BCE 2
+#define LOSS_CROSS_ENTROPY 3
+
+#define BCE_LOG_FLOOR -100.0f
+#define BCE_GRAD_EPS 1e-12f
+
+inline float element_loss(const int loss, const float p, const float y)
+{
+    switch (loss) {
+        case LOSS_HALF_SSE: { const float d = y - p; return 0.5f * d * d; }
+        case LOSS_MSE: { const float d = y - p; return d * d; }
+        case LOSS_BCE: return -(y * fmax(log(p), BCE_LOG_FLOOR) + (1.0f - y) * fmax(log(1.0f - p), BCE_LOG_FLOOR));
+        default: return y == 0.0f ? 0.0f : -y * log(fmax(p, FLT_MIN));
+    }
+}
+
+inline float element_gradient(const int loss, const float p, const float y, const int m, const int n)
+{
+    switch (loss) {
+        case LOSS_HALF_SSE: return p - y;
+        case LOSS_MSE: return 2.0f * (p - y) / ((float) m * n);
+        case LOSS_BCE: return (p - y) / fmax(p * (1.0f - p), BCE_GRAD_EPS) / ((float) m * n);
+        default: return (p - y) / m;
+    }
+}
+
+// One work-item per row: grad[i,:] and row_loss[i] = sum_j element_loss.
+__kernel void loss_gradient(__global const float* out, __global const float* target, const int m, const int n,
+                            const int loss, __global float* grad, __global float* row_loss)
+{
+    const int i = get_global_id(0);
+    if (i >= m) return;
+    float sum = 0.0f;
+    for (int j = i * n; j < i * n + n; j++) {
+        sum += element_loss(loss, out[j], target[j]);
+        grad[j] = element_gradient(loss, out[j], target[j], m, n);
+    }
+    row_loss[i] = sum;
+}
+
+// A single work-item adds scale * sum_i row_loss[i] (in row order) to loss_sum[0].
+__kernel void loss_accumulate(__global const float* row_loss, const int m, const float scale, __global float* loss_sum)
+{
+    if (get_global_id(0) != 0) return;
+    float sum = 0.0f;
+    for (int i = 0; i < m; i++) sum += row_loss[i];
+    loss_sum[0] += sum * scale;
+}
+
+// Bias gradient: out[j] = sum_{i<m} delta[i,j], one work-item per column, rows in order.
+__kernel void column_sums(__global const float* delta, const int m, const int n, __global float* out)
+{
+    const int j = get_global_id(0);
+    if (j >= n) return;
+    float sum = 0.0f;
+    for (int i = 0; i < m; i++) sum += delta[i * n + j];
+    out[j] = sum;
+}

@@ -1,0 +1,39 @@
+// Parameter updates with torch.optim semantics; weight decay adds wd * p to the gradient first.
+// Scalars that depend only on the step (Adam's bias corrections) are computed on the host.
+// OpenCL C 1.2.
+
+__kernel void sgd_step(__global float* p, __global const float* g, const int count, const float lr, const float wd)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    p[i] -= lr * (g[i] + wd * p[i]);
+}
+
+// v <- mu v + g;  p <- p - lr v
+__kernel void momentum_step(__global float* p, __global const float* g, __global float* v, const int count,
+                            const float lr, const float mu, const float wd)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const float gi = g[i] + wd * p[i];
+    const float vi = mu * v[i] + gi;
+    v[i] = vi;
+    p[i] -= lr * vi;
+}
+
+// m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  p <- p - step_size * m / (sqrt(v)/sqrt_bc2 + eps)
+// with step_size = lr / (1 - b1^t) and sqrt_bc2 = sqrt(1 - b2^t).
+__kernel void adam_step(__global float* p, __global const float* g, __global float* mo, __global float* ve,
+                        const int count, const float step_size, const float b1, const float b2,
+                        const float sqrt_bc2, const float eps, const float wd)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const float gi = g[i] + wd * p[i];
+    const float mi = b1 * mo[i] + (1.0f - b1) * gi;
+    const float vi = b2 * ve[i] + (1.0f - b2) * gi * gi;
+    mo[i] = mi;
+    ve[i] = vi;
+    const float denom = sqrt(vi) / sqrt_bc2 + eps;
+    p[i] -= step_size * (mi / denom);
+}

@@ -1,0 +1,43 @@
+package dev.clprop.cli;
+
+import dev.clprop.backend.opencl.DeviceInfo;
+import dev.clprop.backend.opencl.OpenCl;
+import dev.clprop.backend.opencl.OpenClUnavailable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+@Command(name = "devices", mixinStandardHelpOptions = true,
+        description = "Lists OpenCL platforms and devices (use the index with --device opencl:N). The EJML CPU path (--device cpu) is always available.")
+public final class DevicesCommand implements Runnable {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<DeviceInfo> devices;
+        try {
+            devices = OpenCl.devices();
+        } catch (OpenClUnavailable e) {
+            out.println("no OpenCL devices: " + e.getMessage());
+            out.println("cpu    ejml (CPU reference path), always available");
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "%-9s %-40s %-24s %-5s %4s %10s  %s%n", "index", "name", "vendor", "type", "CUs", "memory", "OpenCL (platform)");
+        for (DeviceInfo d : devices) {
+            out.printf(Locale.ROOT, "%-9s %-40s %-24s %-5s %4d %7.1f GiB  %s (%s)%n", "opencl:" + d.index(), trim(d.name(), 40), trim(d.vendor(), 24),
+                    d.type(), d.computeUnits(), d.globalMemory() / (double) (1L << 30), d.version(), d.platformName());
+        }
+        out.println("cpu       ejml (CPU reference path), always available");
+        out.flush();
+    }
+
+    private static String trim(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+}
