@@ -166,6 +166,11 @@ public final class Network implements AutoCloseable {
         return acts[depth - 1];
     }
 
+    /** Output of layer l (0-based) after the last forward pass (maxBatch × units). */
+    public Tensor layerOutput(int l) {
+        return acts[l];
+    }
+
     /** Reads the loss accumulated since the last call and resets it (one small device read). */
     public float takeLossSum() {
         float[] v = new float[1];

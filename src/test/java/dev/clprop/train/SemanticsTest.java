@@ -1,0 +1,156 @@
+package dev.clprop.train;
+
+import dev.clprop.BackendKind;
+import dev.clprop.ClpropTestBase;
+import dev.clprop.UserError;
+import dev.clprop.backend.Backend;
+import dev.clprop.backend.Tensor;
+import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.data.Dataset;
+import dev.clprop.model.Loss;
+import dev.clprop.model.NetworkSpec;
+import dev.clprop.model.Optimizer;
+import dev.clprop.model.Parameters;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Minibatch, loss-scaling and optimizer semantics, checked against hand-written float64 formulas. */
+class SemanticsTest extends ClpropTestBase {
+    static final float[][] GRADS = {{0.3f, -1.0f, 0.05f}, {-0.2f, 0.4f, 0.5f}, {0.1f, 0.1f, -0.7f}};
+    static final float[] P0 = {0.5f, -1.2f, 2.0f};
+
+    /** torch.optim semantics, written out in double. */
+    static double[] expected(Optimizer o) {
+        double[] p = new double[3], m = new double[3], v = new double[3];
+        for (int i = 0; i < 3; i++) p[i] = P0[i];
+        for (int t = 1; t <= GRADS.length; t++) {
+            for (int i = 0; i < 3; i++) {
+                double g = GRADS[t - 1][i] + o.weightDecay() * p[i];
+                switch (o.kind()) {
+                    case SGD -> p[i] -= o.lr() * g;
+                    case MOMENTUM -> {
+                        m[i] = t == 1 ? g : o.momentum() * m[i] + g;
+                        p[i] -= o.lr() * m[i];
+                    }
+                    case ADAM -> {
+                        m[i] = o.beta1() * m[i] + (1 - o.beta1()) * g;
+                        v[i] = o.beta2() * v[i] + (1 - o.beta2()) * g * g;
+                        double mhat = m[i] / (1 - Math.pow(o.beta1(), t));
+                        double vhat = v[i] / (1 - Math.pow(o.beta2(), t));
+                        p[i] -= o.lr() * mhat / (Math.sqrt(vhat) + o.eps());
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    @ParameterizedTest
+    @EnumSource(BackendKind.class)
+    void optimizersFollowTorchSemantics(BackendKind kind) {
+        for (Optimizer.Kind k : Optimizer.Kind.values()) {
+            for (float wd : new float[]{0f, 0.1f}) {
+                Optimizer o = Optimizer.of(k, 0.1f).withWeightDecay(wd);
+                try (Backend b = kind.open(); Tensor p = b.allocate(1, 3); Tensor g = b.allocate(1, 3);
+                     Tensor s1 = b.allocate(1, 3); Tensor s2 = b.allocate(1, 3)) {
+                    b.upload(p, P0);
+                    for (int t = 1; t <= GRADS.length; t++) {
+                        b.upload(g, GRADS[t - 1]);
+                        b.optimizerStep(o, t, p, g, s1, s2);
+                    }
+                    float[] got = new float[3];
+                    b.download(p, got);
+                    assertClose(1e-6, expected(o), got, k + " wd=" + wd);
+                }
+            }
+        }
+    }
+
+    @Test
+    void noShuffleUsesConsecutiveRowsAndAPartialLastBatch() {
+        NetworkSpec spec = NetworkSpec.parse("3,4:tanh,2:linear");
+        Loss loss = Loss.MSE;
+        Optimizer opt = Optimizer.of(Optimizer.Kind.SGD, 0.1f);
+        float[] x = randomArray(5 * 3, 1), y = randomArray(5 * 2, 1);
+        Dataset d = new Dataset("t", x, y, 5, 3, 2, null);
+        Parameters init = Parameters.initialise(spec, 1);
+        TrainingConfig cfg = new TrainingConfig(spec, loss, opt, 2, 1, 1, false, null, 0, 0);
+        Parameters viaTrainer;
+        try (EjmlBackend b = new EjmlBackend()) {
+            viaTrainer = new Trainer(b, cfg, null).train(d, null, Trainer.Start.fresh(init)).parameters();
+        }
+        // by hand: rows {0,1}, {2,3}, {4}
+        try (EjmlBackend b = new EjmlBackend(); Network net = new Network(b, spec, loss, opt, 2);
+             Tensor tx = b.allocate(2, 3); Tensor ty = b.allocate(2, 2)) {
+            net.setParameters(init);
+            for (int[] batch : new int[][]{{0, 2}, {2, 2}, {4, 1}}) {
+                float[] bx = new float[6], by = new float[4];
+                System.arraycopy(x, batch[0] * 3, bx, 0, batch[1] * 3);
+                System.arraycopy(y, batch[0] * 2, by, 0, batch[1] * 2);
+                b.upload(tx, bx);
+                b.upload(ty, by);
+                net.trainStep(tx, ty, batch[1]);
+            }
+            assertTrue(net.parameters().bitwiseEquals(viaTrainer), "Trainer with --no-shuffle differs from consecutive batches 2,2,1");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BackendKind.class)
+    void meanLossesAverageOverTheRowsOfTheBatch(BackendKind kind) {
+        int rows = 4, m = 3, n = 2;
+        float[] p = {0.2f, 0.7f, 0.6f, 0.1f, 0.9f, 0.5f, 0.3f, 0.3f}, y = {0f, 1f, 1f, 0f, 1f, 1f, 9f, 9f};
+        for (Loss loss : new Loss[]{Loss.MSE, Loss.BCE, Loss.HALF_SSE}) {
+            double sum = 0;
+            for (int i = 0; i < m * n; i++) {
+                sum += switch (loss) {
+                    case MSE -> (p[i] - y[i]) * (p[i] - y[i]);
+                    case BCE -> -(y[i] * Math.log(p[i]) + (1 - y[i]) * Math.log(1 - p[i]));
+                    default -> 0.5 * (p[i] - y[i]) * (p[i] - y[i]);
+                };
+            }
+            double want = loss == Loss.HALF_SSE ? sum : sum / (m * n);
+            try (Backend b = kind.open(); Tensor tp = b.allocate(rows, n); Tensor ty = b.allocate(rows, n);
+                 Tensor g = b.allocate(rows, n); Tensor s = b.allocate(1, 1)) {
+                b.upload(tp, p);
+                b.upload(ty, y);
+                b.lossGradient(loss, tp, ty, m, g, s);
+                float[] got = new float[1];
+                b.download(s, got);
+                assertEquals(want, got[0], 1e-6, loss + ": the 4th row (beyond m=3) must not count, the mean is over 3 rows");
+            }
+        }
+    }
+
+    @Test
+    void shuffledOrderIsAPermutationThatDependsOnSeedAndEpoch() {
+        int[] a = Trainer.epochOrder(100, 7, 1, true);
+        int[] sorted = a.clone();
+        Arrays.sort(sorted);
+        for (int i = 0; i < 100; i++) assertEquals(i, sorted[i]);
+        assertArrayEquals(a, Trainer.epochOrder(100, 7, 1, true));
+        assertFalse(Arrays.equals(a, Trainer.epochOrder(100, 7, 2, true)));
+        assertFalse(Arrays.equals(a, Trainer.epochOrder(100, 8, 1, true)));
+        int[] fileOrder = Trainer.epochOrder(5, 7, 3, false);
+        assertArrayEquals(new int[]{0, 1, 2, 3, 4}, fileOrder);
+    }
+
+    @Test
+    void deviceSelfTestRefusesADeviceThatGetsGemmWrong() {
+        try (EjmlBackend good = new EjmlBackend(); Backend broken = new FaultyGemmBackend(new EjmlBackend())) {
+            DeviceSelfTest.check(good);
+            UserError e = assertThrows(UserError.class, () -> DeviceSelfTest.check(broken));
+            assertTrue(e.getMessage().contains("forward GEMM"), e.getMessage());
+            assertTrue(e.getMessage().contains("max |diff|"), "the refusal gives the numbers: " + e.getMessage());
+        }
+    }
+}
