@@ -18,6 +18,8 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
+    /** As a shell reports a process ended by SIGINT. */
+    public static final int EXIT_INTERRUPTED = 130;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -44,6 +46,7 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             Throwable e = ex;
+            if (e instanceof TrainCommand.Interrupted) return EXIT_INTERRUPTED;
             if (e instanceof UserError || e instanceof OpenClUnavailable) {
                 errWriter.println("clprop: " + e.getMessage());
                 return EXIT_USAGE;

@@ -84,7 +84,7 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--no-shuffle", description = "Batches are consecutive rows in file order")
     boolean noShuffle;
 
-    @Option(names = "--val-split", paramLabel = "F", description = "Hold out this fraction of the training rows for validation")
+    @Option(names = "--val-split", paramLabel = "F", description = "Hold out this fraction of the training rows for validation (default: 0.1 for digits and MNIST folders, none for CSV; 0 = none)")
     Double valSplit;
 
     @Option(names = "--standardize", description = "Scale each input feature to zero mean, unit variance (fitted on the training rows; stored in the model)")
@@ -121,7 +121,9 @@ public final class TrainCommand implements Runnable {
         boolean terminal = System.console() != null;
         if (batch <= 0) throw new UserError("--batch must be a positive integer, got " + batch);
         if (epochs <= 0) throw new UserError("--epochs must be a positive integer, got " + epochs);
-        if (earlyStop > 0 && valSplit == null) throw new UserError("--early-stop needs validation data: add --val-split F");
+        boolean builtIn = data.equals(DataSources.DIGITS) || Files.isDirectory(Path.of(data));
+        double holdOut = valSplit != null ? valSplit : builtIn ? 0.1 : 0.0;
+        if (earlyStop > 0 && holdOut == 0) throw new UserError("--early-stop needs validation data: add --val-split F");
         if (init != null && resume != null) throw new UserError("--init and --resume cannot be combined: a checkpoint already holds the weights");
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         Loss chosenLoss = loss == null ? null : Loss.parse(loss);
@@ -136,8 +138,8 @@ public final class TrainCommand implements Runnable {
         Dataset train = toDataset(source.train(), targets, netSpec);
         Dataset testSet = source.test() == null ? null : toDataset(source.test(), targets, netSpec);
         Dataset validation = null;
-        if (valSplit != null) {
-            Dataset[] parts = DataSources.split(train, valSplit, seed);
+        if (holdOut != 0) {
+            Dataset[] parts = DataSources.split(train, holdOut, seed);
             train = parts[0];
             validation = parts[1];
         }
@@ -180,16 +182,15 @@ public final class TrainCommand implements Runnable {
             ConsoleProgress progress = new ConsoleProgress(info, terminal && !quiet, outputs == null ? r -> { } : outputs::add);
             Trainer trainer = new Trainer(backend, cfg, progress);
             trainer.setModelExtras(extras);
-            Trainer.Result result = runWithInterruptHandling(trainer, train, validation, start);
+            Trainer.Result result = runWithInterruptHandling(trainer, train, validation, start, spec.commandLine().getErr());
             progress.closeBar();
 
             switch (result.outcome()) {
                 case DIVERGED:
                     throw new UserError(result.message());
                 case INTERRUPTED:
-                    report.println("clprop: " + result.message());
-                    report.flush();
-                    throw new Interrupted();
+                    throw new Interrupted(); // reported before the JVM was let go
+
                 case EARLY_STOPPED:
                     info.println(result.message());
                     break;
@@ -223,8 +224,11 @@ public final class TrainCommand implements Runnable {
         }
     }
 
-    /** Ctrl-C asks the trainer to stop; the JVM waits (up to a minute) for the checkpoint to be written. */
-    private static Trainer.Result runWithInterruptHandling(Trainer trainer, Dataset train, Dataset validation, Trainer.Start start) {
+    /**
+     * Ctrl-C asks the trainer to stop; the JVM waits (up to a minute) for the checkpoint to be
+     * written and reported. The JVM halts as soon as the hook returns, so the report comes first.
+     */
+    private static Trainer.Result runWithInterruptHandling(Trainer trainer, Dataset train, Dataset validation, Trainer.Start start, PrintWriter err) {
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             trainer.requestStop();
@@ -236,7 +240,12 @@ public final class TrainCommand implements Runnable {
         }, "clprop-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            return trainer.train(train, validation, start);
+            Trainer.Result r = trainer.train(train, validation, start);
+            if (r.outcome() == Trainer.Outcome.INTERRUPTED) {
+                err.println("clprop: " + r.message());
+                err.flush();
+            }
+            return r;
         } finally {
             done.countDown();
             try {

@@ -33,10 +33,11 @@ public final class IdxReader {
             if (magic != IMAGES_MAGIC) throw badMagic(file, magic, IMAGES_MAGIC);
             int n = in.readInt(), h = in.readInt(), w = in.readInt();
             if (n < 0 || h <= 0 || w <= 0 || (long) n * h * w > Integer.MAX_VALUE) {
-                throw new UserError(file + ": implausible image header (" + n + " images of " + h + "x" + w + ")");
+                throw new UserError(file + ": implausible image header (" + n + " images of " + h + "x" + w + "), a corrupt file?");
             }
             byte[] px = new byte[n * h * w];
             readFully(in, px, file, "images");
+            expectEnd(in, file, n + " images");
             return new Images(n, h, w, px);
         } catch (IOException e) {
             throw ioError(file, e);
@@ -51,6 +52,7 @@ public final class IdxReader {
             if (n < 0) throw new UserError(file + ": implausible label count " + n);
             byte[] labels = new byte[n];
             readFully(in, labels, file, "labels");
+            expectEnd(in, file, n + " labels");
             return labels;
         } catch (IOException e) {
             throw ioError(file, e);
@@ -72,6 +74,11 @@ public final class IdxReader {
             }
             off += r;
         }
+    }
+
+    /** Reading on to the end also makes a gzip stream check its CRC trailer. */
+    private static void expectEnd(DataInputStream in, Path file, String what) throws IOException {
+        if (in.read() != -1) throw new UserError(file + ": has more data than the " + what + " its header declares (a corrupt file?)");
     }
 
     private static UserError badMagic(Path file, int got, int want) {

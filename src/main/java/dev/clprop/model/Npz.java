@@ -1,19 +1,17 @@
 package dev.clprop.model;
 
+import dev.clprop.AtomicFiles;
 import dev.clprop.UserError;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -26,8 +24,7 @@ import java.util.zip.ZipOutputStream;
 /**
  * Reads and writes NumPy {@code .npz} archives (a zip of {@code .npy} files, format version 1.0),
  * limited to what clprop stores: float32/float64 arrays in C order and unicode strings.
- * {@code numpy.load} reads what this writes. Writes are atomic: a temporary file in the same
- * folder, then a rename, so a crash never leaves a half-written model behind.
+ * {@code numpy.load} reads what this writes. Writes are atomic ({@link AtomicFiles}).
  */
 public final class Npz {
     /** One array: its shape and float data, or a string for 0-d unicode arrays. */
@@ -51,35 +48,15 @@ public final class Npz {
     }
 
     public static void write(Path file, Map<String, Entry> entries) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(out)) {
-                for (Map.Entry<String, Entry> e : entries.entrySet()) {
-                    zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-                    zip.write(npy(e.getValue()));
-                    zip.closeEntry();
-                }
+        AtomicFiles.write(file, out -> {
+            ZipOutputStream zip = new ZipOutputStream(out);
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+                zip.write(npy(e.getValue()));
+                zip.closeEntry();
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UserError("cannot write " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original error matters more
-                }
-            }
-        }
+            zip.finish();
+        });
     }
 
     public static Map<String, Entry> read(Path file) {

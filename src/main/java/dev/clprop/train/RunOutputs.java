@@ -1,5 +1,6 @@
 package dev.clprop.train;
 
+import dev.clprop.AtomicFiles;
 import dev.clprop.UserError;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -8,12 +9,10 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -85,7 +84,7 @@ public final class RunOutputs {
             sb.append(r.epoch()).append(',').append(f(r.trainLoss())).append(',').append(f(r.valLoss())).append(',')
                     .append(f(r.valAccuracy())).append(',').append(f(r.seconds())).append(',').append(f(r.samplesPerSecond())).append('\n');
         }
-        atomically(dir.resolve(METRICS), out -> {
+        AtomicFiles.write(dir.resolve(METRICS), out -> {
             try (Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8)) {
                 w.write(sb.toString());
             }
@@ -114,32 +113,6 @@ public final class RunOutputs {
             s.setYAxisGroup(1);
             chart.setYAxisGroupTitle(1, "accuracy");
         }
-        atomically(dir.resolve(CHART), out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
-    }
-
-    interface Writing {
-        void write(OutputStream out) throws IOException;
-    }
-
-    static void atomically(Path file, Writing body) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                body.write(out);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
-        } catch (IOException e) {
-            throw new UserError("cannot write " + file + ": " + e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the write error is the one to report
-                }
-            }
-        }
+        AtomicFiles.write(dir.resolve(CHART), out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

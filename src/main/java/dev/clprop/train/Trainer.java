@@ -89,9 +89,13 @@ public final class Trainer {
     }
 
     /** State to start from: initial parameters, and for a resumed run the checkpoint's optimizer state and epoch. */
-    public record Start(Parameters parameters, Parameters state1, Parameters state2, int epochsDone, int step) {
+    /**
+     * State to start from. {@code rowsDone} &gt; 0 means epoch {@code epochsDone + 1} was interrupted after
+     * that many rows of its (seed-determined) order; training continues from that row.
+     */
+    public record Start(Parameters parameters, Parameters state1, Parameters state2, int epochsDone, int step, int rowsDone) {
         public static Start fresh(Parameters p) {
-            return new Start(p, null, null, 0, 0);
+            return new Start(p, null, null, 0, 0, 0);
         }
     }
 
@@ -116,6 +120,7 @@ public final class Trainer {
             int sinceBest = 0;
             Parameters lastGood = start.parameters();
             int epoch = start.epochsDone();
+            int firstRow = start.rowsDone();
             while (epoch < cfg.epochs()) {
                 epoch++;
                 long t0 = System.nanoTime();
@@ -127,7 +132,9 @@ public final class Trainer {
                 int batches = 0;
                 long lastReport = System.currentTimeMillis();
                 boolean interrupted = false;
-                for (int off = 0; off < train.rows(); off += batch) {
+                int off = firstRow;
+                firstRow = 0;
+                for (; off < train.rows(); off += batch) {
                     int m = Math.min(batch, train.rows() - off);
                     data.gatherBatch(off, m);
                     net.trainStep(data.batchX, data.batchY, m);
@@ -140,8 +147,10 @@ public final class Trainer {
                         lastReport = now;
                         if (!Double.isFinite(lossTotal)) break;
                     }
-                    if (stopRequested.get()) {
+                    // a stop on the epoch's last batch is handled after the epoch, as a finished one
+                    if (stopRequested.get() && off + m < train.rows()) {
                         interrupted = true;
+                        off += m;
                         break;
                     }
                 }
@@ -153,9 +162,14 @@ public final class Trainer {
                             "training diverged in epoch " + epoch + " (loss " + trainLoss + "); try a smaller --lr" + kept);
                 }
                 if (interrupted) {
-                    // a partial epoch cannot be resumed exactly: checkpoint the last finished epoch
-                    return new Result(lastGood, Outcome.INTERRUPTED, epoch - 1, "interrupted during epoch " + epoch
-                            + (cfg.checkpoint() != null ? "; checkpoint " + cfg.checkpoint() + " holds epoch " + (epoch - 1) : ""));
+                    Parameters now = net.parameters();
+                    if (cfg.checkpoint() == null || !now.allFinite()) {
+                        return new Result(lastGood, Outcome.INTERRUPTED, epoch - 1, "interrupted during epoch " + epoch
+                                + (cfg.checkpoint() == null ? "; no checkpoint was asked for (--out DIR writes one)" : ""));
+                    }
+                    writeCheckpoint(cfg.checkpoint(), net, now, epoch - 1, off);
+                    return new Result(now, Outcome.INTERRUPTED, epoch - 1, "interrupted in epoch " + epoch + " after " + off + " of "
+                            + train.rows() + " rows; checkpoint written to " + cfg.checkpoint() + "; continue with --resume " + cfg.checkpoint());
                 }
                 Parameters params = net.parameters();
                 if (!params.allFinite()) {
@@ -170,7 +184,7 @@ public final class Trainer {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 listener.epochFinished(new EpochResult(epoch, trainLoss, valLoss, valAcc, secs, train.rows() / secs));
                 lastGood = params;
-                if (cfg.checkpoint() != null) writeCheckpoint(cfg.checkpoint(), net, params, epoch);
+                if (cfg.checkpoint() != null) writeCheckpoint(cfg.checkpoint(), net, params, epoch, 0);
                 if (cfg.earlyStop() > 0 && validation != null) {
                     if (valLoss < bestVal) {
                         bestVal = valLoss;
@@ -181,7 +195,9 @@ public final class Trainer {
                     }
                 }
                 if (stopRequested.get()) {
-                    return new Result(params, Outcome.INTERRUPTED, epoch, "interrupted after epoch " + epoch);
+                    return new Result(params, Outcome.INTERRUPTED, epoch, "interrupted after epoch " + epoch
+                            + (cfg.checkpoint() != null ? "; checkpoint written to " + cfg.checkpoint() + "; continue with --resume " + cfg.checkpoint()
+                            : "; no checkpoint was asked for (--out DIR writes one)"));
                 }
             }
             return new Result(lastGood, Outcome.COMPLETED, epoch, null);
@@ -191,12 +207,14 @@ public final class Trainer {
     static final String EPOCH = "clprop_epoch";
     static final String STEP = "clprop_step";
     static final String SEED = "clprop_seed";
+    static final String ROWS_DONE = "clprop_rows_done";
 
-    private void writeCheckpoint(Path file, Network net, Parameters params, int epoch) {
+    private void writeCheckpoint(Path file, Network net, Parameters params, int epoch, int rowsDone) {
         Map<String, Npz.Entry> extra = new LinkedHashMap<>(modelExtras);
         extra.put(EPOCH, Npz.Entry.of(new float[]{epoch}, 1));
         extra.put(STEP, Npz.Entry.of(new float[]{Float.intBitsToFloat(net.step())}, 1));
         extra.put(SEED, Npz.Entry.text(Long.toString(cfg.seed())));
+        extra.put(ROWS_DONE, Npz.Entry.of(new float[]{Float.intBitsToFloat(rowsDone)}, 1));
         for (int k = 0; k < 2; k++) {
             Parameters s = net.optimizerState(k);
             if (s == null) continue;
@@ -215,6 +233,11 @@ public final class Trainer {
         if (!e.containsKey(EPOCH) || !e.containsKey(STEP)) throw new UserError(file + ": not a clprop checkpoint (no epoch/step entries)");
         int epoch = (int) e.get(EPOCH).data()[0];
         int step = Float.floatToRawIntBits(e.get(STEP).data()[0]);
+        int rowsDone = e.containsKey(ROWS_DONE) ? Float.floatToRawIntBits(e.get(ROWS_DONE).data()[0]) : 0;
+        Npz.Entry seedEntry = e.get(SEED);
+        if (seedEntry != null && seedEntry.text() != null && !seedEntry.text().equals(Long.toString(cfg.seed()))) {
+            throw new UserError(file + ": was written with --seed " + seedEntry.text() + "; resume with the same seed (got " + cfg.seed() + ")");
+        }
         Parameters[] states = new Parameters[2];
         for (int k = 0; k < cfg.optimizer().kind().stateTensors(); k++) {
             Parameters s = Parameters.zeros(cfg.spec());
@@ -226,7 +249,7 @@ public final class Trainer {
             }
             states[k] = s;
         }
-        return new Start(loaded.parameters(), states[0], states[1], epoch, step);
+        return new Start(loaded.parameters(), states[0], states[1], epoch, step, rowsDone);
     }
 
     /**
