@@ -63,3 +63,18 @@ build_jar() {
     echo "clprop: building target/clprop.jar" >&2
     (cd "$CLPROP_ROOT" && mvn -B -q -DskipTests package >&2)
 }
+
+# java_env: signal chaining. OpenCL drivers built on LLVM (PoCL among them) install their own
+# SIGSEGV handler over the JVM's; the JVM uses SIGSEGV internally (safepoint polls, null checks),
+# so without chaining a run can die at random. Preloading the JDK's libjsig.so keeps the JVM's
+# handler first and chains the driver's. (-XX:-PrintWarnings in the launcher hides the JVM's note
+# that a library used signal() rather than sigaction().)
+java_env() {
+    local jsig
+    jsig="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/libjsig.so"
+    if [ -f "$jsig" ]; then
+        export LD_PRELOAD="$jsig${LD_PRELOAD:+:$LD_PRELOAD}"
+    else
+        echo "clprop: $jsig not found; OpenCL runs may crash (see README, Signal chaining)" >&2
+    fi
+}

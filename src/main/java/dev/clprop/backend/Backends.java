@@ -27,6 +27,12 @@ public final class Backends {
     private Backends() {
     }
 
+    /** Whether the JDK's signal-chaining library is preloaded (see README, "Signal chaining"). */
+    static boolean signalChaining() {
+        String p = System.getenv("LD_PRELOAD");
+        return p != null && p.contains("libjsig");
+    }
+
     public static Backend open(String choice, Consumer<String> say) {
         return open(choice, say, d -> null);
     }
@@ -80,7 +86,11 @@ public final class Backends {
         GemmConfig g = tuned.apply(pick);
         try {
             OpenClBackend b = new OpenClBackend(pick, g);
-            say.accept("device: " + pick.describe() + ", " + why + (g != null ? "; tuned GEMM tiles " + g : ""));
+            say.accept("device: " + pick.describe() + ", " + why + (g != null ? "; tuned GEMM " + g : ""));
+            if (!signalChaining()) {
+                say.accept("warning: libjsig.so is not preloaded; an OpenCL driver built on LLVM can replace the JVM's signal handlers"
+                        + " and crash the run. Start clprop through scripts/clprop, or set LD_PRELOAD=$JAVA_HOME/lib/libjsig.so");
+            }
             return b;
         } catch (RuntimeException e) {
             if (c.equals("auto")) {

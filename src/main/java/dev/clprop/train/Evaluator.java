@@ -12,18 +12,24 @@ public final class Evaluator {
 
     /** Outputs of the network for every row of {@code data}, row-major (rows × outputs). */
     public static float[] predict(Network net, Dataset data) {
+        try (DeviceData dev = new DeviceData(net.backend(), data, net.maxBatch())) {
+            return predict(net, dev);
+        }
+    }
+
+    /** As {@link #predict(Network, Dataset)} for data already on the device (its order must be the identity). */
+    static float[] predict(Network net, DeviceData dev) {
         int batch = net.maxBatch();
         int n = net.spec().outputs();
+        Dataset data = dev.data;
         float[] out = new float[data.rows() * n];
         float[] chunk = new float[batch * n];
-        try (DeviceData dev = new DeviceData(net.backend(), data, batch)) {
-            for (int off = 0; off < data.rows(); off += batch) {
-                int m = Math.min(batch, data.rows() - off);
-                dev.gatherBatch(off, m);
-                net.forward(dev.batchX, m);
-                net.backend().download(net.output(), chunk);
-                System.arraycopy(chunk, 0, out, off * n, m * n);
-            }
+        for (int off = 0; off < data.rows(); off += batch) {
+            int m = Math.min(batch, data.rows() - off);
+            dev.gatherBatch(off, m);
+            net.forward(dev.batchX, m);
+            net.backend().download(net.output(), chunk);
+            System.arraycopy(chunk, 0, out, off * n, m * n);
         }
         return out;
     }

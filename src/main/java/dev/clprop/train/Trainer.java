@@ -109,6 +109,7 @@ public final class Trainer {
         int batch = Math.min(cfg.batch(), train.rows());
         try (Network net = new Network(backend, cfg.spec(), cfg.loss(), cfg.optimizer(), batch);
              DeviceData data = new DeviceData(backend, train, batch);
+             DeviceData valData = validation == null ? null : new DeviceData(backend, validation, batch);
              Lockstep lockstep = cfg.verifyEvery() > 0 ? new Lockstep(train, batch) : null) {
             net.setParameters(start.parameters());
             if (start.state1() != null) net.setOptimizerState(0, start.state1());
@@ -177,7 +178,7 @@ public final class Trainer {
                 }
                 double valLoss = Double.NaN, valAcc = Double.NaN;
                 if (validation != null) {
-                    Evaluation ev = Evaluator.evaluate(net, validation);
+                    Evaluation ev = Evaluation.of(validation, cfg.loss(), Evaluator.predict(net, valData));
                     valLoss = ev.loss();
                     valAcc = ev.accuracy();
                 }

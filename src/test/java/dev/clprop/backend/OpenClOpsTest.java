@@ -2,6 +2,7 @@ package dev.clprop.backend;
 
 import dev.clprop.ClpropTestBase;
 import dev.clprop.OpenClDevices;
+import dev.clprop.backend.opencl.GemmConfig;
 import dev.clprop.backend.opencl.OpenClBackend;
 import dev.clprop.backend.reference.EjmlBackend;
 import dev.clprop.model.Activation;
@@ -30,16 +31,21 @@ class OpenClOpsTest extends ClpropTestBase {
     static final int[] SIZES = {1, 7, 17, 33, 129};
 
     OpenClBackend cl;
+    /** The other GEMM variant than the device's default, so both kernels files are tested on every device. */
+    OpenClBackend clOther;
     EjmlBackend ref;
 
     @BeforeAll
     void open() {
         cl = OpenClDevices.backend();
+        GemmConfig other = cl.gemmConfig() instanceof GemmConfig.Vector ? GemmConfig.TILED_SMALL : GemmConfig.VECTOR_DEFAULT;
+        clOther = new OpenClBackend(OpenClDevices.device(), other);
         ref = new EjmlBackend();
     }
 
     @AfterAll
     void close() {
+        if (clOther != null) clOther.close();
         if (cl != null) cl.close();
         ref.close();
     }
@@ -55,8 +61,12 @@ class OpenClOpsTest extends ClpropTestBase {
 
     /** Runs the same op on both backends over uploaded inputs and compares one output. */
     private float[][] both(int[][] shapes, float[][] inputs, int outIndex, BiConsumer<Backend, Tensor[]> op) {
+        return both(cl, shapes, inputs, outIndex, op);
+    }
+
+    private float[][] both(Backend device, int[][] shapes, float[][] inputs, int outIndex, BiConsumer<Backend, Tensor[]> op) {
         float[][] results = new float[2][];
-        Backend[] backends = {cl, ref};
+        Backend[] backends = {device, ref};
         for (int w = 0; w < 2; w++) {
             Backend b = backends[w];
             Tensor[] t = new Tensor[shapes.length];
@@ -78,22 +88,27 @@ class OpenClOpsTest extends ClpropTestBase {
     @ParameterizedTest(name = "m={0} n={1} k={2}")
     @MethodSource("gemmShapes")
     void gemmFormsMatchEjml(int m, int n, int k) {
-        float[] a = randomArray(m * k, 1), w = randomArray(n * k, 1), d = randomArray(m * n, 1);
-        float[][] fwd = both(new int[][]{{m, k}, {n, k}, {m, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
-        assertClose(Tolerance.OP, fwd[0], fwd[1], "forward A·Wᵀ");
-        float[][] bwd = both(new int[][]{{m, n}, {n, k}, {m, k}}, new float[][]{d, w, null}, 2, (b, t) -> b.gemmBackwardData(t[0], t[1], t[2], m));
-        assertClose(Tolerance.OP, bwd[0], bwd[1], "backward-data δ·W");
-        float[][] wg = both(new int[][]{{m, n}, {m, k}, {n, k}}, new float[][]{d, a, null}, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
-        assertClose(Tolerance.OP, wg[0], wg[1], "weight-gradient δᵀ·A");
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            String v = " (" + device.gemmConfig() + ")";
+            float[] a = randomArray(m * k, 1), w = randomArray(n * k, 1), d = randomArray(m * n, 1);
+            float[][] fwd = both(device, new int[][]{{m, k}, {n, k}, {m, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(k), fwd[0], fwd[1], "forward A·Wᵀ" + v);
+            float[][] bwd = both(device, new int[][]{{m, n}, {n, k}, {m, k}}, new float[][]{d, w, null}, 2, (b, t) -> b.gemmBackwardData(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(n), bwd[0], bwd[1], "backward-data δ·W" + v);
+            float[][] wg = both(device, new int[][]{{m, n}, {m, k}, {n, k}}, new float[][]{d, a, null}, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(m), wg[0], wg[1], "weight-gradient δᵀ·A" + v);
+        }
     }
 
     @Test
     void gemmTouchesOnlyTheFirstMRows() {
         int rows = 40, m = 33, n = 17, k = 7;
         float[] a = randomArray(rows * k, 1), w = randomArray(n * k, 1);
-        float[][] r = both(new int[][]{{rows, k}, {n, k}, {rows, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
-        assertClose(Tolerance.OP, r[0], r[1], "forward with m < rows");
-        for (int i = m * n; i < rows * n; i++) assertEquals(0f, r[0][i], "row beyond m was written at " + i);
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            float[][] r = both(device, new int[][]{{rows, k}, {n, k}, {rows, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(k), r[0], r[1], "forward with m < rows (" + device.gemmConfig() + ")");
+            for (int i = m * n; i < rows * n; i++) assertEquals(0f, r[0][i], "row beyond m was written at " + i);
+        }
     }
 
     static Stream<Arguments> activationShapes() {
@@ -213,6 +228,7 @@ class OpenClOpsTest extends ClpropTestBase {
     @Test
     void noLiveBuffersAfterClose() {
         assertEquals(0, cl.liveBuffers(), "buffers left open by earlier tests in this class");
+        assertEquals(0, clOther.liveBuffers(), "buffers left open by earlier tests in this class");
         try (Tensor a = cl.allocate(3, 3); IndexBuffer ix = cl.allocateIndices(4)) {
             assertEquals(2, cl.liveBuffers());
         }

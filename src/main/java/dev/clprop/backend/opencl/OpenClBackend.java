@@ -28,7 +28,7 @@ public final class OpenClBackend implements Backend {
     private final GemmConfig gemmConfig;
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
-    private final cl_kernel gemm, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+    private final cl_kernel gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
             lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows;
     /** Scratch for per-row loss terms, grown to the largest batch seen. */
     private ClTensor rowLoss;
@@ -42,19 +42,22 @@ public final class OpenClBackend implements Backend {
 
     /** @param gemm tile parameters, or null for the default that suits the device */
     public OpenClBackend(DeviceInfo device, GemmConfig gemm) {
-        if (gemm == null) gemm = GemmConfig.DEFAULT.validFor(device) ? GemmConfig.DEFAULT : GemmConfig.SMALL;
+        if (gemm == null) gemm = GemmConfig.defaultFor(device);
         if (!gemm.validFor(device)) throw new IllegalArgumentException("GEMM tiles " + gemm + " do not fit " + device.name());
         this.gemmConfig = gemm;
         ctx = new ClContext(device);
         try {
             long t0 = System.nanoTime();
-            ClProgram pg = build("gemm.cl", gemm.buildOptions());
+            ClProgram pg = build(gemm.file(), gemm.buildOptions());
             ClProgram pa = build("activation.cl", "");
             ClProgram pl = build("loss.cl", "");
             ClProgram po = build("optimizer.cl", "");
             ClProgram pga = build("gather.cl", "");
             buildNanos = System.nanoTime() - t0;
-            this.gemm = pg.kernel("gemm");
+            boolean tiled = gemm instanceof GemmConfig.Tiled;
+            gemmTiled = tiled ? pg.kernel("gemm") : null;
+            gemmNt = tiled ? null : pg.kernel("gemm_nt");
+            gemmNn = tiled ? null : pg.kernel("gemm_nn");
             biasActivation = pa.kernel("bias_activation");
             biasSoftmax = pa.kernel("bias_softmax");
             activationBackward = pa.kernel("activation_backward");
@@ -198,30 +201,44 @@ public final class OpenClBackend implements Backend {
         CL.clEnqueueFillBuffer(ctx.queue, mem(t), Pointer.to(new float[]{0f}), Sizeof.cl_float, 0, 4L * t.size(), 0, null, null);
     }
 
-    /** C = A·B through strides (see kernels/gemm.cl). */
-    private void gemm(String name, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c) {
-        GemmConfig g = gemmConfig;
+    /** C(M,N) = A'·B' through strides (kernels/gemm.cl), for the tiled variant. */
+    private void gemmTiled(String name, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c) {
+        GemmConfig.Tiled g = (GemmConfig.Tiled) gemmConfig;
         long[] local = {g.tsn() / g.wptn(), g.tsm() / g.wptm()};
         long[] global = {ceilDiv(N, g.tsn()) * local[0], ceilDiv(M, g.tsm()) * local[1]};
-        launch(name, gemm, global, local, M, N, K, mem(a), aRs, aCs, mem(b), bRs, bCs, mem(c), N);
+        launch(name, gemmTiled, global, local, M, N, K, mem(a), aRs, aCs, mem(b), bRs, bCs, mem(c), N);
+    }
+
+    /** C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn). */
+    private void gemmNn(String name, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
+        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
+        long[] global = {ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm())};
+        launch(name, gemmNn, global, null, M, N, K, mem(a), aRs, aCs, mem(b), N, mem(c), N);
     }
 
     @Override
     public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        gemm("gemm_forward", m, n, k, a, k, 1, w, 1, k, out);
+        if (gemmConfig instanceof GemmConfig.Vector g) {
+            long[] global = {ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm())};
+            launch("gemm_forward", gemmNt, global, null, m, n, k, mem(a), k, mem(w), k, mem(out), n);
+        } else {
+            gemmTiled("gemm_forward", m, n, k, a, k, 1, w, 1, k, out);
+        }
     }
 
     @Override
     public void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        gemm("gemm_backward_data", m, k, n, delta, n, 1, w, k, 1, out);
+        if (gemmConfig instanceof GemmConfig.Vector) gemmNn("gemm_backward_data", m, k, n, delta, n, 1, w, out);
+        else gemmTiled("gemm_backward_data", m, k, n, delta, n, 1, w, k, 1, out);
     }
 
     @Override
     public void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m) {
         int n = delta.cols(), k = a.cols();
-        gemm("gemm_weight_grad", n, k, m, delta, 1, n, a, k, 1, out);
+        if (gemmConfig instanceof GemmConfig.Vector) gemmNn("gemm_weight_grad", n, k, m, delta, 1, n, a, out);
+        else gemmTiled("gemm_weight_grad", n, k, m, delta, 1, n, a, k, 1, out);
     }
 
     @Override

@@ -1,0 +1,124 @@
+// GEMM for devices that run work-items as CPU threads (PoCL, vendor CPU drivers): no local
+// memory and no barriers; each work-item keeps a block of C in explicit float vectors, so the
+// compiler emits SIMD directly instead of relying on work-item-loop vectorization.
+// Two kernels cover the three training forms:
+//   gemm_nt  C(M,N) = A(M,K) . B(N,K)^T, both rows contiguous along K     (forward)
+//   gemm_nn  C(M,N) = A'(M,K) . B(K,N), B rows contiguous along N,
+//            A'(i,p) = a[i*a_rs + p*a_cs]                                  (backward-data, weight-grad)
+// Every output is accumulated by one work-item in a fixed order: results are bit-reproducible.
+// OpenCL C 1.2. Tunables below are defaults; the host overrides them with -D options.
+
+#ifndef VW
+#define VW 16           // vector width: 4, 8 or 16 floats
+#endif
+#ifndef NT_RM
+#define NT_RM 4         // gemm_nt: rows of C per work-item
+#endif
+#ifndef NT_RN
+#define NT_RN 4         // gemm_nt: columns of C per work-item
+#endif
+#ifndef NN_RM
+#define NN_RM 6         // gemm_nn: rows of C per work-item
+#endif
+#ifndef NN_CV
+#define NN_CV 2         // gemm_nn: vectors of VW columns per work-item
+#endif
+
+#define CAT(a, b) a##b
+#define XCAT(a, b) CAT(a, b)
+#define floatV XCAT(float, VW)
+#define vloadV XCAT(vload, VW)
+#define vstoreV XCAT(vstore, VW)
+
+inline float hsum(floatV v)
+{
+#if VW == 16
+    float8 s8 = v.lo + v.hi;
+    float4 s4 = s8.lo + s8.hi;
+#elif VW == 8
+    float4 s4 = v.lo + v.hi;
+#else
+    float4 s4 = v;
+#endif
+    float2 s2 = s4.lo + s4.hi;
+    return s2.x + s2.y;
+}
+
+__kernel void gemm_nt(const int M, const int N, const int K,
+                      __global const float* restrict a, const int lda,
+                      __global const float* restrict b, const int ldb,
+                      __global float* restrict c, const int ldc)
+{
+    const int j0 = get_global_id(0) * NT_RN;
+    const int i0 = get_global_id(1) * NT_RM;
+    if (i0 >= M || j0 >= N) return;
+    // Rows past the edge are clamped to the last one: loads stay in bounds, results are not stored.
+    __global const float* ar[NT_RM];
+    __global const float* br[NT_RN];
+    for (int r = 0; r < NT_RM; r++) ar[r] = a + min(i0 + r, M - 1) * lda;
+    for (int s = 0; s < NT_RN; s++) br[s] = b + min(j0 + s, N - 1) * ldb;
+
+    floatV acc[NT_RM][NT_RN];
+    for (int r = 0; r < NT_RM; r++)
+        for (int s = 0; s < NT_RN; s++) acc[r][s] = (floatV)(0.0f);
+
+    int p = 0;
+    for (; p + VW <= K; p += VW) {
+        floatV av[NT_RM];
+        for (int r = 0; r < NT_RM; r++) av[r] = vloadV(0, ar[r] + p);
+        for (int s = 0; s < NT_RN; s++) {
+            const floatV bv = vloadV(0, br[s] + p);
+            for (int r = 0; r < NT_RM; r++) acc[r][s] = fma(av[r], bv, acc[r][s]);
+        }
+    }
+    for (int r = 0; r < NT_RM; r++) {
+        if (i0 + r >= M) break;
+        for (int s = 0; s < NT_RN; s++) {
+            if (j0 + s >= N) break;
+            float sum = hsum(acc[r][s]);
+            for (int q = p; q < K; q++) sum = fma(ar[r][q], br[s][q], sum);
+            c[(i0 + r) * ldc + j0 + s] = sum;
+        }
+    }
+}
+
+__kernel void gemm_nn(const int M, const int N, const int K,
+                      __global const float* restrict a, const int a_rs, const int a_cs,
+                      __global const float* restrict b, const int ldb,
+                      __global float* restrict c, const int ldc)
+{
+    const int j0 = get_global_id(0) * (VW * NN_CV);
+    const int i0 = get_global_id(1) * NN_RM;
+    if (i0 >= M || j0 >= N) return;
+    int arow[NN_RM];
+    for (int r = 0; r < NN_RM; r++) arow[r] = min(i0 + r, M - 1) * a_rs;
+
+    if (j0 + VW * NN_CV <= N) {
+        floatV acc[NN_RM][NN_CV];
+        for (int r = 0; r < NN_RM; r++)
+            for (int v = 0; v < NN_CV; v++) acc[r][v] = (floatV)(0.0f);
+        for (int p = 0; p < K; p++) {
+            __global const float* brow = b + p * ldb + j0;
+            floatV bv[NN_CV];
+            for (int v = 0; v < NN_CV; v++) bv[v] = vloadV(v, brow);
+            for (int r = 0; r < NN_RM; r++) {
+                const floatV av = (floatV)(a[arow[r] + p * a_cs]);
+                for (int v = 0; v < NN_CV; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);
+            }
+        }
+        for (int r = 0; r < NN_RM; r++) {
+            if (i0 + r >= M) break;
+            for (int v = 0; v < NN_CV; v++) vstoreV(acc[r][v], v, c + (i0 + r) * ldc + j0);
+        }
+    } else {
+        // ragged right edge: the same sums, one column at a time
+        for (int r = 0; r < NN_RM; r++) {
+            if (i0 + r >= M) break;
+            for (int j = j0; j < N; j++) {
+                float sum = 0.0f;
+                for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);
+                c[(i0 + r) * ldc + j] = sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.clprop.bench;
+
+import dev.clprop.backend.Backend;
+import dev.clprop.backend.Tensor;
+import dev.clprop.backend.Tolerance;
+import dev.clprop.backend.reference.EjmlBackend;
+
+import java.util.Random;
+
+/**
+ * GFLOP/s of the three training GEMM forms on one backend. Every configuration is first checked
+ * against EJML on the same inputs; a wrong result is reported as such and never timed.
+ */
+public final class GemmBench {
+    /** The three forms, named as in the kernels. */
+    public enum Form { FORWARD, BACKWARD_DATA, WEIGHT_GRAD }
+
+    /** One measurement; {@code check} describes the comparison with EJML. */
+    public record Result(String backend, Form form, int m, int n, int k, Stats gflops, Stats seconds, boolean correct, String check) {
+    }
+
+    private GemmBench() {
+    }
+
+    /** The shapes (output rows, output cols, inner) each form multiplies for batch m, layer n×k. */
+    static int[] dims(Form f, int m, int n, int k) {
+        return switch (f) {
+            case FORWARD -> new int[]{m, n, k};
+            case BACKWARD_DATA -> new int[]{m, k, n};
+            case WEIGHT_GRAD -> new int[]{n, k, m};
+        };
+    }
+
+    /**
+     * Times {@code form} with batch m and a layer of n outputs and k inputs (2·m·n·k flops).
+     * {@code reference} caches EJML's answer across backends for the same inputs.
+     */
+    public static Result run(Backend b, Form form, int m, int n, int k, int warmup, int reps, float[][] inputs, float[] reference) {
+        try (Tensor a = b.allocate(m, k); Tensor w = b.allocate(n, k); Tensor d = b.allocate(m, n);
+             Tensor out = allocateOut(b, form, m, n, k)) {
+            b.upload(a, inputs[0]);
+            b.upload(w, inputs[1]);
+            b.upload(d, inputs[2]);
+            launch(b, form, a, w, d, out, m);
+            float[] got = new float[out.size()];
+            b.download(out, got);
+            int inner = dims(form, m, n, k)[2];
+            Tolerance.Report r = Tolerance.gemm(inner).compare(got, reference);
+            if (!r.ok()) {
+                return new Result(b.name(), form, m, n, k, null, null, false, "WRONG vs ejml: " + r.describe());
+            }
+            for (int i = 0; i < warmup; i++) launch(b, form, a, w, d, out, m);
+            b.finish();
+            double[] secs = new double[reps];
+            double[] gf = new double[reps];
+            double flops = 2.0 * m * n * k;
+            for (int i = 0; i < reps; i++) {
+                long t0 = System.nanoTime();
+                launch(b, form, a, w, d, out, m);
+                b.finish();
+                secs[i] = (System.nanoTime() - t0) / 1e9;
+                gf[i] = flops / secs[i] / 1e9;
+            }
+            return new Result(b.name(), form, m, n, k, Stats.of(gf), Stats.of(secs), true, "ok vs ejml: " + r.describe());
+        }
+    }
+
+    private static Tensor allocateOut(Backend b, Form f, int m, int n, int k) {
+        return switch (f) {
+            case FORWARD -> b.allocate(m, n);
+            case BACKWARD_DATA -> b.allocate(m, k);
+            case WEIGHT_GRAD -> b.allocate(n, k);
+        };
+    }
+
+    private static void launch(Backend b, Form f, Tensor a, Tensor w, Tensor d, Tensor out, int m) {
+        switch (f) {
+            case FORWARD -> b.gemmForward(a, w, out, m);
+            case BACKWARD_DATA -> b.gemmBackwardData(d, w, out, m);
+            case WEIGHT_GRAD -> b.gemmWeightGrad(d, a, out, m);
+        }
+    }
+
+    /** Random inputs a (m×k), w (n×k), d (m×n) for a shape. */
+    public static float[][] inputs(int m, int n, int k, long seed) {
+        Random rng = new Random(seed);
+        float[][] in = {new float[m * k], new float[n * k], new float[m * n]};
+        for (float[] v : in) for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextDouble() * 2 - 1);
+        return in;
+    }
+
+    /** EJML's result for the form on these inputs: the reference every backend is checked against. */
+    public static float[] reference(EjmlBackend ejml, Form form, int m, int n, int k, float[][] inputs) {
+        try (Tensor a = ejml.allocate(m, k); Tensor w = ejml.allocate(n, k); Tensor d = ejml.allocate(m, n);
+             Tensor out = allocateOut(ejml, form, m, n, k)) {
+            ejml.upload(a, inputs[0]);
+            ejml.upload(w, inputs[1]);
+            ejml.upload(d, inputs[2]);
+            launch(ejml, form, a, w, d, out, m);
+            float[] r = new float[out.size()];
+            ejml.download(out, r);
+            return r;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.clprop.bench;
+
+import java.util.Arrays;
+
+/** Repeated measurements: the median to quote, min and max for the spread. */
+public record Stats(double median, double min, double max, int n) {
+    public static Stats of(double[] samples) {
+        double[] s = samples.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return new Stats(median, s[0], s[n - 1], n);
+    }
+
+    /** Spread as a fraction of the median, (max − min) / median. */
+    public double spread() {
+        return median == 0 ? 0 : (max - min) / median;
+    }
+}
