@@ -15,7 +15,7 @@ import java.io.PrintWriter;
 @Command(name = "clprop", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains multilayer perceptrons with OpenCL kernels, checked against an EJML reference path.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DevicesCommand.class,
-                CommandLine.HelpCommand.class})
+                BenchCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
     /** As a shell reports a process ended by SIGINT. */

@@ -4,6 +4,7 @@ import dev.clprop.UserError;
 import dev.clprop.backend.Backend;
 import dev.clprop.backend.Backends;
 import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.bench.TuningCache;
 import dev.clprop.data.DataSources;
 import dev.clprop.data.Dataset;
 import dev.clprop.data.Standardizer;
@@ -177,7 +178,7 @@ public final class TrainCommand implements Runnable {
         RunOutputs outputs = out == null ? null : new RunOutputs(out);
         if (outputs != null && resume != null) outputs.addEarlier(RunOutputs.readCsv(out));
 
-        try (Backend backend = Backends.open(device, m -> { info.println(m); info.flush(); })) {
+        try (Backend backend = Backends.open(device, m -> { info.println(m); info.flush(); }, TuningCache::lookup)) {
             if (!(backend instanceof EjmlBackend)) DeviceSelfTest.check(backend);
             ConsoleProgress progress = new ConsoleProgress(info, terminal && !quiet, outputs == null ? r -> { } : outputs::add);
             Trainer trainer = new Trainer(backend, cfg, progress);

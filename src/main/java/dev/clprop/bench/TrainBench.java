@@ -1,0 +1,85 @@
+package dev.clprop.bench;
+
+import dev.clprop.backend.Backend;
+import dev.clprop.backend.opencl.OpenClBackend;
+import dev.clprop.data.Dataset;
+import dev.clprop.model.Loss;
+import dev.clprop.model.NetworkSpec;
+import dev.clprop.model.Optimizer;
+import dev.clprop.model.Parameters;
+import dev.clprop.train.Trainer;
+import dev.clprop.train.TrainingConfig;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Training throughput of a network on one backend: whole epochs over synthetic data of the
+ * network's shape (uploaded once, as in real training), timed after a warm-up epoch.
+ */
+public final class TrainBench {
+    public record Result(String backend, String spec, int batch, Stats samplesPerSecond) {
+    }
+
+    /** Device time per kernel per training step, from OpenCL profiling events. */
+    public record KernelProfile(String backend, int batch, int steps, Map<String, Double> microsPerStep,
+                                double uploadMillis, double downloadMillis, double buildMillis) {
+    }
+
+    private TrainBench() {
+    }
+
+    public static Dataset syntheticClassification(NetworkSpec spec, int rows, long seed) {
+        Random rng = new Random(seed);
+        int f = spec.inputs(), n = spec.outputs();
+        float[] x = new float[rows * f], y = new float[rows * n];
+        int[] labels = new int[rows];
+        for (int i = 0; i < x.length; i++) x[i] = rng.nextFloat();
+        for (int r = 0; r < rows; r++) {
+            labels[r] = rng.nextInt(n);
+            y[r * n + labels[r]] = 1f;
+        }
+        return new Dataset("synthetic", x, y, rows, f, n, labels);
+    }
+
+    public static Result run(Backend b, NetworkSpec spec, int batch, int rows, int reps) {
+        Dataset data = syntheticClassification(spec, rows, 1);
+        TrainingConfig cfg = new TrainingConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.ADAM, 1e-3f), batch, 1 + reps, 1, true, null, 0, 0);
+        double[] rates = new double[reps];
+        int[] next = {0};
+        Trainer t = new Trainer(b, cfg, new Trainer.Listener() {
+            @Override
+            public void epochFinished(Trainer.EpochResult r) {
+                if (r.epoch() > 1) rates[next[0]++] = r.samplesPerSecond(); // epoch 1 is the warm-up
+            }
+
+            @Override
+            public long progressIntervalMillis() {
+                return Long.MAX_VALUE;
+            }
+        });
+        t.train(data, null, Trainer.Start.fresh(Parameters.initialise(spec, 1)));
+        return new Result(b.name(), spec.spelling(), batch, Stats.of(rates));
+    }
+
+    /** One profiled epoch: every launch waits for its event, so this is for attribution, not throughput. */
+    public static KernelProfile profile(OpenClBackend b, NetworkSpec spec, int batch, int rows) {
+        Dataset data = syntheticClassification(spec, rows, 2);
+        TrainingConfig cfg = new TrainingConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.ADAM, 1e-3f), batch, 1, 1, true, null, 0, 0);
+        b.resetProfile();
+        b.setProfiling(true);
+        try {
+            new Trainer(b, cfg, null).train(data, null, Trainer.Start.fresh(Parameters.initialise(spec, 1)));
+        } finally {
+            b.setProfiling(false);
+        }
+        int steps = (rows + batch - 1) / batch;
+        Map<String, Double> per = new LinkedHashMap<>();
+        Map<String, long[]> prof = new LinkedHashMap<>(b.profile());
+        long[] up = prof.remove("upload"), down = prof.remove("download");
+        prof.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+                .forEach(e -> per.put(e.getKey() + " x" + Math.round((double) e.getValue()[1] / steps), e.getValue()[0] / 1e3 / steps));
+        return new KernelProfile(b.name(), batch, steps, per, up == null ? 0 : up[0] / 1e6, down == null ? 0 : down[0] / 1e6, b.buildNanos() / 1e6);
+    }
+}

@@ -1,0 +1,219 @@
+package dev.clprop.cli;
+
+import dev.clprop.UserError;
+import dev.clprop.backend.Backend;
+import dev.clprop.backend.opencl.DeviceInfo;
+import dev.clprop.backend.opencl.OpenCl;
+import dev.clprop.backend.opencl.OpenClBackend;
+import dev.clprop.backend.opencl.OpenClUnavailable;
+import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.bench.BenchReport;
+import dev.clprop.bench.GemmBench;
+import dev.clprop.bench.Stats;
+import dev.clprop.bench.TrainBench;
+import dev.clprop.bench.TuningCache;
+import dev.clprop.model.NetworkSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures GEMM GFLOP/s, time per kernel per training step, and training samples/s on EJML and",
+                "on each OpenCL device. Every GEMM result is checked against EJML before it is timed.",
+                "Writes results.csv, results.json, gemm.png and training.png to --out."})
+public final class BenchCommand implements Runnable {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "all|cpu|opencl[:N]", description = "What to measure: all = EJML and every OpenCL device (default: ${DEFAULT-VALUE})")
+    String device = "all";
+
+    @Option(names = "--only", split = ",", paramLabel = "gemm|kernels|training", description = "Sections to run (default: all)")
+    Set<String> only = new TreeSet<>(List.of("gemm", "kernels", "training"));
+
+    @Option(names = "--sizes", split = ",", paramLabel = "N", description = "Square GEMM sizes (default: ${DEFAULT-VALUE})")
+    int[] sizes = {64, 128, 256, 512, 1024, 2048};
+
+    @Option(names = "--layers", paramLabel = "SPEC", description = "The standard MLP (default: ${DEFAULT-VALUE})")
+    String layers = "784,256:relu,128:relu,10:softmax";
+
+    @Option(names = "--batches", split = ",", paramLabel = "N", description = "Training batch sizes (default: ${DEFAULT-VALUE})")
+    int[] batches = {1, 4, 16, 32, 64, 128, 256, 512};
+
+    @Option(names = "--profile-batch", paramLabel = "N", description = "Batch size of the kernel profile (default: ${DEFAULT-VALUE})")
+    int profileBatch = 128;
+
+    @Option(names = "--rows", paramLabel = "N", description = "Synthetic training rows per epoch (default: ${DEFAULT-VALUE})")
+    int rows = 8192;
+
+    @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions (default: ${DEFAULT-VALUE})")
+    int reps = 5;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs before timing (default: ${DEFAULT-VALUE})")
+    int warmup = 1;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the CSV, JSON and charts go (default: ${DEFAULT-VALUE})")
+    Path out = Path.of("bench-results");
+
+    @Option(names = "--quick", description = "Small sizes and few repetitions (a smoke run)")
+    boolean quick;
+
+    @Override
+    public void run() {
+        PrintWriter o = spec.commandLine().getOut();
+        if (quick) {
+            sizes = new int[]{64, 256};
+            batches = new int[]{16, 128};
+            reps = Math.min(reps, 2);
+            rows = Math.min(rows, 1024);
+        }
+        if (reps <= 0 || warmup < 0 || rows <= 0) throw new UserError("--reps and --rows must be positive, --warmup >= 0");
+        for (String s : only) {
+            if (!Set.of("gemm", "kernels", "training").contains(s)) throw new UserError("--only: unknown section '" + s + "' (gemm, kernels, training)");
+        }
+        NetworkSpec ns = NetworkSpec.parse(layers);
+        List<Supplier<Backend>> backends = new ArrayList<>();
+        List<DeviceInfo> cl = new ArrayList<>();
+        if (device.equals("all") || device.equals("cpu")) backends.add(EjmlBackend::new);
+        if (!device.equals("cpu")) {
+            for (DeviceInfo d : device.equals("all") ? devicesOrNone(o) : openClDevices(device)) {
+                cl.add(d);
+                backends.add(() -> new OpenClBackend(d, TuningCache.lookup(d)));
+            }
+        }
+        BenchReport report = new BenchReport();
+        report.machine.put("processors", Runtime.getRuntime().availableProcessors());
+        report.machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        report.machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        report.machine.put("command", "clprop bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+
+        if (only.contains("gemm")) gemm(o, backends, ns, report);
+        if (only.contains("kernels")) kernels(o, cl, ns, report);
+        if (only.contains("training")) training(o, backends, ns, report);
+        report.write(out);
+        o.println("wrote " + out.resolve("results.csv") + ", results.json" + (report.gemm.isEmpty() ? "" : ", gemm.png")
+                + (report.training.isEmpty() ? "" : ", training.png"));
+        o.flush();
+    }
+
+    private void gemm(PrintWriter o, List<Supplier<Backend>> backends, NetworkSpec ns, BenchReport report) {
+        List<int[]> shapes = new ArrayList<>();
+        for (int s : sizes) shapes.add(new int[]{s, s, s});
+        for (int l = 0; l < ns.depth(); l++) shapes.add(new int[]{profileBatch, ns.layer(l).out(), ns.layer(l).in()});
+        o.println("GEMM: GFLOP/s, median of " + reps + " after " + warmup + " warm-up [min-max]; each result checked against EJML before timing");
+        o.printf(Locale.ROOT, "%-10s %-14s %6s %6s %6s %10s  %s%n", "backend", "form", "m", "n", "k", "GFLOP/s", "[min-max]");
+        o.flush();
+        try (EjmlBackend ref = new EjmlBackend()) {
+            for (int[] s : shapes) {
+                float[][] in = GemmBench.inputs(s[0], s[1], s[2], 17);
+                for (GemmBench.Form f : GemmBench.Form.values()) {
+                    float[] expected = GemmBench.reference(ref, f, s[0], s[1], s[2], in);
+                    for (Supplier<Backend> sb : backends) {
+                        try (Backend b = sb.get()) {
+                            GemmBench.Result r = GemmBench.run(b, f, s[0], s[1], s[2], warmup, reps, in, expected);
+                            report.gemm.add(r);
+                            if (r.correct()) {
+                                Stats g = r.gflops();
+                                o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %10.1f  [%.1f-%.1f]%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2],
+                                        g.median(), g.min(), g.max());
+                            } else {
+                                o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %10s  %s%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2], "-", r.check());
+                            }
+                            o.flush();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void kernels(PrintWriter o, List<DeviceInfo> cl, NetworkSpec ns, BenchReport report) {
+        for (DeviceInfo d : cl) {
+            try (OpenClBackend b = new OpenClBackend(d, TuningCache.lookup(d))) {
+                TrainBench.KernelProfile p = TrainBench.profile(b, ns, profileBatch, rows);
+                report.kernels.add(p);
+                double total = p.microsPerStep().values().stream().mapToDouble(Double::doubleValue).sum();
+                o.printf(Locale.ROOT, "%nKernels per training step on %s (GEMM %s), %s batch %d, from profiling events:%n", d.describe(),
+                        b.gemmConfig(), ns, profileBatch);
+                for (Map.Entry<String, Double> e : p.microsPerStep().entrySet()) {
+                    o.printf(Locale.ROOT, "  %-26s %9.1f us %5.1f%%%n", e.getKey(), e.getValue(), 100 * e.getValue() / total);
+                }
+                o.printf(Locale.ROOT, "  %-26s %9.1f us%n", "total device time", total);
+                o.printf(Locale.ROOT, "  transfers in the whole epoch (dataset and parameters in, loss out): upload %.2f ms, download %.2f ms%n",
+                        p.uploadMillis(), p.downloadMillis());
+                o.printf(Locale.ROOT, "  program build (all kernels): %.0f ms%n", p.buildMillis());
+                o.flush();
+            }
+        }
+    }
+
+    private void training(PrintWriter o, List<Supplier<Backend>> backends, NetworkSpec ns, BenchReport report) {
+        o.printf(Locale.ROOT, "%nTraining %s, %d synthetic rows per epoch, adam: samples/s, median of %d epochs after a warm-up epoch%n", ns, rows, reps);
+        StringBuilder head = new StringBuilder(String.format("%-10s", "backend"));
+        for (int b : batches) head.append(String.format("%10s", "batch " + b));
+        o.println(head);
+        Map<Integer, Double> ejml = new java.util.HashMap<>();
+        for (Supplier<Backend> sb : backends) {
+            try (Backend b = sb.get()) {
+                StringBuilder line = new StringBuilder(String.format("%-10s", shortName(b)));
+                Integer cross = null;
+                for (int batch : batches) {
+                    TrainBench.Result r = TrainBench.run(b, ns, batch, rows, reps);
+                    report.training.add(r);
+                    double v = r.samplesPerSecond().median();
+                    line.append(String.format(Locale.ROOT, "%10.0f", v));
+                    if (b instanceof EjmlBackend) ejml.put(batch, v);
+                    else if (cross == null && ejml.containsKey(batch) && v > ejml.get(batch)) cross = batch;
+                }
+                o.println(line);
+                o.flush();
+                if (!(b instanceof EjmlBackend) && !ejml.isEmpty()) report.crossover.put(b.name(), cross);
+            }
+        }
+        report.crossover.forEach((name, batch) -> o.println(batch == null
+                ? "  " + name + " does not overtake ejml at the measured batch sizes"
+                : "  " + name + " trains faster than ejml from batch " + batch + " (of " + Arrays.toString(batches) + ")"));
+        o.flush();
+    }
+
+    private static String shortName(Backend b) {
+        int sp = b.name().indexOf(' ');
+        return sp < 0 ? b.name() : b.name().substring(0, sp);
+    }
+
+    private static List<DeviceInfo> devicesOrNone(PrintWriter o) {
+        try {
+            return OpenCl.devices();
+        } catch (OpenClUnavailable e) {
+            o.println("no OpenCL devices (" + e.getMessage() + "); measuring ejml only");
+            return List.of();
+        }
+    }
+
+    /** Devices named by "all", "opencl" or "opencl:N"; a missing OpenCL is a user error here. */
+    static List<DeviceInfo> openClDevices(String choice) {
+        List<DeviceInfo> all = OpenCl.devices();
+        if (choice.equals("all") || choice.equals("opencl")) return all;
+        if (choice.startsWith("opencl:")) {
+            try {
+                int n = Integer.parseInt(choice.substring(7));
+                if (n >= 0 && n < all.size()) return List.of(all.get(n));
+            } catch (NumberFormatException ignored) {
+                // falls through to the error
+            }
+        }
+        throw new UserError("--device " + choice + ": expected all, opencl or opencl:N with N in 0.." + (all.size() - 1));
+    }
+
+}

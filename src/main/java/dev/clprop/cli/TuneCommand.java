@@ -1,0 +1,71 @@
+package dev.clprop.cli;
+
+import dev.clprop.UserError;
+import dev.clprop.backend.opencl.DeviceInfo;
+import dev.clprop.backend.opencl.GemmConfig;
+import dev.clprop.backend.opencl.OpenCl;
+import dev.clprop.bench.Tuner;
+import dev.clprop.bench.TuningCache;
+import dev.clprop.model.NetworkSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+@Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Tries GEMM kernel variants and tile/vector parameters on OpenCL devices, keeps only those whose",
+                "results match EJML, and caches the fastest per device and driver. train and bench use the cache."})
+public final class TuneCommand implements Runnable {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "opencl[:N]|all", description = "Device to tune (default: ${DEFAULT-VALUE})")
+    String device = "all";
+
+    @Option(names = "--layers", paramLabel = "SPEC", description = "Network whose GEMMs make the workload (default: ${DEFAULT-VALUE})")
+    String layers = "784,256:relu,128:relu,10:softmax";
+
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size of the workload (default: ${DEFAULT-VALUE})")
+    int batch = 128;
+
+    @Option(names = "--square", paramLabel = "N", description = "Also an N×N×N GEMM of each form; 0 = none (default: ${DEFAULT-VALUE})")
+    int square = 1024;
+
+    @Option(names = "--reps", paramLabel = "N", description = "Timed repetitions per workload (default: ${DEFAULT-VALUE})")
+    int reps = 3;
+
+    @Option(names = "--quick", description = "Only a few candidates (for a fast check)")
+    boolean quick;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (batch <= 0 || reps <= 0 || square < 0) throw new UserError("--batch and --reps must be positive, --square >= 0");
+        NetworkSpec ns = NetworkSpec.parse(layers);
+        int[] widths = new int[ns.depth() + 1];
+        widths[0] = ns.inputs();
+        for (int l = 0; l < ns.depth(); l++) widths[l + 1] = ns.layer(l).out();
+        List<Tuner.Workload> work = Tuner.workloads(widths, batch, square);
+        for (DeviceInfo d : BenchCommand.openClDevices(device)) {
+            List<GemmConfig> cands = Tuner.candidates(d);
+            if (quick) cands = List.of(GemmConfig.defaultFor(d), d.isCpu() ? GemmConfig.TILED_SMALL : GemmConfig.VECTOR_DEFAULT);
+            out.printf(Locale.ROOT, "tuning %s: %d candidates, %d workloads (%s at batch %d%s)%n", d.describe(), cands.size(), work.size(),
+                    ns, batch, square > 0 ? ", " + square + "³" : "");
+            out.flush();
+            List<Tuner.Candidate> res = Tuner.search(d, cands, work, reps, line -> {
+                out.println(line);
+                out.flush();
+            });
+            Tuner.Candidate best = res.get(0);
+            if (Double.isInfinite(best.seconds())) throw new UserError("no GEMM configuration matched EJML on " + d.describe());
+            double def = res.stream().filter(c -> c.config().equals(GemmConfig.defaultFor(d))).mapToDouble(Tuner.Candidate::seconds).findFirst().orElse(Double.NaN);
+            TuningCache.store(d, best.config());
+            out.printf(Locale.ROOT, "best %s: %.3f ms for the workload (default %s: %.3f ms); cached in %s%n", best.config(), best.seconds() * 1e3,
+                    GemmConfig.defaultFor(d), def * 1e3, TuningCache.file());
+            out.flush();
+        }
+    }
+}

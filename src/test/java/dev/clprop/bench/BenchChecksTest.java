@@ -1,0 +1,117 @@
+package dev.clprop.bench;
+
+import dev.clprop.OpenClDevices;
+import dev.clprop.backend.Backend;
+import dev.clprop.backend.IndexBuffer;
+import dev.clprop.backend.Tensor;
+import dev.clprop.backend.opencl.GemmConfig;
+import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.model.Activation;
+import dev.clprop.model.Loss;
+import dev.clprop.model.Optimizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The correctness checks inside bench and tune (no timings are asserted). */
+class BenchChecksTest {
+    @TempDir
+    Path dir;
+
+    /** A backend whose weight-gradient GEMM is wrong by a little. */
+    static final class SkewedWeightGrad implements Backend {
+        final EjmlBackend inner = new EjmlBackend();
+
+        @Override
+        public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
+            inner.gemmWeightGrad(d, a, out, m);
+            float[] v = new float[out.size()];
+            inner.download(out, v);
+            v[v.length / 2] += 0.01f;
+            inner.upload(out, v);
+        }
+
+        @Override public String name() { return "skewed"; }
+        @Override public Tensor allocate(int r, int c) { return inner.allocate(r, c); }
+        @Override public IndexBuffer allocateIndices(int n) { return inner.allocateIndices(n); }
+        @Override public void upload(Tensor t, float[] s) { inner.upload(t, s); }
+        @Override public void uploadIndices(IndexBuffer t, int[] s) { inner.uploadIndices(t, s); }
+        @Override public void download(Tensor t, float[] d) { inner.download(t, d); }
+        @Override public void zero(Tensor t) { inner.zero(t); }
+        @Override public void gemmForward(Tensor a, Tensor w, Tensor o, int m) { inner.gemmForward(a, w, o, m); }
+        @Override public void gemmBackwardData(Tensor d, Tensor w, Tensor o, int m) { inner.gemmBackwardData(d, w, o, m); }
+        @Override public void biasActivation(Tensor z, Tensor b, Activation a, int m) { inner.biasActivation(z, b, a, m); }
+        @Override public void activationBackward(Tensor g, Tensor a, Activation act, int m) { inner.activationBackward(g, a, act, m); }
+        @Override public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) { inner.lossGradient(l, o, t, m, g, s); }
+        @Override public void columnSums(Tensor d, Tensor o, int m) { inner.columnSums(d, o, m); }
+        @Override public void optimizerStep(Optimizer o, int st, Tensor p, Tensor g, Tensor a, Tensor b) { inner.optimizerStep(o, st, p, g, a, b); }
+        @Override public void gather(Tensor s, IndexBuffer i, int o, int c, Tensor d) { inner.gather(s, i, o, c, d); }
+        @Override public void finish() { }
+        @Override public int liveBuffers() { return inner.liveBuffers(); }
+        @Override public void close() { }
+    }
+
+    @Test
+    void aWrongGemmIsReportedAndNeverTimed() {
+        float[][] in = GemmBench.inputs(33, 17, 65, 1);
+        try (EjmlBackend ref = new EjmlBackend(); SkewedWeightGrad bad = new SkewedWeightGrad()) {
+            for (GemmBench.Form f : GemmBench.Form.values()) {
+                float[] expected = GemmBench.reference(ref, f, 33, 17, 65, in);
+                GemmBench.Result good = GemmBench.run(ref, f, 33, 17, 65, 0, 2, in, expected);
+                assertTrue(good.correct(), good.check());
+                assertNotNull(good.gflops());
+                GemmBench.Result r = GemmBench.run(bad, f, 33, 17, 65, 0, 2, in, expected);
+                boolean shouldFail = f == GemmBench.Form.WEIGHT_GRAD;
+                assertEquals(!shouldFail, r.correct(), f + ": " + r.check());
+                if (shouldFail) {
+                    assertNull(r.gflops(), "a wrong result has no timing");
+                    assertTrue(r.check().startsWith("WRONG"), r.check());
+                }
+            }
+        }
+    }
+
+    @Test
+    void tunerDropsCandidatesThatDisagreeAndCachesTheBest() throws Exception {
+        var d = OpenClDevices.device();
+        List<Tuner.Workload> work = Tuner.workloads(new int[]{33, 17, 7}, 9, 0);
+        assertEquals(6, work.size());
+        List<GemmConfig> configs = List.of(GemmConfig.VECTOR_DEFAULT, GemmConfig.TILED_SMALL, new GemmConfig.Vector(8, 2, 2, 4, 1));
+        List<Tuner.Candidate> res = Tuner.search(d, configs, work, 1, s -> { });
+        assertEquals(3, res.size());
+        for (Tuner.Candidate c : res) assertTrue(Double.isFinite(c.seconds()), c.config() + " " + c.note());
+        assertTrue(res.get(0).seconds() <= res.get(2).seconds(), "sorted best first");
+        assertFalse(Tuner.candidates(d).isEmpty());
+    }
+
+    @Test
+    void reportWritesCsvJsonAndCharts() throws Exception {
+        BenchReport r = new BenchReport();
+        float[][] in = GemmBench.inputs(64, 64, 64, 2);
+        try (EjmlBackend ref = new EjmlBackend()) {
+            float[] e = GemmBench.reference(ref, GemmBench.Form.FORWARD, 64, 64, 64, in);
+            r.gemm.add(GemmBench.run(ref, GemmBench.Form.FORWARD, 64, 64, 64, 0, 2, in, e));
+            r.training.add(TrainBench.run(ref, dev.clprop.model.NetworkSpec.parse("8,4:relu,3:softmax"), 16, 64, 2));
+        }
+        r.write(dir);
+        List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
+        assertTrue(csv.get(0).startsWith("section,backend,form"), csv.get(0));
+        assertTrue(csv.stream().anyMatch(l -> l.startsWith("gemm,ejml,forward,64,64,64")), csv.toString());
+        assertTrue(csv.stream().anyMatch(l -> l.startsWith("training,ejml,")), csv.toString());
+        String json = Files.readString(dir.resolve("results.json"));
+        assertTrue(json.contains("\"samplesPerSecond\""), json);
+        for (String png : new String[]{"gemm.png", "training.png"}) {
+            byte[] b = Files.readAllBytes(dir.resolve(png));
+            assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
+        }
+    }
+}
