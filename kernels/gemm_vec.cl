@@ -111,10 +111,24 @@ __kernel void gemm_nn(const int M, const int N, const int K,
             for (int v = 0; v < NN_CV; v++) vstoreV(acc[r][v], v, c + (i0 + r) * ldc + j0);
         }
     } else {
-        // ragged right edge: the same sums, one column at a time
+        // ragged right edge: whole vectors while they fit, then one column at a time; each sum
+        // is formed in the same order as in the full-width path
+        const int nv = (N - j0) / VW;
+        for (int v = 0; v < nv; v++) {
+            floatV acc[NN_RM];
+            for (int r = 0; r < NN_RM; r++) acc[r] = (floatV)(0.0f);
+            for (int p = 0; p < K; p++) {
+                const floatV bv = vloadV(v, b + p * ldb + j0);
+                for (int r = 0; r < NN_RM; r++) acc[r] = fma((floatV)(a[arow[r] + p * a_cs]), bv, acc[r]);
+            }
+            for (int r = 0; r < NN_RM; r++) {
+                if (i0 + r >= M) break;
+                vstoreV(acc[r], v, c + (i0 + r) * ldc + j0);
+            }
+        }
         for (int r = 0; r < NN_RM; r++) {
             if (i0 + r >= M) break;
-            for (int j = j0; j < N; j++) {
+            for (int j = j0 + nv * VW; j < N; j++) {
                 float sum = 0.0f;
                 for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);
                 c[(i0 + r) * ldc + j] = sum;

@@ -35,16 +35,21 @@ public final class Tuner {
         return w;
     }
 
-    public static List<GemmConfig> candidates(DeviceInfo d) {
+    /**
+     * Candidates for a device: the variant family that suits its type (vector kernels on CPUs, tiles
+     * elsewhere; on PoCL the tiled kernels measured ~20× slower), or every configuration with {@code all}.
+     */
+    public static List<GemmConfig> candidates(DeviceInfo d, boolean all) {
         List<GemmConfig> out = new ArrayList<>();
-        for (int vw : new int[]{8, 16}) {
+        boolean vector = all || d.isCpu(), tiled = all || !d.isCpu();
+        for (int vw : vector ? new int[]{8, 16} : new int[0]) {
             for (int[] nt : new int[][]{{4, 4}, {2, 4}, {4, 2}, {2, 8}, {8, 2}}) {
                 for (int[] nn : new int[][]{{6, 2}, {4, 2}, {8, 1}, {4, 4}, {8, 2}}) {
                     out.add(new GemmConfig.Vector(vw, nt[0], nt[1], nn[0], nn[1]));
                 }
             }
         }
-        for (int ts : new int[]{32, 64, 128}) {
+        for (int ts : tiled ? new int[]{32, 64, 128} : new int[0]) {
             for (int tsk : new int[]{8, 16, 32}) {
                 for (int wpt : new int[]{2, 4, 8}) out.add(new GemmConfig.Tiled(ts, ts, tsk, wpt, wpt));
             }

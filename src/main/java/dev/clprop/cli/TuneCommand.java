@@ -40,6 +40,9 @@ public final class TuneCommand implements Runnable {
     @Option(names = "--quick", description = "Only a few candidates (for a fast check)")
     boolean quick;
 
+    @Option(names = "--all", description = "Try both kernel variants on every device, not only the one that suits its type")
+    boolean all;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
@@ -50,7 +53,7 @@ public final class TuneCommand implements Runnable {
         for (int l = 0; l < ns.depth(); l++) widths[l + 1] = ns.layer(l).out();
         List<Tuner.Workload> work = Tuner.workloads(widths, batch, square);
         for (DeviceInfo d : BenchCommand.openClDevices(device)) {
-            List<GemmConfig> cands = Tuner.candidates(d);
+            List<GemmConfig> cands = Tuner.candidates(d, all);
             if (quick) cands = List.of(GemmConfig.defaultFor(d), d.isCpu() ? GemmConfig.TILED_SMALL : GemmConfig.VECTOR_DEFAULT);
             out.printf(Locale.ROOT, "tuning %s: %d candidates, %d workloads (%s at batch %d%s)%n", d.describe(), cands.size(), work.size(),
                     ns, batch, square > 0 ? ", " + square + "³" : "");

@@ -6,6 +6,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
@@ -104,7 +105,9 @@ public final class RunOutputs {
             hasAcc |= !Double.isNaN(r.valAccuracy());
         }
         XYChart chart = new XYChartBuilder().width(900).height(520).title("clprop training").xAxisTitle("epoch").yAxisTitle("loss").build();
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         chart.addSeries("train loss", x, train).setMarker(SeriesMarkers.CIRCLE);
         if (hasVal) chart.addSeries("validation loss", x, val).setMarker(SeriesMarkers.DIAMOND);
         if (hasAcc) {

@@ -119,6 +119,8 @@ public final class Trainer {
 
             double bestVal = Double.POSITIVE_INFINITY;
             int sinceBest = 0;
+            Parameters best = null;
+            int bestEpoch = 0;
             Parameters lastGood = start.parameters();
             int epoch = start.epochsDone();
             int firstRow = start.rowsDone();
@@ -190,9 +192,12 @@ public final class Trainer {
                     if (valLoss < bestVal) {
                         bestVal = valLoss;
                         sinceBest = 0;
+                        best = params;
+                        bestEpoch = epoch;
                     } else if (++sinceBest >= cfg.earlyStop()) {
-                        return new Result(params, Outcome.EARLY_STOPPED, epoch,
-                                "stopped early after epoch " + epoch + ": validation loss has not improved for " + cfg.earlyStop() + " epochs");
+                        return new Result(best, Outcome.EARLY_STOPPED, epoch, String.format(java.util.Locale.ROOT,
+                                "stopped early after epoch %d: validation loss has not improved for %d epochs; kept the weights of epoch %d (validation loss %.6f)",
+                                epoch, cfg.earlyStop(), bestEpoch, bestVal));
                     }
                 }
                 if (stopRequested.get()) {

@@ -90,7 +90,8 @@ class BenchChecksTest {
         assertEquals(3, res.size());
         for (Tuner.Candidate c : res) assertTrue(Double.isFinite(c.seconds()), c.config() + " " + c.note());
         assertTrue(res.get(0).seconds() <= res.get(2).seconds(), "sorted best first");
-        assertFalse(Tuner.candidates(d).isEmpty());
+        assertFalse(Tuner.candidates(d, false).isEmpty());
+        assertTrue(Tuner.candidates(d, true).size() > Tuner.candidates(d, false).size());
     }
 
     @Test

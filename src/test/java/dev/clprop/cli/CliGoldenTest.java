@@ -78,6 +78,17 @@ class CliGoldenTest extends ClpropTestBase {
     }
 
     @Test
+    void verifyEveryReportsPerLayerDifferencesAgainstEjml() {
+        CliRunner r = CliRunner.run("train", "--epochs", "1", "--batch", "64", "--device", "opencl:" + OpenClDevices.device().index(),
+                "--verify-every", "7", "--val-split", "0");
+        assertEquals(0, r.status(), r.err());
+        long reports = r.out().lines().filter(l -> l.startsWith("verify step ")).count();
+        assertEquals(1438 / 64 / 7, reports, r.out()); // 23 steps in the epoch, compared every 7
+        String first = r.out().lines().filter(l -> l.startsWith("verify step ")).findFirst().orElseThrow();
+        assertTrue(first.startsWith("verify step 7 vs ejml: L1 W ") && first.contains(" L2 W ") && first.contains(" db "), first);
+    }
+
+    @Test
     void trainedModelEvaluatesAndPredicts() throws IOException {
         Path model = dir.resolve("m.npz");
         CliRunner t = CliRunner.run("train", "--epochs", "2", "--device", "cpu", "--save", model.toString(), "--quiet");

@@ -109,6 +109,14 @@ class TrainerLifecycleTest extends ClpropTestBase {
             Trainer.Result r = new Trainer(b, cfg, null).train(parts[0], parts[1], Trainer.Start.fresh(Parameters.initialise(SPEC, 3)));
             assertEquals(Trainer.Outcome.EARLY_STOPPED, r.outcome());
             assertTrue(r.epochsDone() < 200);
+            // the weights returned are those of the best validation epoch, which the message names
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("kept the weights of epoch (\\d+) \\(validation loss ([0-9.]+)\\)").matcher(r.message());
+            assertTrue(m.find(), r.message());
+            assertEquals(r.epochsDone() - 3, Integer.parseInt(m.group(1)), "3 epochs without improvement after the best one");
+            try (Network net = new Network(b, SPEC, Loss.CROSS_ENTROPY, null, 8)) {
+                net.setParameters(r.parameters());
+                assertEquals(Double.parseDouble(m.group(2)), Evaluator.evaluate(net, parts[1]).loss(), 1e-6);
+            }
         }
     }
 
