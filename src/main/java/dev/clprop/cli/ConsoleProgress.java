@@ -48,7 +48,7 @@ final class ConsoleProgress implements Trainer.Listener {
     public void progress(int epoch, int done, int samples, double runningLoss) {
         if (bar != null) {
             bar.stepTo(done);
-            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", runningLoss));
+            bar.setExtraMessage(String.format(Locale.ROOT, "  loss %.4f", runningLoss));
         } else if (System.currentTimeMillis() - lastPlain >= PLAIN_INTERVAL_MS) {
             lastPlain = System.currentTimeMillis();
             double secs = (System.nanoTime() - epochStart) / 1e9;
@@ -66,6 +66,7 @@ final class ConsoleProgress implements Trainer.Listener {
 
     @Override
     public void epochFinished(Trainer.EpochResult r) {
+        if (bar != null) bar.stepTo(bar.getMax()); // the epoch is complete even if the last update came earlier
         closeBar();
         onEpoch.accept(r);
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.6f", r.epoch(), epochs, r.trainLoss()));
