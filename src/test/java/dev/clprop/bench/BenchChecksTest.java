@@ -1,14 +1,10 @@
 package dev.clprop.bench;
 
+import dev.clprop.DelegatingBackend;
 import dev.clprop.OpenClDevices;
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.IndexBuffer;
 import dev.clprop.backend.Tensor;
 import dev.clprop.backend.opencl.GemmConfig;
 import dev.clprop.backend.reference.EjmlBackend;
-import dev.clprop.model.Activation;
-import dev.clprop.model.Loss;
-import dev.clprop.model.Optimizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,36 +24,16 @@ class BenchChecksTest {
     Path dir;
 
     /** A backend whose weight-gradient GEMM is wrong by a little. */
-    static final class SkewedWeightGrad implements Backend {
-        final EjmlBackend inner = new EjmlBackend();
+    static final class SkewedWeightGrad extends DelegatingBackend {
+        SkewedWeightGrad() {
+            super(new EjmlBackend());
+        }
 
         @Override
         public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
             inner.gemmWeightGrad(d, a, out, m);
-            float[] v = new float[out.size()];
-            inner.download(out, v);
-            v[v.length / 2] += 0.01f;
-            inner.upload(out, v);
+            perturb(out, out.size() / 2, 0.01f);
         }
-
-        @Override public String name() { return "skewed"; }
-        @Override public Tensor allocate(int r, int c) { return inner.allocate(r, c); }
-        @Override public IndexBuffer allocateIndices(int n) { return inner.allocateIndices(n); }
-        @Override public void upload(Tensor t, float[] s) { inner.upload(t, s); }
-        @Override public void uploadIndices(IndexBuffer t, int[] s) { inner.uploadIndices(t, s); }
-        @Override public void download(Tensor t, float[] d) { inner.download(t, d); }
-        @Override public void zero(Tensor t) { inner.zero(t); }
-        @Override public void gemmForward(Tensor a, Tensor w, Tensor o, int m) { inner.gemmForward(a, w, o, m); }
-        @Override public void gemmBackwardData(Tensor d, Tensor w, Tensor o, int m) { inner.gemmBackwardData(d, w, o, m); }
-        @Override public void biasActivation(Tensor z, Tensor b, Activation a, int m) { inner.biasActivation(z, b, a, m); }
-        @Override public void activationBackward(Tensor g, Tensor a, Activation act, int m) { inner.activationBackward(g, a, act, m); }
-        @Override public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) { inner.lossGradient(l, o, t, m, g, s); }
-        @Override public void columnSums(Tensor d, Tensor o, int m) { inner.columnSums(d, o, m); }
-        @Override public void optimizerStep(Optimizer o, int st, Tensor p, Tensor g, Tensor a, Tensor b) { inner.optimizerStep(o, st, p, g, a, b); }
-        @Override public void gather(Tensor s, IndexBuffer i, int o, int c, Tensor d) { inner.gather(s, i, o, c, d); }
-        @Override public void finish() { }
-        @Override public int liveBuffers() { return inner.liveBuffers(); }
-        @Override public void close() { }
     }
 
     @Test

@@ -1,0 +1,45 @@
+package dev.clprop;
+
+import dev.clprop.backend.Backend;
+import dev.clprop.backend.IndexBuffer;
+import dev.clprop.backend.Tensor;
+import dev.clprop.model.Activation;
+import dev.clprop.model.Loss;
+import dev.clprop.model.Optimizer;
+
+/** Passes every call to another backend; test doubles override the one op they falsify. */
+public abstract class DelegatingBackend implements Backend {
+    protected final Backend inner;
+
+    protected DelegatingBackend(Backend inner) {
+        this.inner = inner;
+    }
+
+    /** Adds {@code delta} to element {@code index} of {@code t} (how the doubles make an op wrong). */
+    protected void perturb(Tensor t, int index, float delta) {
+        float[] v = new float[t.size()];
+        inner.download(t, v);
+        v[index] += delta;
+        inner.upload(t, v);
+    }
+
+    @Override public String name() { return getClass().getSimpleName() + "(" + inner.name() + ")"; }
+    @Override public Tensor allocate(int rows, int cols) { return inner.allocate(rows, cols); }
+    @Override public IndexBuffer allocateIndices(int length) { return inner.allocateIndices(length); }
+    @Override public void upload(Tensor dst, float[] src) { inner.upload(dst, src); }
+    @Override public void uploadIndices(IndexBuffer dst, int[] src) { inner.uploadIndices(dst, src); }
+    @Override public void download(Tensor src, float[] dst) { inner.download(src, dst); }
+    @Override public void zero(Tensor t) { inner.zero(t); }
+    @Override public void gemmForward(Tensor a, Tensor w, Tensor out, int m) { inner.gemmForward(a, w, out, m); }
+    @Override public void gemmBackwardData(Tensor d, Tensor w, Tensor out, int m) { inner.gemmBackwardData(d, w, out, m); }
+    @Override public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) { inner.gemmWeightGrad(d, a, out, m); }
+    @Override public void biasActivation(Tensor z, Tensor b, Activation act, int m) { inner.biasActivation(z, b, act, m); }
+    @Override public void activationBackward(Tensor g, Tensor a, Activation act, int m) { inner.activationBackward(g, a, act, m); }
+    @Override public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) { inner.lossGradient(l, o, t, m, g, s); }
+    @Override public void columnSums(Tensor d, Tensor out, int m) { inner.columnSums(d, out, m); }
+    @Override public void optimizerStep(Optimizer o, int step, Tensor p, Tensor g, Tensor s1, Tensor s2) { inner.optimizerStep(o, step, p, g, s1, s2); }
+    @Override public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) { inner.gather(src, ix, off, count, dst); }
+    @Override public void finish() { inner.finish(); }
+    @Override public int liveBuffers() { return inner.liveBuffers(); }
+    @Override public void close() { inner.close(); }
+}
