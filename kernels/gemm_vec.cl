@@ -6,6 +6,8 @@
 //   gemm_nn  C(M,N) = A'(M,K) . B(K,N), B rows contiguous along N,
 //            A'(i,p) = a[i*a_rs + p*a_cs]                                  (backward-data, weight-grad)
 // Every output is accumulated by one work-item in a fixed order: results are bit-reproducible.
+// The register-block loops carry #pragma unroll: without it PoCL's LLVM kept the accumulators in
+// a stack array and every FMA went through memory.
 // OpenCL C 1.2. Tunables below are defaults; the host overrides them with -D options.
 
 #ifndef VW
@@ -55,29 +57,38 @@ __kernel void gemm_nt(const int M, const int N, const int K,
     // Rows past the edge are clamped to the last one: loads stay in bounds, results are not stored.
     __global const float* ar[NT_RM];
     __global const float* br[NT_RN];
+    #pragma unroll
     for (int r = 0; r < NT_RM; r++) ar[r] = a + min(i0 + r, M - 1) * lda;
+    #pragma unroll
     for (int s = 0; s < NT_RN; s++) br[s] = b + min(j0 + s, N - 1) * ldb;
 
     floatV acc[NT_RM][NT_RN];
+    #pragma unroll
     for (int r = 0; r < NT_RM; r++)
+        #pragma unroll
         for (int s = 0; s < NT_RN; s++) acc[r][s] = (floatV)(0.0f);
 
     int p = 0;
     for (; p + VW <= K; p += VW) {
         floatV av[NT_RM];
+        #pragma unroll
         for (int r = 0; r < NT_RM; r++) av[r] = vloadV(0, ar[r] + p);
+        #pragma unroll
         for (int s = 0; s < NT_RN; s++) {
             const floatV bv = vloadV(0, br[s] + p);
+            #pragma unroll
             for (int r = 0; r < NT_RM; r++) acc[r][s] = fma(av[r], bv, acc[r][s]);
         }
     }
+    #pragma unroll
     for (int r = 0; r < NT_RM; r++) {
-        if (i0 + r >= M) break;
+        #pragma unroll
         for (int s = 0; s < NT_RN; s++) {
-            if (j0 + s >= N) break;
-            float sum = hsum(acc[r][s]);
-            for (int q = p; q < K; q++) sum = fma(ar[r][q], br[s][q], sum);
-            c[(i0 + r) * ldc + j0 + s] = sum;
+            if (i0 + r < M && j0 + s < N) {
+                float sum = hsum(acc[r][s]);
+                for (int q = p; q < K; q++) sum = fma(ar[r][q], br[s][q], sum);
+                c[(i0 + r) * ldc + j0 + s] = sum;
+            }
         }
     }
 }
@@ -91,24 +102,33 @@ __kernel void gemm_nn(const int M, const int N, const int K,
     const int i0 = get_global_id(1) * NN_RM;
     if (i0 >= M || j0 >= N) return;
     int arow[NN_RM];
+    #pragma unroll
     for (int r = 0; r < NN_RM; r++) arow[r] = min(i0 + r, M - 1) * a_rs;
 
     if (j0 + VW * NN_CV <= N) {
         floatV acc[NN_RM][NN_CV];
+        #pragma unroll
         for (int r = 0; r < NN_RM; r++)
+            #pragma unroll
             for (int v = 0; v < NN_CV; v++) acc[r][v] = (floatV)(0.0f);
         for (int p = 0; p < K; p++) {
             __global const float* brow = b + p * ldb + j0;
             floatV bv[NN_CV];
+            #pragma unroll
             for (int v = 0; v < NN_CV; v++) bv[v] = vloadV(v, brow);
+            #pragma unroll
             for (int r = 0; r < NN_RM; r++) {
                 const floatV av = (floatV)(a[arow[r] + p * a_cs]);
+                #pragma unroll
                 for (int v = 0; v < NN_CV; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);
             }
         }
+        #pragma unroll
         for (int r = 0; r < NN_RM; r++) {
-            if (i0 + r >= M) break;
-            for (int v = 0; v < NN_CV; v++) vstoreV(acc[r][v], v, c + (i0 + r) * ldc + j0);
+            #pragma unroll
+            for (int v = 0; v < NN_CV; v++) {
+                if (i0 + r < M) vstoreV(acc[r][v], v, c + (i0 + r) * ldc + j0);
+            }
         }
     } else {
         // ragged right edge: whole vectors while they fit, then one column at a time; each sum
@@ -116,18 +136,19 @@ __kernel void gemm_nn(const int M, const int N, const int K,
         const int nv = (N - j0) / VW;
         for (int v = 0; v < nv; v++) {
             floatV acc[NN_RM];
+            #pragma unroll
             for (int r = 0; r < NN_RM; r++) acc[r] = (floatV)(0.0f);
             for (int p = 0; p < K; p++) {
                 const floatV bv = vloadV(v, b + p * ldb + j0);
+                #pragma unroll
                 for (int r = 0; r < NN_RM; r++) acc[r] = fma((floatV)(a[arow[r] + p * a_cs]), bv, acc[r]);
             }
+            #pragma unroll
             for (int r = 0; r < NN_RM; r++) {
-                if (i0 + r >= M) break;
-                vstoreV(acc[r], v, c + (i0 + r) * ldc + j0);
+                if (i0 + r < M) vstoreV(acc[r], v, c + (i0 + r) * ldc + j0);
             }
         }
-        for (int r = 0; r < NN_RM; r++) {
-            if (i0 + r >= M) break;
+        for (int r = 0; r < NN_RM && i0 + r < M; r++) {
             for (int j = j0 + nv * VW; j < N; j++) {
                 float sum = 0.0f;
                 for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);

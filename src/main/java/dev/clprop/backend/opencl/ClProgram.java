@@ -39,6 +39,10 @@ final class ClProgram implements AutoCloseable {
                     + ctx.device.name() + " (" + e.getMessage() + "):\n" + log, e);
         }
         buildNanos = System.nanoTime() - t0;
+        if (System.getenv("CLPROP_BUILD_LOG") != null) {
+            // compiler warnings are otherwise invisible after a successful build
+            System.err.println("build log of kernels/" + file + " (" + options + ") on " + ctx.device.name() + ":\n" + buildLog(ctx));
+        }
     }
 
     static String source(String file) {
