@@ -46,6 +46,16 @@ def activation(name, z):
     }[name](z)
 
 
+def java_env():
+    """Preloads the JDK's libjsig.so, as scripts/clprop does (README, "Signal chaining")."""
+    env = dict(os.environ)
+    java = os.path.realpath(subprocess.run(["sh", "-c", "command -v java"], capture_output=True, text=True).stdout.strip())
+    jsig = os.path.join(os.path.dirname(os.path.dirname(java)), "lib", "libjsig.so")
+    if os.path.exists(jsig):
+        env["LD_PRELOAD"] = jsig + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+    return env
+
+
 def run_case(loss, opt, args, tmp, seed):
     rng = np.random.default_rng(seed)
     layers = parse_spec(SPECS[loss])
@@ -73,13 +83,13 @@ def run_case(loss, opt, args, tmp, seed):
     np.savez(w_path, **init)
     out_path = os.path.join(tmp, f"{loss}-{opt}-out.npz")
 
-    cmd = ["java", "-jar", args.jar, "train", "--data", csv, "--layers", SPECS[loss], "--loss", loss,
+    cmd = ["java", "-XX:-PrintWarnings", "-jar", args.jar, "train", "--data", csv, "--layers", SPECS[loss], "--loss", loss,
            "--optimizer", opt, "--lr", str(LR[opt]), "--batch", str(BATCH), "--epochs", str(args.epochs),
            "--no-shuffle", "--weight-decay", str(WEIGHT_DECAY), "--init", w_path, "--save", out_path,
            "--device", args.device, "--quiet"]
     if loss != "cross-entropy":
         cmd += ["--targets", str(n_out)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=java_env())
     got = np.load(out_path)
 
     torch.manual_seed(0)
