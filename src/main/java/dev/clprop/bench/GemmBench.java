@@ -36,14 +36,9 @@ public final class GemmBench {
      * {@code reference} caches EJML's answer across backends for the same inputs.
      */
     public static Result run(Backend b, Form form, int m, int n, int k, int warmup, int reps, float[][] inputs, float[] reference) {
-        try (Tensor a = b.allocate(m, k); Tensor w = b.allocate(n, k); Tensor d = b.allocate(m, n);
-             Tensor out = allocateOut(b, form, m, n, k)) {
-            b.upload(a, inputs[0]);
-            b.upload(w, inputs[1]);
-            b.upload(d, inputs[2]);
-            launch(b, form, a, w, d, out, m);
-            float[] got = new float[out.size()];
-            b.download(out, got);
+        try (Operands op = new Operands(b, form, m, n, k, inputs)) {
+            Tensor a = op.a, w = op.w, d = op.d, out = op.out;
+            float[] got = op.compute(m);
             int inner = dims(form, m, n, k)[2];
             Tolerance.Report r = Tolerance.gemm(inner).compare(got, reference);
             if (!r.ok()) {
@@ -91,15 +86,43 @@ public final class GemmBench {
 
     /** EJML's result for the form on these inputs: the reference every backend is checked against. */
     public static float[] reference(EjmlBackend ejml, Form form, int m, int n, int k, float[][] inputs) {
-        try (Tensor a = ejml.allocate(m, k); Tensor w = ejml.allocate(n, k); Tensor d = ejml.allocate(m, n);
-             Tensor out = allocateOut(ejml, form, m, n, k)) {
-            ejml.upload(a, inputs[0]);
-            ejml.upload(w, inputs[1]);
-            ejml.upload(d, inputs[2]);
-            launch(ejml, form, a, w, d, out, m);
+        try (Operands op = new Operands(ejml, form, m, n, k, inputs)) {
+            return op.compute(m);
+        }
+    }
+
+    /** A form's inputs uploaded to a backend, and its output buffer. */
+    private static final class Operands implements AutoCloseable {
+        final Backend b;
+        final Form form;
+        final Tensor a, w, d, out;
+
+        Operands(Backend b, Form form, int m, int n, int k, float[][] inputs) {
+            this.b = b;
+            this.form = form;
+            a = b.allocate(m, k);
+            w = b.allocate(n, k);
+            d = b.allocate(m, n);
+            out = allocateOut(b, form, m, n, k);
+            b.upload(a, inputs[0]);
+            b.upload(w, inputs[1]);
+            b.upload(d, inputs[2]);
+        }
+
+        /** Runs the form once and returns its result. */
+        float[] compute(int m) {
+            launch(b, form, a, w, d, out, m);
             float[] r = new float[out.size()];
-            ejml.download(out, r);
+            b.download(out, r);
             return r;
+        }
+
+        @Override
+        public void close() {
+            out.close();
+            d.close();
+            w.close();
+            a.close();
         }
     }
 }

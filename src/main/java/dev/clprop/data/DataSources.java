@@ -107,7 +107,8 @@ public final class DataSources {
         throw new UserError(dir + ": not an MNIST folder: " + base + " (or " + base + ".gz) is missing");
     }
 
-    static int[] permutation(int n, long seed) {
+    /** A seeded Fisher–Yates shuffle of 0..n−1 (java.util.Random, so the same on every JVM). */
+    public static int[] permutation(int n, long seed) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         Random rng = new Random(seed);

@@ -4,6 +4,7 @@ import dev.clprop.UserError;
 import dev.clprop.backend.Backend;
 import dev.clprop.backend.Tolerance;
 import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.data.DataSources;
 import dev.clprop.data.Dataset;
 import dev.clprop.model.ModelFile;
 import dev.clprop.model.Npz;
@@ -12,7 +13,6 @@ import dev.clprop.model.Parameters;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -76,16 +76,7 @@ public final class Trainer {
 
     /** The permutation of the rows for epoch e (1-based): seeded Fisher–Yates, or file order with --no-shuffle. */
     public static int[] epochOrder(int rows, long seed, int epoch, boolean shuffle) {
-        int[] p = DeviceData.identity(rows);
-        if (!shuffle) return p;
-        Random rng = new Random(seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = rows - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
+        return shuffle ? DataSources.permutation(rows, seed * 0x9E3779B97F4A7C15L + epoch) : DeviceData.identity(rows);
     }
 
     /** State to start from: initial parameters, and for a resumed run the checkpoint's optimizer state and epoch. */
