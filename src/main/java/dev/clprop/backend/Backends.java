@@ -27,6 +27,22 @@ public final class Backends {
     private Backends() {
     }
 
+    /** The device {@code opencl:N} names, N an index from {@code clprop devices}; anything else is a UserError. */
+    public static DeviceInfo byIndex(String choice, List<DeviceInfo> devices) {
+        String c = choice.trim().toLowerCase(Locale.ROOT);
+        int n;
+        try {
+            if (!c.startsWith("opencl:")) throw new NumberFormatException();
+            n = Integer.parseInt(c.substring(7));
+        } catch (NumberFormatException e) {
+            throw new UserError("--device " + choice + ": expected opencl:N with N a device index from 'clprop devices'");
+        }
+        if (n < 0 || n >= devices.size()) {
+            throw new UserError("--device " + choice + ": there are " + devices.size() + " OpenCL device(s), numbered 0.." + (devices.size() - 1) + " (see 'clprop devices')");
+        }
+        return devices.get(n);
+    }
+
     /** Whether the JDK's signal-chaining library is preloaded (see README, "Signal chaining"). */
     static boolean signalChaining() {
         String p = System.getenv("LD_PRELOAD");
@@ -64,16 +80,7 @@ public final class Backends {
                 why = "no OpenCL GPU was found, so the first " + (pick.isCpu() ? "CPU OpenCL device" : "OpenCL device");
             }
         } else if (c.startsWith("opencl:")) {
-            int n;
-            try {
-                n = Integer.parseInt(c.substring(7));
-            } catch (NumberFormatException e) {
-                throw new UserError("--device " + choice + ": expected opencl:N with N a device index from 'clprop devices'");
-            }
-            if (n < 0 || n >= devices.size()) {
-                throw new UserError("--device " + choice + ": there are " + devices.size() + " OpenCL device(s), numbered 0.." + (devices.size() - 1) + " (see 'clprop devices')");
-            }
-            pick = devices.get(n);
+            pick = byIndex(choice, devices);
             why = "as asked";
         } else {
             pick = devices.stream().filter(d -> d.name().toLowerCase(Locale.ROOT).contains(c)

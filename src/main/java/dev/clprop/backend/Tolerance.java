@@ -58,8 +58,4 @@ public record Tolerance(double atol, double rtol) {
         }
         return new Report(maxAbs, maxRel, worst, ok);
     }
-
-    public boolean close(double actual, double expected) {
-        return Math.abs(actual - expected) <= atol + rtol * Math.abs(expected);
-    }
 }

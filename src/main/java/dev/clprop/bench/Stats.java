@@ -11,9 +11,4 @@ public record Stats(double median, double min, double max, int n) {
         double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
         return new Stats(median, s[0], s[n - 1], n);
     }
-
-    /** Spread as a fraction of the median, (max − min) / median. */
-    public double spread() {
-        return median == 0 ? 0 : (max - min) / median;
-    }
 }

@@ -2,6 +2,7 @@ package dev.clprop.cli;
 
 import dev.clprop.UserError;
 import dev.clprop.backend.Backend;
+import dev.clprop.backend.Backends;
 import dev.clprop.backend.opencl.DeviceInfo;
 import dev.clprop.backend.opencl.OpenCl;
 import dev.clprop.backend.opencl.OpenClBackend;
@@ -205,15 +206,7 @@ public final class BenchCommand implements Runnable {
     static List<DeviceInfo> openClDevices(String choice) {
         List<DeviceInfo> all = OpenCl.devices();
         if (choice.equals("all") || choice.equals("opencl")) return all;
-        if (choice.startsWith("opencl:")) {
-            try {
-                int n = Integer.parseInt(choice.substring(7));
-                if (n >= 0 && n < all.size()) return List.of(all.get(n));
-            } catch (NumberFormatException ignored) {
-                // falls through to the error
-            }
-        }
-        throw new UserError("--device " + choice + ": expected all, opencl or opencl:N with N in 0.." + (all.size() - 1));
+        return List.of(Backends.byIndex(choice, all));
     }
 
 }

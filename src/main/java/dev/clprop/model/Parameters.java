@@ -72,16 +72,6 @@ public final class Parameters {
         return biases[l];
     }
 
-    public Parameters copy() {
-        float[][] w = new float[weights.length][];
-        float[][] b = new float[biases.length][];
-        for (int l = 0; l < w.length; l++) {
-            w[l] = weights[l].clone();
-            b[l] = biases[l] == null ? null : biases[l].clone();
-        }
-        return new Parameters(spec, w, b);
-    }
-
     public boolean bitwiseEquals(Parameters o) {
         if (!spec.equals(o.spec)) return false;
         for (int l = 0; l < weights.length; l++) {

@@ -2,7 +2,6 @@ package dev.clprop.train;
 
 import dev.clprop.backend.Backend;
 import dev.clprop.backend.Tensor;
-import dev.clprop.model.Activation;
 import dev.clprop.model.LayerSpec;
 import dev.clprop.model.Loss;
 import dev.clprop.model.NetworkSpec;
@@ -226,11 +225,6 @@ public final class Network implements AutoCloseable {
             backend.upload(w[l], state.weights(l));
             if (b[l] != null) backend.upload(b[l], state.bias(l));
         }
-    }
-
-    /** Which activation layer l applies (for diagnostics). */
-    public Activation activation(int l) {
-        return spec.layer(l).activation();
     }
 
     private void checkBatch(int m) {
