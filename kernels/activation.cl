@@ -1,17 +1,11 @@
 // Activations: the forward epilogue (bias + activation, in place) and the backward delta
 // (incoming gradient times the activation's derivative, in place). Derivatives are taken from
 // the layer's output a = f(z), which is all the backward pass keeps.
-// OpenCL C 1.2. ACT_* must match dev.clprop.model.Activation.code.
+// OpenCL C 1.2. ACT_* and LEAKY_SLOPE come as -D options generated from
+// dev.clprop.model.Activation (dev.clprop.device.opencl.KernelConstants); they are never retyped here.
 
-#define ACT_SIGMOID 0
-#define ACT_TANH 1
-#define ACT_RELU 2
-#define ACT_LEAKY_RELU 3
-#define ACT_LINEAR 4
-#define ACT_SOFTMAX 5
-
-#ifndef LEAKY_SLOPE
-#define LEAKY_SLOPE 0.01f
+#if !defined(ACT_SIGMOID) || !defined(ACT_TANH) || !defined(ACT_RELU) || !defined(ACT_LEAKY_RELU) || !defined(ACT_LINEAR) || !defined(LEAKY_SLOPE)
+#error "build with the -D options clprop generates from dev.clprop.model.Activation (ACT_*, LEAKY_SLOPE)"
 #endif
 
 inline float act_apply(const int act, const float z)

@@ -1,15 +1,12 @@
 // Losses: per-row loss terms and the gradient with respect to the output (for cross-entropy,
 // with respect to the logits: (p - y) / m, fused), then a fixed-order reduction of the row
 // terms into a running loss sum. No atomics: the sum is bit-reproducible.
-// OpenCL C 1.2. LOSS_* must match dev.clprop.model.Loss.code.
+// OpenCL C 1.2. LOSS_*, BCE_LOG_FLOOR and BCE_GRAD_EPS come as -D options generated from
+// dev.clprop.loss.Loss (dev.clprop.device.opencl.KernelConstants); they are never retyped here.
 
-#define LOSS_HALF_SSE 0
-#define LOSS_MSE 1
-#define LOSS_BCE 2
-#define LOSS_CROSS_ENTROPY 3
-
-#define BCE_LOG_FLOOR -100.0f
-#define BCE_GRAD_EPS 1e-12f
+#if !defined(LOSS_HALF_SSE) || !defined(LOSS_MSE) || !defined(LOSS_BCE) || !defined(LOSS_CROSS_ENTROPY) || !defined(BCE_LOG_FLOOR) || !defined(BCE_GRAD_EPS)
+#error "build with the -D options clprop generates from dev.clprop.loss.Loss (LOSS_*, BCE_LOG_FLOOR, BCE_GRAD_EPS)"
+#endif
 
 inline float element_loss(const int loss, const float p, const float y)
 {

@@ -1,7 +1,7 @@
 package dev.clprop;
 
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.Backend;
+import dev.clprop.device.reference.EjmlBackend;
 
 /** The two paths every behavioural test runs on. */
 public enum BackendKind {

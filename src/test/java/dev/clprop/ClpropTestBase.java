@@ -1,8 +1,13 @@
 package dev.clprop;
 
-import dev.clprop.backend.Tolerance;
+import dev.clprop.device.Tolerance;
 import org.junit.jupiter.api.BeforeEach;
 
+import dev.clprop.model.Architecture;
+import dev.clprop.model.Parameters;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +28,13 @@ public abstract class ClpropTestBase {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);
         return v;
+    }
+
+    /** Parameters of {@code arch} from name/array pairs: {@code params(arch, "W1", w1, "b1", b1)}. */
+    protected static Parameters params(Architecture arch, Object... nameAndValues) {
+        Map<String, float[]> v = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndValues.length; i += 2) v.put((String) nameAndValues[i], ((float[]) nameAndValues[i + 1]).clone());
+        return new Parameters(arch, v);
     }
 
     protected static void assertClose(Tolerance tol, float[] actual, float[] expected, String what) {

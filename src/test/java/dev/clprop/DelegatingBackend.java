@@ -1,11 +1,11 @@
 package dev.clprop;
 
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.IndexBuffer;
-import dev.clprop.backend.Tensor;
+import dev.clprop.device.Backend;
+import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
-import dev.clprop.model.Loss;
-import dev.clprop.model.Optimizer;
+import dev.clprop.loss.Loss;
+import dev.clprop.optim.Optimizer;
 
 /** Passes every call to another backend; test doubles override the one op they falsify. */
 public abstract class DelegatingBackend implements Backend {
@@ -37,7 +37,7 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void activationBackward(Tensor g, Tensor a, Activation act, int m) { inner.activationBackward(g, a, act, m); }
     @Override public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) { inner.lossGradient(l, o, t, m, g, s); }
     @Override public void columnSums(Tensor d, Tensor out, int m) { inner.columnSums(d, out, m); }
-    @Override public void optimizerStep(Optimizer o, int step, Tensor p, Tensor g, Tensor s1, Tensor s2) { inner.optimizerStep(o, step, p, g, s1, s2); }
+    @Override public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) { inner.optimizerStep(o, step, p, g, s1, s2); }
     @Override public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) { inner.gather(src, ix, off, count, dst); }
     @Override public void finish() { inner.finish(); }
     @Override public int liveBuffers() { return inner.liveBuffers(); }

@@ -1,9 +1,9 @@
 package dev.clprop;
 
-import dev.clprop.backend.opencl.DeviceInfo;
-import dev.clprop.backend.opencl.OpenCl;
-import dev.clprop.backend.opencl.OpenClBackend;
-import dev.clprop.backend.opencl.OpenClUnavailable;
+import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.OpenCl;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.error.OpenClUnavailableException;
 
 import java.util.List;
 
@@ -26,7 +26,7 @@ public final class OpenClDevices {
         if (devices == null && unavailable == null) {
             try {
                 devices = OpenCl.devices();
-            } catch (OpenClUnavailable e) {
+            } catch (OpenClUnavailableException e) {
                 unavailable = e.getMessage();
             }
         }

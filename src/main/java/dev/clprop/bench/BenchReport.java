@@ -1,7 +1,7 @@
 package dev.clprop.bench;
 
 import com.google.gson.GsonBuilder;
-import dev.clprop.AtomicFiles;
+import dev.clprop.io.AtomicFiles;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.knowm.xchart.BitmapEncoder;

@@ -1,9 +1,9 @@
 package dev.clprop.bench;
 
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Tensor;
-import dev.clprop.backend.Tolerance;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
+import dev.clprop.device.Tolerance;
+import dev.clprop.device.reference.EjmlBackend;
 
 import java.util.Random;
 

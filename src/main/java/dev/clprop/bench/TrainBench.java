@@ -1,14 +1,16 @@
 package dev.clprop.bench;
 
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.opencl.OpenClBackend;
+import dev.clprop.device.Backend;
+import dev.clprop.device.opencl.OpenClBackend;
 import dev.clprop.data.Dataset;
-import dev.clprop.model.Loss;
-import dev.clprop.model.NetworkSpec;
-import dev.clprop.model.Optimizer;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
 import dev.clprop.model.Parameters;
-import dev.clprop.train.Trainer;
-import dev.clprop.train.TrainingConfig;
+import dev.clprop.optim.Optimizer;
+import dev.clprop.train.EpochSummary;
+import dev.clprop.train.RunConfig;
+import dev.clprop.train.TrainingListener;
+import dev.clprop.train.TrainingLoop;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,27 +32,28 @@ public final class TrainBench {
     private TrainBench() {
     }
 
-    public static Dataset syntheticClassification(NetworkSpec spec, int rows, long seed) {
+    public static Dataset syntheticClassification(Architecture spec, int rows, long seed) {
         Random rng = new Random(seed);
         int f = spec.inputs(), n = spec.outputs();
-        float[] x = new float[rows * f], y = new float[rows * n];
+        float[] x = new float[rows * f];
         int[] labels = new int[rows];
         for (int i = 0; i < x.length; i++) x[i] = rng.nextFloat();
-        for (int r = 0; r < rows; r++) {
-            labels[r] = rng.nextInt(n);
-            y[r * n + labels[r]] = 1f;
-        }
-        return new Dataset("synthetic", x, y, rows, f, n, labels);
+        for (int r = 0; r < rows; r++) labels[r] = rng.nextInt(n);
+        return Dataset.classification("synthetic", x, f, labels, null);
     }
 
-    public static Result run(Backend b, NetworkSpec spec, int batch, int rows, int reps) {
+    /** Adam at lr 1e-3 with cross-entropy, shuffled batches, seed 1: the workload every figure is measured on. */
+    static RunConfig config(Architecture spec, int batch, int epochs) {
+        return new RunConfig(spec, Loss.CROSS_ENTROPY, Optimizer.adam(1e-3f), batch, epochs, 1, true, null, 0, 0, null, Map.of());
+    }
+
+    public static Result run(Backend b, Architecture spec, int batch, int rows, int reps) {
         Dataset data = syntheticClassification(spec, rows, 1);
-        TrainingConfig cfg = new TrainingConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.ADAM, 1e-3f), batch, 1 + reps, 1, true, null, 0, 0);
         double[] rates = new double[reps];
         int[] next = {0};
-        Trainer t = new Trainer(b, cfg, new Trainer.Listener() {
+        TrainingListener l = new TrainingListener() {
             @Override
-            public void epochFinished(Trainer.EpochResult r) {
+            public void onEpochEnd(EpochSummary r) {
                 if (r.epoch() > 1) rates[next[0]++] = r.samplesPerSecond(); // epoch 1 is the warm-up
             }
 
@@ -58,19 +61,18 @@ public final class TrainBench {
             public long progressIntervalMillis() {
                 return Long.MAX_VALUE;
             }
-        });
-        t.train(data, null, Trainer.Start.fresh(Parameters.initialise(spec, 1)));
+        };
+        new TrainingLoop(b, config(spec, batch, 1 + reps), l, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
         return new Result(b.name(), spec.spelling(), batch, Stats.of(rates));
     }
 
     /** One profiled epoch: every launch waits for its event, so this is for attribution, not throughput. */
-    public static KernelProfile profile(OpenClBackend b, NetworkSpec spec, int batch, int rows) {
+    public static KernelProfile profile(OpenClBackend b, Architecture spec, int batch, int rows) {
         Dataset data = syntheticClassification(spec, rows, 2);
-        TrainingConfig cfg = new TrainingConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.ADAM, 1e-3f), batch, 1, 1, true, null, 0, 0);
         b.resetProfile();
         b.setProfiling(true);
         try {
-            new Trainer(b, cfg, null).train(data, null, Trainer.Start.fresh(Parameters.initialise(spec, 1)));
+            new TrainingLoop(b, config(spec, batch, 1), null, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
         } finally {
             b.setProfiling(false);
         }

@@ -1,9 +1,9 @@
 package dev.clprop.bench;
 
-import dev.clprop.backend.opencl.DeviceInfo;
-import dev.clprop.backend.opencl.GemmConfig;
-import dev.clprop.backend.opencl.OpenClBackend;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.GemmConfig;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.device.reference.EjmlBackend;
 
 import java.util.ArrayList;
 import java.util.List;

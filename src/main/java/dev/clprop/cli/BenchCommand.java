@@ -1,19 +1,18 @@
 package dev.clprop.cli;
 
-import dev.clprop.UserError;
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Backends;
-import dev.clprop.backend.opencl.DeviceInfo;
-import dev.clprop.backend.opencl.OpenCl;
-import dev.clprop.backend.opencl.OpenClBackend;
-import dev.clprop.backend.opencl.OpenClUnavailable;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.Backend;
+import dev.clprop.device.DeviceSelection;
+import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.OpenCl;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.error.OpenClUnavailableException;
+import dev.clprop.device.reference.EjmlBackend;
 import dev.clprop.bench.BenchReport;
 import dev.clprop.bench.GemmBench;
 import dev.clprop.bench.Stats;
 import dev.clprop.bench.TrainBench;
-import dev.clprop.bench.TuningCache;
-import dev.clprop.model.NetworkSpec;
+import dev.clprop.device.opencl.TuningCache;
+import dev.clprop.model.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -79,11 +78,11 @@ public final class BenchCommand implements Runnable {
             reps = Math.min(reps, 2);
             rows = Math.min(rows, 1024);
         }
-        if (reps <= 0 || warmup < 0 || rows <= 0) throw new UserError("--reps and --rows must be positive, --warmup >= 0");
+        if (reps <= 0 || warmup < 0 || rows <= 0) throw new Main.Stopped(Main.EXIT_USAGE, "--reps and --rows must be positive, --warmup >= 0");
         for (String s : only) {
-            if (!Set.of("gemm", "kernels", "training").contains(s)) throw new UserError("--only: unknown section '" + s + "' (gemm, kernels, training)");
+            if (!Set.of("gemm", "kernels", "training").contains(s)) throw new Main.Stopped(Main.EXIT_USAGE, "--only: unknown section '" + s + "' (gemm, kernels, training)");
         }
-        NetworkSpec ns = NetworkSpec.parse(layers);
+        Architecture ns = Architecture.parse(layers);
         List<Supplier<Backend>> backends = new ArrayList<>();
         List<DeviceInfo> cl = new ArrayList<>();
         if (device.equals("all") || device.equals("cpu")) backends.add(EjmlBackend::new);
@@ -108,10 +107,10 @@ public final class BenchCommand implements Runnable {
         o.flush();
     }
 
-    private void gemm(PrintWriter o, List<Supplier<Backend>> backends, NetworkSpec ns, BenchReport report) {
+    private void gemm(PrintWriter o, List<Supplier<Backend>> backends, Architecture ns, BenchReport report) {
         List<int[]> shapes = new ArrayList<>();
         for (int s : sizes) shapes.add(new int[]{s, s, s});
-        for (int l = 0; l < ns.depth(); l++) shapes.add(new int[]{profileBatch, ns.layer(l).out(), ns.layer(l).in()});
+        for (var p : ns.parameterShapes()) if (!p.vector()) shapes.add(new int[]{profileBatch, p.rows(), p.cols()});
         o.println("GEMM: GFLOP/s, median of " + reps + " after " + warmup + " warm-up [min-max]; each result checked against EJML before timing");
         o.printf(Locale.ROOT, "%-10s %-14s %6s %6s %6s %10s  %s%n", "backend", "form", "m", "n", "k", "GFLOP/s", "[min-max]");
         o.flush();
@@ -139,7 +138,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    private void kernels(PrintWriter o, List<DeviceInfo> cl, NetworkSpec ns, BenchReport report) {
+    private void kernels(PrintWriter o, List<DeviceInfo> cl, Architecture ns, BenchReport report) {
         for (DeviceInfo d : cl) {
             try (OpenClBackend b = new OpenClBackend(d, TuningCache.lookup(d))) {
                 TrainBench.KernelProfile p = TrainBench.profile(b, ns, profileBatch, rows);
@@ -159,7 +158,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    private void training(PrintWriter o, List<Supplier<Backend>> backends, NetworkSpec ns, BenchReport report) {
+    private void training(PrintWriter o, List<Supplier<Backend>> backends, Architecture ns, BenchReport report) {
         o.printf(Locale.ROOT, "%nTraining %s, %d synthetic rows per epoch, adam: samples/s, median of %d epochs after a warm-up epoch%n", ns, rows, reps);
         StringBuilder head = new StringBuilder(String.format("%-10s", "backend"));
         for (int b : batches) head.append(String.format("%10s", "batch " + b));
@@ -196,7 +195,7 @@ public final class BenchCommand implements Runnable {
     private static List<DeviceInfo> devicesOrNone(PrintWriter o) {
         try {
             return OpenCl.devices();
-        } catch (OpenClUnavailable e) {
+        } catch (OpenClUnavailableException e) {
             o.println("no OpenCL devices (" + e.getMessage() + "); measuring ejml only");
             return List.of();
         }
@@ -206,7 +205,7 @@ public final class BenchCommand implements Runnable {
     static List<DeviceInfo> openClDevices(String choice) {
         List<DeviceInfo> all = OpenCl.devices();
         if (choice.equals("all") || choice.equals("opencl")) return all;
-        return List.of(Backends.byIndex(choice, all));
+        return List.of(DeviceSelection.byIndex(choice, all));
     }
 
 }

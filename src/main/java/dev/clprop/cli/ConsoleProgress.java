@@ -1,39 +1,52 @@
 package dev.clprop.cli;
 
-import dev.clprop.train.Trainer;
+import dev.clprop.train.EpochSummary;
+import dev.clprop.train.RunInfo;
+import dev.clprop.train.TrainingListener;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
-import java.util.function.Consumer;
 import java.util.Locale;
 
 /**
  * Shows training progress: on a terminal a progress bar per epoch (samples/s, running loss, ETA);
- * otherwise plain lines, at most one every few seconds. Either way one summary line per epoch.
+ * otherwise plain lines, at most one every few seconds. Either way one summary line per epoch, and
+ * each epoch goes to the run's output folder when there is one.
  */
-final class ConsoleProgress implements Trainer.Listener {
+final class ConsoleProgress implements TrainingListener {
     private static final long PLAIN_INTERVAL_MS = 5000;
 
     private final PrintWriter out;
     private final boolean terminal;
-    private final Consumer<Trainer.EpochResult> onEpoch;
+    private final RunOutputs outputs;
+    private final String dataName;
     private ProgressBar bar;
     private int epochs;
     private long epochStart;
     private long lastPlain;
 
-    /** @param onEpoch also receives every epoch's result (e.g. to write metrics files) */
-    ConsoleProgress(PrintWriter out, boolean terminal, Consumer<Trainer.EpochResult> onEpoch) {
+    ConsoleProgress(PrintWriter out, boolean terminal, RunOutputs outputs, String dataName) {
         this.out = out;
         this.terminal = terminal;
-        this.onEpoch = onEpoch;
+        this.outputs = outputs;
+        this.dataName = dataName;
     }
 
     @Override
-    public void epochStarted(int epoch, int epochs, int samples) {
+    public void onStart(RunInfo r) {
+        out.printf(Locale.ROOT, "data: %s, %d training rows%s%n", dataName, r.trainingRows(),
+                r.validationRows() > 0 ? ", " + r.validationRows() + " validation" : "");
+        out.printf(Locale.ROOT, "model: %s (%,d parameters), loss %s, %s, batch %d, %d epochs, seed %d%s%n", r.architecture(),
+                r.architecture().parameterCount(), r.loss(), r.optimizer().describe(), r.batchSize(), r.epochs(), r.seed(),
+                r.firstEpoch() > 1 ? ", resuming at epoch " + r.firstEpoch() : "");
+        out.flush();
+    }
+
+    @Override
+    public void onEpochStart(int epoch, int epochs, int samples) {
         this.epochs = epochs;
         epochStart = System.nanoTime();
         lastPlain = System.currentTimeMillis();
@@ -45,7 +58,7 @@ final class ConsoleProgress implements Trainer.Listener {
     }
 
     @Override
-    public void progress(int epoch, int done, int samples, double runningLoss) {
+    public void onProgress(int epoch, int done, int samples, double runningLoss) {
         if (bar != null) {
             bar.stepTo(done);
             bar.setExtraMessage(String.format(Locale.ROOT, "  loss %.4f", runningLoss));
@@ -65,20 +78,20 @@ final class ConsoleProgress implements Trainer.Listener {
     }
 
     @Override
-    public void epochFinished(Trainer.EpochResult r) {
+    public void onEpochEnd(EpochSummary r) {
         if (bar != null) bar.stepTo(bar.getMax()); // the epoch is complete even if the last update came earlier
         closeBar();
-        onEpoch.accept(r);
+        if (outputs != null) outputs.add(r);
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.6f", r.epoch(), epochs, r.trainLoss()));
-        if (!Double.isNaN(r.valLoss())) sb.append(String.format(Locale.ROOT, "  val loss %.6f", r.valLoss()));
-        if (!Double.isNaN(r.valAccuracy())) sb.append(String.format(Locale.ROOT, "  val acc %.2f%%", 100 * r.valAccuracy()));
+        if (!Double.isNaN(r.validationLoss())) sb.append(String.format(Locale.ROOT, "  val loss %.6f", r.validationLoss()));
+        if (!Double.isNaN(r.validationAccuracy())) sb.append(String.format(Locale.ROOT, "  val acc %.2f%%", 100 * r.validationAccuracy()));
         sb.append(String.format(Locale.ROOT, "  %.2fs  %.0f samples/s", r.seconds(), r.samplesPerSecond()));
         out.println(sb);
         out.flush();
     }
 
     @Override
-    public void message(String line) {
+    public void onMessage(String line) {
         closeBar();
         out.println(line);
         out.flush();

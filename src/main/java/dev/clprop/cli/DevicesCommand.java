@@ -1,8 +1,8 @@
 package dev.clprop.cli;
 
-import dev.clprop.backend.opencl.DeviceInfo;
-import dev.clprop.backend.opencl.OpenCl;
-import dev.clprop.backend.opencl.OpenClUnavailable;
+import dev.clprop.Device;
+import dev.clprop.DeviceDescription;
+import dev.clprop.error.OpenClUnavailableException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
@@ -19,19 +19,19 @@ public final class DevicesCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        List<DeviceInfo> devices;
+        List<DeviceDescription> devices;
         try {
-            devices = OpenCl.devices();
-        } catch (OpenClUnavailable e) {
+            devices = Device.openClDevices();
+        } catch (OpenClUnavailableException e) {
             out.println("no OpenCL devices: " + e.getMessage());
-            out.println("cpu    ejml (CPU reference path), always available");
+            out.println("cpu       ejml (CPU reference path), always available");
             out.flush();
             return;
         }
         out.printf(Locale.ROOT, "%-9s %-40s %-24s %-5s %4s %10s  %s%n", "index", "name", "vendor", "type", "CUs", "memory", "OpenCL (platform)");
-        for (DeviceInfo d : devices) {
-            out.printf(Locale.ROOT, "%-9s %-40s %-24s %-5s %4d %7.1f GiB  %s (%s)%n", "opencl:" + d.index(), trim(d.name(), 40), trim(d.vendor(), 24),
-                    d.type(), d.computeUnits(), d.globalMemory() / (double) (1L << 30), d.version(), d.platformName());
+        for (DeviceDescription d : devices) {
+            out.printf(Locale.ROOT, "%-9s %-40s %-24s %-5s %4d %7.1f GiB  %s (%s)%n", d.id(), trim(d.name(), 40), trim(d.vendor(), 24),
+                    d.type(), d.computeUnits(), d.globalMemoryBytes() / (double) (1L << 30), d.openClVersion(), d.platform());
         }
         out.println("cpu       ejml (CPU reference path), always available");
         out.flush();

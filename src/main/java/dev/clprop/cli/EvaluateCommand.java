@@ -1,12 +1,12 @@
 package dev.clprop.cli;
 
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Backends;
+import dev.clprop.Device;
+import dev.clprop.Model;
+import dev.clprop.data.CsvOptions;
+import dev.clprop.data.DataSources;
+import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
-import dev.clprop.model.Loss;
-import dev.clprop.model.ModelFile;
-import dev.clprop.train.Evaluation;
-import dev.clprop.train.Evaluator;
+import dev.clprop.metrics.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,20 +30,20 @@ public final class EvaluateCommand implements Runnable {
     @Option(names = "--targets", paramLabel = "N", description = "Regression: the last N columns are targets")
     Integer targets;
 
-    @Option(names = "--device", paramLabel = "auto|cpu|opencl[:N]|NAME", description = "default: cpu")
+    @Option(names = "--device", paramLabel = "auto|cpu|opencl[:N]|NAME", description = "default: ${DEFAULT-VALUE}")
     String device = "cpu";
 
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        ModelFile.Loaded m = ModelFile.load(model);
-        Loss loss = m.loss() != null ? m.loss() : TrainCommand.defaultLoss(m.parameters().spec().outputActivation());
-        Dataset d = ModelData.forModel(m, data, targets, true);
-        try (Backend b = Backends.open(device, s -> { })) {
-            Evaluation ev = Evaluator.evaluate(b, m.parameters(), loss, d, 256);
-            out.printf(Locale.ROOT, "model %s (%s), data %s: %d rows%n", model, m.parameters().spec(), d.source(), ev.rows());
-            out.printf(Locale.ROOT, "loss (%s) %.6f%n", loss, ev.loss());
-            if (d.isClassification()) {
+        Model m = Model.load(model);
+        DataSplit src = DataSources.open(data, null, targets == null ? CsvOptions.classification() : CsvOptions.regression(targets));
+        Dataset d = src.test() != null ? src.test() : src.train();
+        try (Device dev = Device.open(device)) {
+            Metrics ev = m.evaluate(d, dev);
+            out.printf(Locale.ROOT, "model %s (%s), data %s: %d rows%n", model, m.architecture(), d.name(), ev.rows());
+            out.printf(Locale.ROOT, "loss (%s) %.6f%n", m.loss(), ev.loss());
+            if (ev.isClassification()) {
                 out.printf(Locale.ROOT, "accuracy %.2f%%%n", 100 * ev.accuracy());
                 out.print("confusion matrix (rows: true class, columns: predicted)\n" + ev.confusionTable());
             } else {

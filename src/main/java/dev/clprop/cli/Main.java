@@ -1,12 +1,12 @@
 package dev.clprop.cli;
 
-import dev.clprop.UserError;
-import dev.clprop.backend.opencl.OpenClUnavailable;
+import dev.clprop.error.ClpropException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.Map;
 
 /**
  * The clprop command line. Bad input of any kind ends with one line on stderr naming the file,
@@ -21,6 +21,16 @@ public final class Main implements Runnable {
     /** As a shell reports a process ended by SIGINT. */
     public static final int EXIT_INTERRUPTED = 130;
 
+    /** The library's setting names and the options that set them, for its messages. */
+    static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("architecture", "--layers"), Map.entry("activation", "--layers: activation"), Map.entry("units", "--layers: units"),
+            Map.entry("inputs", "--layers"), Map.entry("loss", "--loss"), Map.entry("optimizer", "--optimizer"),
+            Map.entry("learningRate", "--lr"), Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"),
+            Map.entry("batchSize", "--batch"), Map.entry("epochs", "--epochs"), Map.entry("seed", "--seed"),
+            Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"),
+            Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"),
+            Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("initialWeights", "--init"));
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,8 +43,17 @@ public final class Main implements Runnable {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** A message in the command line's terms: a setting's name becomes the option that sets it. */
+    static String message(ClpropException e) {
+        if (e.setting() != null && FLAGS.containsKey(e.setting())) return FLAGS.get(e.setting()) + " " + e.problem();
+        return e.getMessage();
+    }
+
     /** Runs a command with the given streams and returns its exit status (used by main and by tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        // the library also logs its one warning (no libjsig.so) through System.Logger; here it reaches
+        // the user through the command's own output, once
+        java.util.logging.Logger.getLogger("dev.clprop").setLevel(java.util.logging.Level.OFF);
         CommandLine cl = new CommandLine(new Main());
         PrintWriter errWriter = new PrintWriter(err, true);
         cl.setOut(new PrintWriter(out, true));
@@ -46,9 +65,12 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             Throwable e = ex;
-            if (e instanceof TrainCommand.Interrupted) return EXIT_INTERRUPTED;
-            if (e instanceof UserError || e instanceof OpenClUnavailable) {
-                errWriter.println("clprop: " + e.getMessage());
+            if (e instanceof Stopped s) {
+                if (s.getMessage() != null) errWriter.println("clprop: " + s.getMessage());
+                return s.status;
+            }
+            if (e instanceof ClpropException ce) {
+                errWriter.println("clprop: " + message(ce).lines().findFirst().orElse(""));
                 return EXIT_USAGE;
             }
             if (e instanceof OutOfMemoryError) {
@@ -60,6 +82,16 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** Ends a command with an exit status after it has reported why (or with one line saying why). */
+    static final class Stopped extends RuntimeException {
+        final int status;
+
+        Stopped(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,12 +1,11 @@
 package dev.clprop.cli;
 
-import dev.clprop.UserError;
-import dev.clprop.backend.opencl.DeviceInfo;
-import dev.clprop.backend.opencl.GemmConfig;
-import dev.clprop.backend.opencl.OpenCl;
+import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.GemmConfig;
+import dev.clprop.device.opencl.OpenCl;
 import dev.clprop.bench.Tuner;
-import dev.clprop.bench.TuningCache;
-import dev.clprop.model.NetworkSpec;
+import dev.clprop.device.opencl.TuningCache;
+import dev.clprop.model.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,11 +45,10 @@ public final class TuneCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        if (batch <= 0 || reps <= 0 || square < 0) throw new UserError("--batch and --reps must be positive, --square >= 0");
-        NetworkSpec ns = NetworkSpec.parse(layers);
-        int[] widths = new int[ns.depth() + 1];
-        widths[0] = ns.inputs();
-        for (int l = 0; l < ns.depth(); l++) widths[l + 1] = ns.layer(l).out();
+        if (batch <= 0 || reps <= 0 || square < 0) throw new Main.Stopped(Main.EXIT_USAGE, "--batch and --reps must be positive, --square >= 0");
+        Architecture ns = Architecture.parse(layers);
+        int[] widths = new int[ns.layers().size() + 1];
+        for (int l = 0; l <= ns.layers().size(); l++) widths[l] = l == 0 ? ns.inputs() : ns.widthAfter(l - 1);
         List<Tuner.Workload> work = Tuner.workloads(widths, batch, square);
         for (DeviceInfo d : BenchCommand.openClDevices(device)) {
             List<GemmConfig> cands = Tuner.candidates(d, all);
@@ -63,7 +61,7 @@ public final class TuneCommand implements Runnable {
                 out.flush();
             });
             Tuner.Candidate best = res.get(0);
-            if (Double.isInfinite(best.seconds())) throw new UserError("no GEMM configuration matched EJML on " + d.describe());
+            if (Double.isInfinite(best.seconds())) throw new dev.clprop.error.DeviceException("no GEMM configuration matched EJML on " + d.describe());
             double def = res.stream().filter(c -> c.config().equals(GemmConfig.defaultFor(d))).mapToDouble(Tuner.Candidate::seconds).findFirst().orElse(Double.NaN);
             TuningCache.store(d, best.config());
             out.printf(Locale.ROOT, "best %s: %.3f ms for the workload (default %s: %.3f ms); cached in %s%n", best.config(), best.seconds() * 1e3,

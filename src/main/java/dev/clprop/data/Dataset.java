@@ -1,68 +1,212 @@
 package dev.clprop.data;
 
-import dev.clprop.UserError;
+import dev.clprop.error.InvalidInputException;
+import dev.clprop.model.Standardizer;
 
 /**
- * Inputs and targets ready for training: {@code x} is rows×features, {@code y} rows×outputs
- * (one-hot for classification). {@code labels} holds the class of each row, or is null for regression.
+ * Rows of input features with, for classification, an integer class label per row, or, for
+ * regression, real-valued targets per row. Immutable: the factories copy what they are given.
+ * <pre>{@code
+ * Dataset iris = Dataset.classification(features, labels);     // float[][] and int[] 0..C-1
+ * Dataset xy   = Dataset.regression(features, targets);        // float[][] and float[][]
+ * }</pre>
+ * Files are read by {@link DataSources}. Labels are one-hot encoded when training, to the network's
+ * output width.
  */
-public record Dataset(String source, float[] x, float[] y, int rows, int features, int outputs, int[] labels) {
+public final class Dataset {
+    /** The most classes a dataset may have (its confusion matrix is classes² counters). */
+    public static final int MAX_CLASSES = 4096;
+
+    private final String name;
+    private final float[] x;
+    private final int rows;
+    private final int featureCount;
+    private final int[] labels;
+    private final int classCount;
+    private final float[] targets;
+    private final int targetCount;
+    private final int[] lines;
+
+    private Dataset(String name, float[] x, int rows, int featureCount, int[] labels, float[] targets, int targetCount, int[] lines) {
+        this.name = name;
+        this.x = x;
+        this.rows = rows;
+        this.featureCount = featureCount;
+        this.labels = labels;
+        this.targets = targets;
+        this.targetCount = targetCount;
+        this.lines = lines;
+        if (rows < 1) throw new InvalidInputException(name + ": has no rows");
+        if (featureCount < 1) throw new InvalidInputException(name + ": has no feature columns");
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) throw new InvalidInputException(where(i / featureCount) + ": feature " + (i % featureCount + 1) + " is " + x[i] + ", not a finite number");
+        }
+        int max = -1;
+        if (labels != null) {
+            for (int r = 0; r < rows; r++) {
+                if (labels[r] < 0) throw new InvalidInputException(where(r) + ": class label " + labels[r] + " is negative");
+                if (labels[r] >= MAX_CLASSES) {
+                    throw new InvalidInputException(where(r) + ": class label " + labels[r] + " is beyond the limit of " + MAX_CLASSES + " classes");
+                }
+                max = Math.max(max, labels[r]);
+            }
+        } else {
+            for (int i = 0; i < targets.length; i++) {
+                if (!Float.isFinite(targets[i])) throw new InvalidInputException(where(i / targetCount) + ": target " + (i % targetCount + 1) + " is " + targets[i] + ", not a finite number");
+            }
+        }
+        this.classCount = max + 1;
+    }
+
+    /** Classification data: {@code x[row]} the features (every row the same length), {@code labels[row]} in 0..C−1. */
+    public static Dataset classification(float[][] x, int[] labels) {
+        if (labels == null || x == null) throw new InvalidInputException("features and labels must be given");
+        if (labels.length != x.length) throw new InvalidInputException("there are " + x.length + " rows of features but " + labels.length + " labels");
+        return new Dataset("data", flatten(x, "features"), x.length, width(x), labels.clone(), null, 0, null);
+    }
+
+    /** Regression data: {@code x[row]} the features, {@code targets[row]} the values to predict. */
+    public static Dataset regression(float[][] x, float[][] targets) {
+        if (targets == null || x == null) throw new InvalidInputException("features and targets must be given");
+        if (targets.length != x.length) throw new InvalidInputException("there are " + x.length + " rows of features but " + targets.length + " rows of targets");
+        return new Dataset("data", flatten(x, "features"), x.length, width(x), null, flatten(targets, "targets"), width(targets), null);
+    }
+
+    /**
+     * Classification rows from flat arrays: {@code x} holds {@code labels.length} rows of
+     * {@code featureCount} values. {@code lines} (may be null) gives each row's line in its file, for
+     * messages. The arrays are used as they are, not copied.
+     */
+    public static Dataset classification(String name, float[] x, int featureCount, int[] labels, int[] lines) {
+        checkFlat(name, x, featureCount, labels.length);
+        return new Dataset(name, x, labels.length, featureCount, labels, null, 0, lines);
+    }
+
+    /** Regression rows from flat arrays; see {@link #classification(String, float[], int, int[], int[])}. */
+    public static Dataset regression(String name, float[] x, int featureCount, float[] targets, int targetCount, int[] lines) {
+        if (targetCount < 1 || targets.length % targetCount != 0) throw new InvalidInputException(name + ": targets do not form rows of " + targetCount);
+        int rows = targets.length / targetCount;
+        checkFlat(name, x, featureCount, rows);
+        return new Dataset(name, x, rows, featureCount, null, targets, targetCount, lines);
+    }
+
+    private static void checkFlat(String name, float[] x, int featureCount, int rows) {
+        if (featureCount < 1 || (long) featureCount * rows != x.length) {
+            throw new InvalidInputException(name + ": " + x.length + " feature values do not form " + rows + " rows of " + featureCount);
+        }
+    }
+
+    private static int width(float[][] a) {
+        return a.length == 0 || a[0] == null ? 0 : a[0].length;
+    }
+
+    private static float[] flatten(float[][] a, String what) {
+        int w = width(a);
+        if ((long) a.length * w > Integer.MAX_VALUE - 8) throw new InvalidInputException("too many " + what + " for one array");
+        float[] out = new float[a.length * w];
+        for (int r = 0; r < a.length; r++) {
+            if (a[r] == null || a[r].length != w) {
+                throw new InvalidInputException("row " + r + " of the " + what + " has " + (a[r] == null ? "no" : a[r].length) + " values, row 0 has " + w);
+            }
+            System.arraycopy(a[r], 0, out, r * w, w);
+        }
+        return out;
+    }
+
+    /** Where the data came from (a file name, "digits", "data"). */
+    public String name() {
+        return name;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int featureCount() {
+        return featureCount;
+    }
 
     public boolean isClassification() {
         return labels != null;
     }
 
-    /** Last column an integer class label 0..classes−1, one-hot encoded; the rest are features. */
-    public static Dataset classification(Table t, int classes) {
-        if (t.cols() < 2) throw new UserError(t.source() + ": needs at least one feature column and a label column");
-        int f = t.cols() - 1;
-        float[] x = new float[t.rows() * f];
-        float[] y = new float[t.rows() * classes];
-        int[] labels = new int[t.rows()];
-        for (int r = 0; r < t.rows(); r++) {
-            System.arraycopy(t.values(), r * t.cols(), x, r * f, f);
-            float v = t.get(r, f);
-            int label = (int) v;
-            if (label != v || label < 0 || label >= classes) {
-                throw new UserError(t.source() + ":" + t.lines()[r] + ": class label " + fmt(v) + " is outside 0.." + (classes - 1)
-                        + " (the output layer has " + classes + " units)");
+    /** For classification: the largest label plus one. 0 for regression. */
+    public int classCount() {
+        return classCount;
+    }
+
+    /** For regression: values to predict per row. 0 for classification. */
+    public int targetCount() {
+        return targetCount;
+    }
+
+    /** The class label of a row (classification only). */
+    public int label(int row) {
+        return labels[row];
+    }
+
+    /** A copy of one row's features. */
+    public float[] row(int row) {
+        float[] r = new float[featureCount];
+        System.arraycopy(x, row * featureCount, r, 0, featureCount);
+        return r;
+    }
+
+    /** The features, rows × featureCount row-major: the backing array itself, which must not be modified. */
+    public float[] featureMatrix() {
+        return x;
+    }
+
+    /**
+     * What the network is trained to output, rows × width row-major: one-hot labels (each label must
+     * be below width) or the targets (width must equal {@link #targetCount()}).
+     */
+    public float[] targetMatrix(int width) {
+        if (labels == null) {
+            if (width != targetCount) throw new InvalidInputException(name + ": has " + targetCount + " target column(s) but the network has " + width + " output(s)");
+            return targets;
+        }
+        float[] y = new float[Math.multiplyExact(rows, width)];
+        for (int r = 0; r < rows; r++) {
+            if (labels[r] >= width) {
+                throw new InvalidInputException(where(r) + ": class label " + labels[r] + " is outside 0.." + (width - 1) + " (the network has " + width + " outputs)");
             }
-            labels[r] = label;
-            y[r * classes + label] = 1f;
+            y[r * width + labels[r]] = 1f;
         }
-        return new Dataset(t.source(), x, y, t.rows(), f, classes, labels);
+        return y;
     }
 
-    /** The last {@code targets} columns are real-valued targets; the rest are features. */
-    public static Dataset regression(Table t, int targets) {
-        if (targets <= 0) throw new UserError("--targets must be positive, got " + targets);
-        if (t.cols() <= targets) {
-            throw new UserError(t.source() + ": has " + t.cols() + " columns, too few for " + targets + " target column(s) and at least one feature");
-        }
-        int f = t.cols() - targets;
-        float[] x = new float[t.rows() * f];
-        float[] y = new float[t.rows() * targets];
-        for (int r = 0; r < t.rows(); r++) {
-            System.arraycopy(t.values(), r * t.cols(), x, r * f, f);
-            System.arraycopy(t.values(), r * t.cols() + f, y, r * targets, targets);
-        }
-        return new Dataset(t.source(), x, y, t.rows(), f, targets, null);
-    }
-
-    private static String fmt(float v) {
-        return v == (long) v ? Long.toString((long) v) : Float.toString(v);
+    /** "file:line" for a row read from a file, else "name row N" (1-based). */
+    public String where(int row) {
+        return lines != null ? name + ":" + lines[row] : name + " row " + (row + 1);
     }
 
     /** The rows {@code idx}, in that order, as a new dataset. */
-    public Dataset subset(int[] idx, String name) {
-        float[] nx = new float[idx.length * features];
-        float[] ny = new float[idx.length * outputs];
+    public Dataset subset(int[] idx, String newName) {
+        float[] nx = new float[idx.length * featureCount];
         int[] nl = labels == null ? null : new int[idx.length];
+        float[] nt = targets == null ? null : new float[idx.length * targetCount];
+        int[] nlines = lines == null ? null : new int[idx.length];
         for (int i = 0; i < idx.length; i++) {
-            System.arraycopy(x, idx[i] * features, nx, i * features, features);
-            System.arraycopy(y, idx[i] * outputs, ny, i * outputs, outputs);
+            System.arraycopy(x, idx[i] * featureCount, nx, i * featureCount, featureCount);
             if (nl != null) nl[i] = labels[idx[i]];
+            if (nt != null) System.arraycopy(targets, idx[i] * targetCount, nt, i * targetCount, targetCount);
+            if (nlines != null) nlines[i] = lines[idx[i]];
         }
-        return new Dataset(name, nx, ny, idx.length, features, outputs, nl);
+        return new Dataset(newName, nx, idx.length, featureCount, nl, nt, targetCount, nlines == null ? null : nlines);
+    }
+
+    /** A copy with standardized features. */
+    public Dataset standardized(Standardizer s) {
+        if (s.features() != featureCount) {
+            throw new InvalidInputException(name + ": has " + featureCount + " features but the standardization is for " + s.features());
+        }
+        return new Dataset(name, s.apply(x), rows, featureCount, labels, targets, targetCount, lines);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + rows + " rows, " + featureCount + " features, "
+                + (labels != null ? classCount + " classes)" : targetCount + " targets)");
     }
 }

@@ -1,38 +1,49 @@
 package dev.clprop.model;
 
-import dev.clprop.UserError;
+import dev.clprop.error.InvalidSettingException;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
- * Element-wise activations (softmax is row-wise). The integer {@link #code} is the value the
- * OpenCL kernels switch on, so it must match the ACT_* constants in kernels/activation.cl.
+ * Element-wise activations (softmax is row-wise). The OpenCL kernels switch on {@link #code()},
+ * which reaches them as generated {@code -DACT_*} build options, never retyped in a kernel file.
  */
 public enum Activation {
-    SIGMOID("sigmoid", 0),
-    TANH("tanh", 1),
-    RELU("relu", 2),
-    LEAKY_RELU("leaky-relu", 3),
-    LINEAR("linear", 4),
+    SIGMOID("sigmoid"),
+    TANH("tanh"),
+    RELU("relu"),
+    LEAKY_RELU("leaky-relu"),
+    LINEAR("linear"),
     /** Row-wise softmax; allowed on the output layer only. */
-    SOFTMAX("softmax", 5);
+    SOFTMAX("softmax");
 
-    /** Slope of leaky-relu for negative inputs. */
+    /** Slope of leaky-relu for negative inputs (PyTorch's default negative_slope). */
     public static final float LEAKY_SLOPE = 0.01f;
 
-    public final String spelling;
-    public final int code;
+    private final String spelling;
 
-    Activation(String spelling, int code) {
+    Activation(String spelling) {
         this.spelling = spelling;
-        this.code = code;
+    }
+
+    /** The name in an architecture string, e.g. {@code leaky-relu}. */
+    public String spelling() {
+        return spelling;
+    }
+
+    /** The integer the kernels switch on. */
+    public int code() {
+        return ordinal();
     }
 
     public static Activation parse(String s) {
         for (Activation a : values()) {
-            if (a.spelling.equals(s.toLowerCase(Locale.ROOT))) return a;
+            if (a.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return a;
         }
-        throw new UserError("unknown activation '" + s + "' (expected one of sigmoid, tanh, relu, leaky-relu, linear, softmax)");
+        throw new InvalidSettingException("activation", "'" + s + "' is unknown (expected one of "
+                + Arrays.stream(values()).map(Activation::spelling).collect(Collectors.joining(", ")) + ")");
     }
 
     /** f(z) for the element-wise activations; softmax is handled row-wise by the backends. */

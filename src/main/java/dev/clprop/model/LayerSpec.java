@@ -1,8 +1,29 @@
 package dev.clprop.model;
 
-/** One dense layer: {@code z = a_prev · Wᵀ + b}, W of shape (out, in), b of shape (out). */
-public record LayerSpec(int in, int out, Activation activation, boolean bias) {
-    public String spelling() {
-        return out + ":" + activation.spelling + (bias ? "" : ":nobias");
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One layer of an {@link Architecture}, as described (no device, no numbers). A layer type is a
+ * record implementing this interface, an element of the architecture grammar ({@link SpecGrammar}),
+ * and its device implementation in {@code dev.clprop.nn}.
+ */
+public sealed interface LayerSpec permits DenseSpec {
+    /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
+    String spelling();
+
+    int outputWidth(int inputWidth);
+
+    /**
+     * The parameter tensors the layer owns, in order; empty for a layer without parameters.
+     * {@code ordinal} numbers the layers that have parameters (1, 2, ...), which names them (W1, b1).
+     */
+    List<ParamShape> parameterShapes(int inputWidth, int ordinal);
+
+    default boolean hasParameters() {
+        return !parameterShapes(1, 1).isEmpty();
     }
+
+    /** Fills freshly allocated parameter arrays (same order as {@link #parameterShapes}) from {@code rng}. */
+    void initialise(List<float[]> parameters, int inputWidth, Random rng);
 }

@@ -1,90 +1,107 @@
 package dev.clprop.model;
 
+import dev.clprop.error.InvalidInputException;
+
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
- * Host copy of a network's weights: per layer W (out×in, row-major) and b (out), b null for a
- * layer without bias. This is what model files hold and what backends upload.
+ * A network's numbers on the host: one float array per {@link ParamShape} of its architecture
+ * (W1, b1, W2, ...), row-major. This is what model files hold and what devices upload. The arrays
+ * are owned by this object; callers that keep one across a mutation take a {@link #copy()}.
  */
 public final class Parameters {
-    private final NetworkSpec spec;
-    private final float[][] weights;
-    private final float[][] biases;
+    private final Architecture architecture;
+    private final Map<String, float[]> values;
 
-    public Parameters(NetworkSpec spec, float[][] weights, float[][] biases) {
-        this.spec = spec;
-        this.weights = weights;
-        this.biases = biases;
-        for (int l = 0; l < spec.depth(); l++) {
-            LayerSpec ls = spec.layer(l);
-            if (weights[l].length != ls.in() * ls.out()) throw new IllegalArgumentException("W" + (l + 1) + " size");
-            if (ls.bias() != (biases[l] != null)) throw new IllegalArgumentException("b" + (l + 1) + " presence");
-            if (biases[l] != null && biases[l].length != ls.out()) throw new IllegalArgumentException("b" + (l + 1) + " size");
+    /** @param values one array per parameter of the architecture, by name, each of the right size */
+    public Parameters(Architecture architecture, Map<String, float[]> values) {
+        this.architecture = architecture;
+        this.values = new LinkedHashMap<>();
+        for (ParamShape p : architecture.parameterShapes()) {
+            float[] v = values.get(p.name());
+            if (v == null) throw new InvalidInputException("parameters for " + architecture + " lack " + p.name());
+            if (v.length != p.size()) {
+                throw new InvalidInputException(p.name() + " has " + v.length + " values but " + architecture + " needs " + p.size());
+            }
+            this.values.put(p.name(), v);
+        }
+        if (values.size() != this.values.size()) {
+            List<String> extra = new ArrayList<>(values.keySet());
+            extra.removeAll(this.values.keySet());
+            throw new InvalidInputException("parameters " + extra + " do not belong to " + architecture);
         }
     }
 
-    /** All-zero parameters of the given architecture. */
-    public static Parameters zeros(NetworkSpec spec) {
-        float[][] w = new float[spec.depth()][];
-        float[][] b = new float[spec.depth()][];
-        for (int l = 0; l < spec.depth(); l++) {
-            LayerSpec ls = spec.layer(l);
-            w[l] = new float[ls.in() * ls.out()];
-            b[l] = ls.bias() ? new float[ls.out()] : null;
-        }
-        return new Parameters(spec, w, b);
+    /** All-zero parameters of an architecture. */
+    public static Parameters zeros(Architecture architecture) {
+        Map<String, float[]> v = new LinkedHashMap<>();
+        for (ParamShape p : architecture.parameterShapes()) v.put(p.name(), new float[p.size()]);
+        return new Parameters(architecture, v);
     }
 
     /**
-     * Random initialisation drawn from {@code seed}: He normal, N(0, 2/in), for relu and leaky-relu
-     * layers; Xavier uniform, U(±√(6/(in+out))), for the rest. Biases start at zero.
-     * java.util.Random is used because its sequence is specified, so a seed means the same weights on every JVM.
+     * Random initial parameters drawn from {@code seed}, layer by layer in order, each layer type by
+     * its own rule ({@link LayerSpec#initialise}). java.util.Random is used because its sequence is
+     * specified: a seed means the same weights on every JVM.
      */
-    public static Parameters initialise(NetworkSpec spec, long seed) {
-        Parameters p = zeros(spec);
+    public static Parameters initialise(Architecture architecture, long seed) {
+        Parameters p = zeros(architecture);
         Random rng = new Random(seed);
-        for (int l = 0; l < spec.depth(); l++) {
-            LayerSpec ls = spec.layer(l);
-            float[] w = p.weights[l];
-            if (ls.activation().wantsHeInit()) {
-                double std = Math.sqrt(2.0 / ls.in());
-                for (int i = 0; i < w.length; i++) w[i] = (float) (rng.nextGaussian() * std);
-            } else {
-                double a = Math.sqrt(6.0 / (ls.in() + ls.out()));
-                for (int i = 0; i < w.length; i++) w[i] = (float) ((rng.nextDouble() * 2 - 1) * a);
-            }
+        int ordinal = 0;
+        for (int i = 0; i < architecture.layers().size(); i++) {
+            LayerSpec l = architecture.layers().get(i);
+            if (!l.hasParameters()) continue;
+            ordinal++;
+            List<float[]> arrays = new ArrayList<>();
+            for (ParamShape s : l.parameterShapes(architecture.widthBefore(i), ordinal)) arrays.add(p.values.get(s.name()));
+            l.initialise(arrays, architecture.widthBefore(i), rng);
         }
         return p;
     }
 
-    public NetworkSpec spec() {
-        return spec;
+    public Architecture architecture() {
+        return architecture;
     }
 
-    /** W of layer l (0-based), row-major (out, in); the live array, not a copy. */
-    public float[] weights(int l) {
-        return weights[l];
+    /** The live array of parameter {@code name} (e.g. "W1"). */
+    public float[] get(String name) {
+        float[] v = values.get(name);
+        if (v == null) throw new IllegalArgumentException("no parameter " + name + " in " + architecture);
+        return v;
     }
 
-    /** b of layer l (0-based), or null; the live array, not a copy. */
-    public float[] bias(int l) {
-        return biases[l];
+    public List<ParamShape> shapes() {
+        return architecture.parameterShapes();
+    }
+
+    public Parameters copy() {
+        Map<String, float[]> v = new LinkedHashMap<>();
+        values.forEach((k, a) -> v.put(k, a.clone()));
+        return new Parameters(architecture, v);
     }
 
     public boolean bitwiseEquals(Parameters o) {
-        if (!spec.equals(o.spec)) return false;
-        for (int l = 0; l < weights.length; l++) {
-            if (!Arrays.equals(weights[l], o.weights[l]) || !Arrays.equals(biases[l], o.biases[l])) return false;
+        if (!architecture.equals(o.architecture)) return false;
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            if (!Arrays.equals(e.getValue(), o.values.get(e.getKey()))) return false;
         }
         return true;
     }
 
-    public boolean allFinite() {
-        for (int l = 0; l < weights.length; l++) {
-            for (float v : weights[l]) if (!Float.isFinite(v)) return false;
-            if (biases[l] != null) for (float v : biases[l]) if (!Float.isFinite(v)) return false;
+    /** The first parameter holding a NaN or infinity, or null when every value is finite. */
+    public String firstNonFinite() {
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            for (float v : e.getValue()) if (!Float.isFinite(v)) return e.getKey();
         }
-        return true;
+        return null;
+    }
+
+    public boolean allFinite() {
+        return firstNonFinite() == null;
     }
 }

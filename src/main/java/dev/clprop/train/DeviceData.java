@@ -1,33 +1,42 @@
 package dev.clprop.train;
 
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.IndexBuffer;
-import dev.clprop.backend.Tensor;
 import dev.clprop.data.Dataset;
+import dev.clprop.data.Splits;
+import dev.clprop.device.Backend;
+import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.Tensor;
 
 /**
- * A dataset uploaded once to a backend, plus batch buffers that {@link #gatherBatch} fills through
- * a row permutation without leaving the device.
+ * Rows uploaded once to a backend (features and, for training, what the network must output), plus
+ * batch buffers that {@link #gatherBatch} fills through a row permutation without leaving the device.
  */
 final class DeviceData implements AutoCloseable {
-    final Dataset data;
+    final int rows;
     final Tensor x, y, batchX, batchY;
     final IndexBuffer order;
     private final Backend backend;
 
-    DeviceData(Backend backend, Dataset data, int maxBatch) {
+    /** A dataset with its targets; {@code outputs} is the network's output width (the one-hot width). */
+    DeviceData(Backend backend, Dataset data, int outputs, int maxBatch) {
+        this(backend, data.featureMatrix(), data.featureCount(), data.targetMatrix(outputs), outputs, maxBatch);
+    }
+
+    /** @param targets rows × outputs, or null for features only (prediction) */
+    DeviceData(Backend backend, float[] features, int featureCount, float[] targets, int outputs, int maxBatch) {
         this.backend = backend;
-        this.data = data;
+        this.rows = features.length / featureCount;
         Tensor tx = null, ty = null, bx = null, by = null;
         IndexBuffer ord = null;
         try {
-            tx = backend.allocate(data.rows(), data.features());
-            backend.upload(tx, data.x());
-            ty = backend.allocate(data.rows(), data.outputs());
-            backend.upload(ty, data.y());
-            bx = backend.allocate(maxBatch, data.features());
-            by = backend.allocate(maxBatch, data.outputs());
-            ord = backend.allocateIndices(data.rows());
+            tx = backend.allocate(rows, featureCount);
+            backend.upload(tx, features);
+            bx = backend.allocate(maxBatch, featureCount);
+            if (targets != null) {
+                ty = backend.allocate(rows, outputs);
+                backend.upload(ty, targets);
+                by = backend.allocate(maxBatch, outputs);
+            }
+            ord = backend.allocateIndices(rows);
         } catch (RuntimeException e) {
             for (AutoCloseable c : new AutoCloseable[]{ord, by, bx, ty, tx}) closeQuietly(c);
             throw e;
@@ -37,13 +46,7 @@ final class DeviceData implements AutoCloseable {
         batchX = bx;
         batchY = by;
         order = ord;
-        setOrder(identity(data.rows()));
-    }
-
-    static int[] identity(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        return p;
+        setOrder(Splits.identity(rows));
     }
 
     void setOrder(int[] perm) {
@@ -52,7 +55,7 @@ final class DeviceData implements AutoCloseable {
 
     void gatherBatch(int offset, int count) {
         backend.gather(x, order, offset, count, batchX);
-        backend.gather(y, order, offset, count, batchY);
+        if (y != null) backend.gather(y, order, offset, count, batchY);
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -66,10 +69,6 @@ final class DeviceData implements AutoCloseable {
 
     @Override
     public void close() {
-        order.close();
-        batchY.close();
-        batchX.close();
-        y.close();
-        x.close();
+        for (AutoCloseable c : new AutoCloseable[]{order, batchY, batchX, y, x}) closeQuietly(c);
     }
 }

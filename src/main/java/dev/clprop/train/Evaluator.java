@@ -1,48 +1,55 @@
 package dev.clprop.train;
 
-import dev.clprop.backend.Backend;
 import dev.clprop.data.Dataset;
-import dev.clprop.model.Loss;
+import dev.clprop.device.Backend;
+import dev.clprop.loss.Loss;
+import dev.clprop.metrics.Metrics;
 import dev.clprop.model.Parameters;
+import dev.clprop.nn.DeviceNetwork;
+import dev.clprop.nn.Pass;
 
-/** Runs a network forward over a whole dataset in batches and evaluates its outputs. */
+/** Runs a network forward over a whole dataset in batches, for predictions and metrics. */
 public final class Evaluator {
+    /** Batch of evaluation and prediction runs (memory for activations, not a numerical choice). */
+    public static final int BATCH = 256;
+
     private Evaluator() {
     }
 
-    /** Outputs of the network for every row of {@code data}, row-major (rows × outputs). */
-    public static float[] predict(Network net, Dataset data) {
-        try (DeviceData dev = new DeviceData(net.backend(), data, net.maxBatch())) {
-            return predict(net, dev);
-        }
-    }
-
-    /** As {@link #predict(Network, Dataset)} for data already on the device (its order must be the identity). */
-    static float[] predict(Network net, DeviceData dev) {
+    /** Outputs for every row on the device, in row order, row-major (rows × outputs). */
+    static float[] predict(DeviceNetwork net, DeviceData dev) {
         int batch = net.maxBatch();
-        int n = net.spec().outputs();
-        Dataset data = dev.data;
-        float[] out = new float[data.rows() * n];
+        int n = net.architecture().outputs();
+        float[] out = new float[dev.rows * n];
         float[] chunk = new float[batch * n];
-        for (int off = 0; off < data.rows(); off += batch) {
-            int m = Math.min(batch, data.rows() - off);
+        for (int off = 0; off < dev.rows; off += batch) {
+            int m = Math.min(batch, dev.rows - off);
             dev.gatherBatch(off, m);
-            net.forward(dev.batchX, m);
+            net.forward(dev.batchX, m, Pass.INFERENCE);
             net.backend().download(net.output(), chunk);
             System.arraycopy(chunk, 0, out, off * n, m * n);
         }
         return out;
     }
 
-    public static Evaluation evaluate(Network net, Dataset data) {
-        return Evaluation.of(data, net.loss(), predict(net, data));
+    /** Outputs of parameters {@code p} for every row of {@code x} (rows × features, standardized). */
+    public static float[] predict(Backend backend, Parameters p, Loss loss, float[] x, int rows) {
+        int batch = Math.max(1, Math.min(BATCH, rows));
+        try (DeviceNetwork net = new DeviceNetwork(backend, p.architecture(), loss, null, batch, 0);
+             DeviceData dev = new DeviceData(backend, x, p.architecture().inputs(), null, 0, batch)) {
+            net.setParameters(p);
+            return predict(net, dev);
+        }
     }
 
-    /** Evaluates parameters on a backend without an optimizer (evaluate and predict commands). */
-    public static Evaluation evaluate(Backend backend, Parameters p, Loss loss, Dataset data, int batch) {
-        try (Network net = new Network(backend, p.spec(), loss, null, Math.max(1, Math.min(batch, data.rows())))) {
+    /** Metrics of parameters {@code p} on {@code data} (already standardized). */
+    public static Metrics evaluate(Backend backend, Parameters p, Loss loss, Dataset data) {
+        int n = p.architecture().outputs();
+        int batch = Math.max(1, Math.min(BATCH, data.rows()));
+        try (DeviceNetwork net = new DeviceNetwork(backend, p.architecture(), loss, null, batch, 0);
+             DeviceData dev = new DeviceData(backend, data, n, batch)) {
             net.setParameters(p);
-            return evaluate(net, data);
+            return Metrics.of(data, loss, predict(net, dev), n);
         }
     }
 }

@@ -2,9 +2,9 @@ package dev.clprop.bench;
 
 import dev.clprop.DelegatingBackend;
 import dev.clprop.OpenClDevices;
-import dev.clprop.backend.Tensor;
-import dev.clprop.backend.opencl.GemmConfig;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.Tensor;
+import dev.clprop.device.opencl.GemmConfig;
+import dev.clprop.device.reference.EjmlBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +77,7 @@ class BenchChecksTest {
         try (EjmlBackend ref = new EjmlBackend()) {
             float[] e = GemmBench.reference(ref, GemmBench.Form.FORWARD, 64, 64, 64, in);
             r.gemm.add(GemmBench.run(ref, GemmBench.Form.FORWARD, 64, 64, 64, 0, 2, in, e));
-            r.training.add(TrainBench.run(ref, dev.clprop.model.NetworkSpec.parse("8,4:relu,3:softmax"), 16, 64, 2));
+            r.training.add(TrainBench.run(ref, dev.clprop.model.Architecture.parse("8,4:relu,3:softmax"), 16, 64, 2));
         }
         r.write(dir);
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));

@@ -1,6 +1,6 @@
 package dev.clprop.cli;
 
-import dev.clprop.model.Npz;
+import dev.clprop.io.Npz;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,9 +102,9 @@ class BadInputTest {
     void unknownNames() throws IOException {
         List<String> a = base();
         a.set(4, "2,4:swish,3:softmax");
-        expectError(a, "unknown activation 'swish'");
-        expectError(base("--loss", "hinge"), "unknown loss 'hinge'");
-        expectError(base("--optimizer", "rmsprop"), "unknown optimizer 'rmsprop'");
+        expectError(a, "--layers: activation 'swish' is unknown");
+        expectError(base("--loss", "hinge"), "--loss 'hinge' is unknown");
+        expectError(base("--optimizer", "rmsprop"), "--optimizer 'rmsprop' is unknown");
     }
 
     @Test
@@ -124,8 +124,8 @@ class BadInputTest {
     @Test
     void initShapesMustMatch() throws IOException {
         Path w = dir.resolve("w.npz");
-        Npz.write(w, Map.of("W1", Npz.Entry.of(new float[8], 4, 2), "b1", Npz.Entry.of(new float[4], 4),
-                "W2", Npz.Entry.of(new float[8], 2, 4), "b2", Npz.Entry.of(new float[2], 2)));
+        Npz.write(w, Map.of("W1", Npz.Entry.floats(new float[8], 4, 2), "b1", Npz.Entry.floats(new float[4], 4),
+                "W2", Npz.Entry.floats(new float[8], 2, 4), "b2", Npz.Entry.floats(new float[2], 2)));
         expectError(base("--init", w.toString()), "w.npz", "W2 has shape (2, 4)", "(3, 4)");
         expectError(base("--init", dir.resolve("absent.npz").toString()), "absent.npz");
         Path notZip = csv("bad.npz", "hello");
@@ -145,7 +145,7 @@ class BadInputTest {
     void widthMismatch() throws IOException {
         List<String> a = base();
         a.set(4, "5,4:tanh,3:softmax");
-        expectError(a, "2 input columns", "takes 5");
+        expectError(a, "2 feature columns", "takes 5");
     }
 
     @Test

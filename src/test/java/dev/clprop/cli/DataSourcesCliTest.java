@@ -1,6 +1,7 @@
 package dev.clprop.cli;
 
 import dev.clprop.data.DataSources;
+import dev.clprop.data.DataSplit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,19 +132,20 @@ class DataSourcesCliTest {
         assertEquals(0, t.status(), t.err());
         Path csv = dir.resolve("narrow.csv");
         Files.writeString(csv, "1,2,3,0\n4,5,6,1\n");
-        expectError(CliRunner.run("evaluate", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "3 input columns", "takes 64");
+        expectError(CliRunner.run("evaluate", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "3 feature columns", "takes 64");
         expectError(CliRunner.run("predict", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "4 columns", "64 inputs");
     }
 
     @Test
     void bundledDigitsHasAFixedTestSplit() {
-        DataSources.Loaded d = DataSources.digits();
+        DataSplit d = DataSources.digits();
         assertEquals(1797, d.train().rows() + d.test().rows());
         assertEquals(359, d.test().rows());
-        assertEquals(65, d.train().cols());
+        assertEquals(64, d.train().featureCount());
+        assertEquals(10, d.train().classCount());
         float max = 0;
-        for (float v : d.train().values()) max = Math.max(max, v);
-        assertEquals(9f, max, "labels go up to 9; pixels are scaled to [0,1]");
-        assertEquals(d.test().lines()[0], DataSources.digits().test().lines()[0], "the split does not change between loads");
+        for (float v : d.train().featureMatrix()) max = Math.max(max, v);
+        assertEquals(1f, max, "pixels are scaled to [0,1]");
+        assertEquals(d.test().where(0), DataSources.digits().test().where(0), "the split does not change between loads");
     }
 }

@@ -1,6 +1,6 @@
 package dev.clprop.cli;
 
-import dev.clprop.model.ModelFile;
+import dev.clprop.io.ModelFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,9 +53,9 @@ class InterruptTest {
         assertEquals(130, p.exitValue(), log.toString());
         assertTrue(log.toString().contains("checkpoint written to " + out.resolve("checkpoint.npz")), log.toString());
         assertTrue(log.toString().contains("continue with --resume"), log.toString());
-        ModelFile.Loaded ckpt = ModelFile.load(out.resolve("checkpoint.npz"));
-        assertTrue(ckpt.parameters().allFinite());
-        int epoch = (int) ckpt.entries().get("clprop_epoch").data()[0];
+        ModelFormat.StoredCheckpoint ckpt = ModelFormat.readCheckpoint(out.resolve("checkpoint.npz"));
+        assertTrue(ckpt.model().parameters().allFinite());
+        int epoch = ckpt.progress().epochsDone();
         assertTrue(epoch >= 1, "checkpoint holds at least the finished first epoch");
 
         CliRunner resumed = CliRunner.run("train", "--data", csv.toString(), "--layers", "32,256:tanh,256:tanh,4:softmax", "--batch", "4",

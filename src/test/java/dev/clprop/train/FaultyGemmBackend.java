@@ -1,8 +1,8 @@
 package dev.clprop.train;
 
 import dev.clprop.DelegatingBackend;
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Tensor;
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
 
 /** A faulty device for tests: its forward GEMM is off by 1e-3 in one element. */
 final class FaultyGemmBackend extends DelegatingBackend {

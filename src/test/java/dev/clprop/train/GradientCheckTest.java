@@ -2,14 +2,17 @@ package dev.clprop.train;
 
 import dev.clprop.BackendKind;
 import dev.clprop.ClpropTestBase;
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Tensor;
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
+import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
-import dev.clprop.model.LayerSpec;
-import dev.clprop.model.Loss;
-import dev.clprop.model.NetworkSpec;
-import dev.clprop.model.Optimizer;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.DenseSpec;
+import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
+import dev.clprop.nn.DeviceNetwork;
+import dev.clprop.nn.Pass;
+import dev.clprop.optim.Optimizer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -54,13 +57,12 @@ class GradientCheckTest extends ClpropTestBase {
     @MethodSource("cases")
     void gradientMatchesFiniteDifferences(BackendKind kind, Loss loss, Activation hidden, Activation output, boolean bias) {
         String nb = bias ? "" : ":nobias";
-        NetworkSpec spec = NetworkSpec.parse(IN + "," + HIDDEN + ":" + hidden + nb + "," + OUT + ":" + output + nb);
+        Architecture spec = Architecture.parse(IN + "," + HIDDEN + ":" + hidden + nb + "," + OUT + ":" + output + nb);
         Parameters p = Parameters.initialise(spec, rng.nextLong());
-        if (bias) {
-            for (int l = 0; l < spec.depth(); l++) {
-                float[] b = randomArray(spec.layer(l).out(), 0.3);
-                System.arraycopy(b, 0, p.bias(l), 0, b.length);
-            }
+        for (ParamShape s : spec.parameterShapes()) {
+            if (!s.vector()) continue;
+            float[] b = randomArray(s.cols(), 0.3);
+            System.arraycopy(b, 0, p.get(s.name()), 0, b.length);
         }
         float[] x = randomArray(M * IN, 1.5);
         float[] y = new float[M * OUT];
@@ -77,25 +79,24 @@ class GradientCheckTest extends ClpropTestBase {
 
         Parameters analytic;
         try (Backend b = kind.open();
-             Network net = new Network(b, spec, loss, Optimizer.of(Optimizer.Kind.SGD, 0.1f), M);
+             DeviceNetwork net = new DeviceNetwork(b, spec, loss, Optimizer.sgd(0.1f), M, 0);
              Tensor tx = b.allocate(M, IN); Tensor ty = b.allocate(M, OUT)) {
             net.setParameters(p);
             b.upload(tx, x);
             b.upload(ty, y);
-            net.forward(tx, M);
-            net.backward(tx, ty, M);
+            net.forward(tx, M, Pass.training(0, 1));
+            net.backward(tx, ty, M, Pass.training(0, 1));
             analytic = net.gradients();
             double lossOnDevice = net.takeLossSum();
             double lossF64 = lossF64(spec, toDouble(p), x, y, loss);
             assertTrue(Math.abs(lossOnDevice - lossF64) <= 1e-5 + 1e-4 * Math.abs(lossF64), "loss " + lossOnDevice + " vs float64 " + lossF64);
         }
 
-        double[][][] params = toDouble(p);
-        for (int l = 0; l < spec.depth(); l++) {
-            for (int kindOfParam = 0; kindOfParam < 2; kindOfParam++) {
-                double[] target = params[kindOfParam][l];
-                if (target == null) continue;
-                float[] grad = kindOfParam == 0 ? analytic.weights(l) : analytic.bias(l);
+        java.util.Map<String, double[]> params = toDouble(p);
+        for (ParamShape s : spec.parameterShapes()) {
+            {
+                double[] target = params.get(s.name());
+                float[] grad = analytic.get(s.name());
                 for (int i = 0; i < target.length; i++) {
                     double keep = target[i];
                     target[i] = keep + H;
@@ -105,20 +106,16 @@ class GradientCheckTest extends ClpropTestBase {
                     target[i] = keep;
                     double numeric = (up - down) / (2 * H);
                     double diff = Math.abs(numeric - grad[i]);
-                    assertTrue(diff <= ATOL + RTOL * Math.abs(numeric), String.format("%s%d[%d]: backprop %.8g, finite difference %.8g",
-                            kindOfParam == 0 ? "dW" : "db", l + 1, i, grad[i], numeric));
+                    assertTrue(diff <= ATOL + RTOL * Math.abs(numeric), String.format("d%s[%d]: backprop %.8g, finite difference %.8g",
+                            s.name(), i, grad[i], numeric));
                 }
             }
         }
     }
 
-    static double[][][] toDouble(Parameters p) {
-        int L = p.spec().depth();
-        double[][][] out = new double[2][L][];
-        for (int l = 0; l < L; l++) {
-            out[0][l] = toDouble(p.weights(l));
-            out[1][l] = p.bias(l) == null ? null : toDouble(p.bias(l));
-        }
+    static java.util.Map<String, double[]> toDouble(Parameters p) {
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (ParamShape s : p.shapes()) out.put(s.name(), toDouble(p.get(s.name())));
         return out;
     }
 
@@ -129,25 +126,27 @@ class GradientCheckTest extends ClpropTestBase {
     }
 
     /** The loss by the definitions alone, in float64. */
-    static double lossF64(NetworkSpec spec, double[][][] params, float[] x, float[] y, Loss loss) {
+    static double lossF64(Architecture spec, java.util.Map<String, double[]> params, float[] x, float[] y, Loss loss) {
         int m = x.length / spec.inputs();
         double[] a = toDouble(x);
-        for (int l = 0; l < spec.depth(); l++) {
-            LayerSpec ls = spec.layer(l);
-            double[] z = new double[m * ls.out()];
+        for (int l = 0; l < spec.layers().size(); l++) {
+            DenseSpec ls = (DenseSpec) spec.layers().get(l);
+            int in = spec.widthBefore(l), out = ls.units();
+            double[] w = params.get("W" + (l + 1)), b = params.get("b" + (l + 1));
+            double[] z = new double[m * out];
             for (int r = 0; r < m; r++) {
-                for (int o = 0; o < ls.out(); o++) {
-                    double s = params[1][l] == null ? 0 : params[1][l][o];
-                    for (int i = 0; i < ls.in(); i++) s += a[r * ls.in() + i] * params[0][l][o * ls.in() + i];
-                    z[r * ls.out() + o] = s;
+                for (int o = 0; o < out; o++) {
+                    double s = b == null ? 0 : b[o];
+                    for (int i = 0; i < in; i++) s += a[r * in + i] * w[o * in + i];
+                    z[r * out + o] = s;
                 }
                 if (ls.activation() == Activation.SOFTMAX) {
                     double max = Double.NEGATIVE_INFINITY, sum = 0;
-                    for (int o = 0; o < ls.out(); o++) max = Math.max(max, z[r * ls.out() + o]);
-                    for (int o = 0; o < ls.out(); o++) sum += Math.exp(z[r * ls.out() + o] - max);
-                    for (int o = 0; o < ls.out(); o++) z[r * ls.out() + o] = Math.exp(z[r * ls.out() + o] - max) / sum;
+                    for (int o = 0; o < out; o++) max = Math.max(max, z[r * out + o]);
+                    for (int o = 0; o < out; o++) sum += Math.exp(z[r * out + o] - max);
+                    for (int o = 0; o < out; o++) z[r * out + o] = Math.exp(z[r * out + o] - max) / sum;
                 } else {
-                    for (int o = 0; o < ls.out(); o++) z[r * ls.out() + o] = f(ls.activation(), z[r * ls.out() + o]);
+                    for (int o = 0; o < out; o++) z[r * out + o] = f(ls.activation(), z[r * out + o]);
                 }
             }
             a = z;

@@ -2,14 +2,16 @@ package dev.clprop.train;
 
 import dev.clprop.BackendKind;
 import dev.clprop.ClpropTestBase;
-import dev.clprop.UserError;
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Tensor;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
+import dev.clprop.device.reference.EjmlBackend;
 import dev.clprop.data.Dataset;
-import dev.clprop.model.Loss;
-import dev.clprop.model.NetworkSpec;
-import dev.clprop.model.Optimizer;
+import dev.clprop.data.Splits;
+import dev.clprop.error.DeviceException;
+import dev.clprop.nn.DeviceNetwork;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.optim.Optimizer;
 import dev.clprop.model.Parameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,17 +38,17 @@ class SemanticsTest extends ClpropTestBase {
             for (int i = 0; i < 3; i++) {
                 double g = GRADS[t - 1][i] + o.weightDecay() * p[i];
                 switch (o.kind()) {
-                    case SGD -> p[i] -= o.lr() * g;
+                    case SGD -> p[i] -= o.learningRate() * g;
                     case MOMENTUM -> {
                         m[i] = t == 1 ? g : o.momentum() * m[i] + g;
-                        p[i] -= o.lr() * m[i];
+                        p[i] -= o.learningRate() * m[i];
                     }
                     case ADAM -> {
                         m[i] = o.beta1() * m[i] + (1 - o.beta1()) * g;
                         v[i] = o.beta2() * v[i] + (1 - o.beta2()) * g * g;
                         double mhat = m[i] / (1 - Math.pow(o.beta1(), t));
                         double vhat = v[i] / (1 - Math.pow(o.beta2(), t));
-                        p[i] -= o.lr() * mhat / (Math.sqrt(vhat) + o.eps());
+                        p[i] -= o.learningRate() * mhat / (Math.sqrt(vhat) + o.epsilon());
                     }
                 }
             }
@@ -77,19 +79,19 @@ class SemanticsTest extends ClpropTestBase {
 
     @Test
     void noShuffleUsesConsecutiveRowsAndAPartialLastBatch() {
-        NetworkSpec spec = NetworkSpec.parse("3,4:tanh,2:linear");
+        Architecture spec = Architecture.parse("3,4:tanh,2:linear");
         Loss loss = Loss.MSE;
-        Optimizer opt = Optimizer.of(Optimizer.Kind.SGD, 0.1f);
+        Optimizer opt = Optimizer.sgd(0.1f);
         float[] x = randomArray(5 * 3, 1), y = randomArray(5 * 2, 1);
-        Dataset d = new Dataset("t", x, y, 5, 3, 2, null);
+        Dataset d = Dataset.regression("t", x, 3, y, 2, null);
         Parameters init = Parameters.initialise(spec, 1);
-        TrainingConfig cfg = new TrainingConfig(spec, loss, opt, 2, 1, 1, false, null, 0, 0);
         Parameters viaTrainer;
         try (EjmlBackend b = new EjmlBackend()) {
-            viaTrainer = new Trainer(b, cfg, null).train(d, null, Trainer.Start.fresh(init)).parameters();
+            viaTrainer = new TrainingLoop(b, TrainingParityTest.config(spec, loss, opt, 2, 1, 1, false), null, null)
+                    .run(d, null, TrainingLoop.Start.fresh(init)).parameters();
         }
         // by hand: rows {0,1}, {2,3}, {4}
-        try (EjmlBackend b = new EjmlBackend(); Network net = new Network(b, spec, loss, opt, 2);
+        try (EjmlBackend b = new EjmlBackend(); DeviceNetwork net = new DeviceNetwork(b, spec, loss, opt, 2, 1);
              Tensor tx = b.allocate(2, 3); Tensor ty = b.allocate(2, 2)) {
             net.setParameters(init);
             for (int[] batch : new int[][]{{0, 2}, {2, 2}, {4, 1}}) {
@@ -133,14 +135,14 @@ class SemanticsTest extends ClpropTestBase {
 
     @Test
     void shuffledOrderIsAPermutationThatDependsOnSeedAndEpoch() {
-        int[] a = Trainer.epochOrder(100, 7, 1, true);
+        int[] a = Splits.epochOrder(100, 7, 1, true);
         int[] sorted = a.clone();
         Arrays.sort(sorted);
         for (int i = 0; i < 100; i++) assertEquals(i, sorted[i]);
-        assertArrayEquals(a, Trainer.epochOrder(100, 7, 1, true));
-        assertFalse(Arrays.equals(a, Trainer.epochOrder(100, 7, 2, true)));
-        assertFalse(Arrays.equals(a, Trainer.epochOrder(100, 8, 1, true)));
-        int[] fileOrder = Trainer.epochOrder(5, 7, 3, false);
+        assertArrayEquals(a, Splits.epochOrder(100, 7, 1, true));
+        assertFalse(Arrays.equals(a, Splits.epochOrder(100, 7, 2, true)));
+        assertFalse(Arrays.equals(a, Splits.epochOrder(100, 8, 1, true)));
+        int[] fileOrder = Splits.epochOrder(5, 7, 3, false);
         assertArrayEquals(new int[]{0, 1, 2, 3, 4}, fileOrder);
     }
 
@@ -148,8 +150,8 @@ class SemanticsTest extends ClpropTestBase {
     void deviceSelfTestRefusesADeviceThatGetsGemmWrong() {
         try (EjmlBackend good = new EjmlBackend(); Backend broken = new FaultyGemmBackend(new EjmlBackend())) {
             DeviceSelfTest.check(good);
-            UserError e = assertThrows(UserError.class, () -> DeviceSelfTest.check(broken));
-            assertTrue(e.getMessage().contains("forward GEMM"), e.getMessage());
+            DeviceException e = assertThrows(DeviceException.class, () -> DeviceSelfTest.check(broken));
+            assertTrue(e.getMessage().contains("gemm_forward"), e.getMessage());
             assertTrue(e.getMessage().contains("max |diff|"), "the refusal gives the numbers: " + e.getMessage());
         }
     }

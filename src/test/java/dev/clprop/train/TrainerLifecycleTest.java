@@ -2,76 +2,75 @@ package dev.clprop.train;
 
 import dev.clprop.BackendKind;
 import dev.clprop.ClpropTestBase;
-import dev.clprop.backend.Backend;
 import dev.clprop.data.Dataset;
-import dev.clprop.model.Loss;
-import dev.clprop.model.ModelFile;
-import dev.clprop.model.NetworkSpec;
-import dev.clprop.model.Optimizer;
+import dev.clprop.data.Splits;
+import dev.clprop.device.Backend;
+import dev.clprop.io.ModelFormat;
+import dev.clprop.loss.Loss;
+import dev.clprop.metrics.Metrics;
+import dev.clprop.model.Architecture;
 import dev.clprop.model.Parameters;
+import dev.clprop.optim.Optimizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Checkpoints, resume, interrupts, divergence and early stopping. */
+/** Checkpoints, resume, cancellation, divergence and early stopping of the training loop. */
 class TrainerLifecycleTest extends ClpropTestBase {
     @TempDir
     Path dir;
 
-    static final NetworkSpec SPEC = NetworkSpec.parse(TrainingParityTest.specFor(Loss.CROSS_ENTROPY));
+    static final Architecture SPEC = Architecture.parse(TrainingParityTest.specFor(Loss.CROSS_ENTROPY));
 
-    TrainingConfig config(int epochs, Path checkpoint) {
-        return new TrainingConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.ADAM, 0.01f), 8, epochs, 21, true, checkpoint, 0, 0);
+    RunConfig config(int epochs, Path checkpoint) {
+        return new RunConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, epochs, 21, true, checkpoint, 0, 0, null, Map.of());
     }
 
     Dataset data() {
         return TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, SPEC, 21);
     }
 
-    /** Stops the trainer when {@code epochStarted(epoch)} (mid-epoch, after its first batch) or {@code epochFinished(epoch)} is seen. */
-    Trainer.Result runStoppingAt(Backend b, TrainingConfig cfg, Trainer.Start start, int epoch, boolean midEpoch) {
-        AtomicReference<Trainer> ref = new AtomicReference<>();
-        Trainer t = new Trainer(b, cfg, new Trainer.Listener() {
+    /** Cancels the run when epoch {@code epoch} starts (so after its first batch) or, if not midEpoch, when it ends. */
+    TrainingLoop.Result runStoppingAt(Backend b, RunConfig cfg, TrainingLoop.Start start, int epoch, boolean midEpoch) {
+        Cancellation c = new Cancellation();
+        return new TrainingLoop(b, cfg, new TrainingListener() {
             @Override
-            public void epochStarted(int e, int total, int samples) {
-                if (midEpoch && e == epoch) ref.get().requestStop();
+            public void onEpochStart(int e, int total, int samples) {
+                if (midEpoch && e == epoch) c.cancel();
             }
 
             @Override
-            public void epochFinished(Trainer.EpochResult r) {
-                if (!midEpoch && r.epoch() == epoch) ref.get().requestStop();
+            public void onEpochEnd(EpochSummary r) {
+                if (!midEpoch && r.epoch() == epoch) c.cancel();
             }
-        });
-        ref.set(t);
-        return t.train(data(), null, start);
+        }, c).run(data(), null, start);
     }
 
     @ParameterizedTest
     @EnumSource(BackendKind.class)
-    void resumeAfterAnInterruptEndsWithTheSameWeights(BackendKind kind) {
+    void resumeAfterACancelEndsWithTheSameWeights(BackendKind kind) {
         Parameters init = Parameters.initialise(SPEC, 21);
         try (Backend b = kind.open()) {
-            Parameters straight = new Trainer(b, config(4, null), null).train(data(), null, Trainer.Start.fresh(init)).parameters();
+            Parameters straight = new TrainingLoop(b, config(4, null), null, null).run(data(), null, TrainingLoop.Start.fresh(init)).parameters();
             for (boolean midEpoch : new boolean[]{true, false}) {
                 Path ckpt = dir.resolve("ckpt-" + midEpoch + ".npz");
-                Trainer.Result first = runStoppingAt(b, config(4, ckpt), Trainer.Start.fresh(init), 2, midEpoch);
-                assertEquals(Trainer.Outcome.INTERRUPTED, first.outcome(), first.message());
-                assertTrue(Files.exists(ckpt), "an interrupt writes a checkpoint");
-                Trainer.Start resumed = Trainer.readCheckpoint(ckpt, config(4, ckpt));
-                assertEquals(midEpoch ? 1 : 2, resumed.epochsDone());
-                assertEquals(midEpoch ? 8 : 0, resumed.rowsDone(), "rows of the interrupted epoch already trained");
-                Trainer.Result rest = new Trainer(b, config(4, ckpt), null).train(data(), null, resumed);
-                assertEquals(Trainer.Outcome.COMPLETED, rest.outcome());
+                TrainingLoop.Result first = runStoppingAt(b, config(4, ckpt), TrainingLoop.Start.fresh(init), 2, midEpoch);
+                assertEquals(Outcome.CANCELLED, first.outcome(), first.message());
+                assertTrue(Files.exists(ckpt), "a cancel writes a checkpoint");
+                ModelFormat.StoredCheckpoint c = ModelFormat.readCheckpoint(ckpt);
+                assertEquals(midEpoch ? 1 : 2, c.progress().epochsDone());
+                assertEquals(midEpoch ? 8 : 0, c.progress().rowsDone(), "rows of the interrupted epoch already trained");
+                assertTrue(c.model().parameters().bitwiseEquals(first.parameters()), "the cancelled run returns what the checkpoint holds");
+                TrainingLoop.Result rest = new TrainingLoop(b, config(4, ckpt), null, null).run(data(), null, TrainingLoop.Start.from(c));
+                assertEquals(Outcome.COMPLETED, rest.outcome());
                 assertTrue(rest.parameters().bitwiseEquals(straight), "resumed run (midEpoch=" + midEpoch + ") differs from the uninterrupted one");
             }
         }
@@ -80,57 +79,68 @@ class TrainerLifecycleTest extends ClpropTestBase {
     @Test
     void divergenceStopsAndKeepsTheLastGoodCheckpoint() {
         // y = 0, w·1 with sgd lr 1.5 on mse: w ← w(1 − 2·1.5) doubles |w| every step until it overflows
-        NetworkSpec spec = NetworkSpec.parse("1,1:linear:nobias");
+        Architecture spec = Architecture.parse("1,1:linear:nobias");
         float[] x = new float[10], y = new float[10];
         java.util.Arrays.fill(x, 1f);
-        Dataset d = new Dataset("doubling", x, y, 10, 1, 1, null);
+        Dataset d = Dataset.regression("doubling", x, 1, y, 1, null);
         Path ckpt = dir.resolve("last-good.npz");
-        TrainingConfig cfg = new TrainingConfig(spec, Loss.MSE, Optimizer.of(Optimizer.Kind.SGD, 1.5f), 1, 50, 1, false, ckpt, 0, 0);
-        Parameters init = new Parameters(spec, new float[][]{{1f}}, new float[][]{null});
+        RunConfig cfg = new RunConfig(spec, Loss.MSE, Optimizer.sgd(1.5f), 1, 50, 1, false, ckpt, 0, 0, null, Map.of());
+        Parameters init = params(spec, "W1", new float[]{1f});
         try (Backend b = BackendKind.EJML.open()) {
-            Trainer.Result r = new Trainer(b, cfg, null).train(d, null, Trainer.Start.fresh(init));
-            assertEquals(Trainer.Outcome.DIVERGED, r.outcome());
+            TrainingLoop.Result r = new TrainingLoop(b, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(init));
+            assertEquals(Outcome.DIVERGED, r.outcome());
             assertTrue(r.message().contains("diverged in epoch " + (r.epochsDone() + 1)), r.message());
             assertTrue(r.epochsDone() >= 5, "it should take several epochs to overflow, took " + r.epochsDone());
-            ModelFile.Loaded kept = ModelFile.load(ckpt);
-            assertTrue(kept.parameters().allFinite(), "the checkpoint on disk is the last good one");
-            assertEquals(r.epochsDone(), (int) kept.entries().get("clprop_epoch").data()[0]);
+            ModelFormat.StoredCheckpoint kept = ModelFormat.readCheckpoint(ckpt);
+            assertTrue(kept.model().parameters().allFinite(), "the checkpoint on disk is the last good one");
+            assertEquals(r.epochsDone(), kept.progress().epochsDone());
             assertTrue(r.parameters().allFinite());
+            assertTrue(r.parameters().bitwiseEquals(kept.model().parameters()), "the result is the last good epoch, as on disk");
         }
     }
 
     @Test
     void earlyStoppingOnValidationLoss() {
-        Dataset all = data();
-        Dataset[] parts = dev.clprop.data.DataSources.split(all, 0.3, 1);
+        Dataset[] parts = Splits.validation(data(), 0.3, 1);
         // random labels: nothing to learn, so validation loss soon rises as the network memorises
-        TrainingConfig cfg = new TrainingConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.ADAM, 0.05f), 8, 200, 3, true, null, 0, 3);
+        RunConfig cfg = new RunConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.adam(0.05f), 8, 200, 3, true, null, 0, 3, null, Map.of());
         try (Backend b = BackendKind.EJML.open()) {
-            Trainer.Result r = new Trainer(b, cfg, null).train(parts[0], parts[1], Trainer.Start.fresh(Parameters.initialise(SPEC, 3)));
-            assertEquals(Trainer.Outcome.EARLY_STOPPED, r.outcome());
+            TrainingLoop.Result r = new TrainingLoop(b, cfg, null, null).run(parts[0], parts[1], TrainingLoop.Start.fresh(Parameters.initialise(SPEC, 3)));
+            assertEquals(Outcome.EARLY_STOPPED, r.outcome());
             assertTrue(r.epochsDone() < 200);
             // the weights returned are those of the best validation epoch, which the message names
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("kept the weights of epoch (\\d+) \\(validation loss ([0-9.]+)\\)").matcher(r.message());
             assertTrue(m.find(), r.message());
             assertEquals(r.epochsDone() - 3, Integer.parseInt(m.group(1)), "3 epochs without improvement after the best one");
-            try (Network net = new Network(b, SPEC, Loss.CROSS_ENTROPY, null, 8)) {
-                net.setParameters(r.parameters());
-                assertEquals(Double.parseDouble(m.group(2)), Evaluator.evaluate(net, parts[1]).loss(), 1e-6);
-            }
+            Metrics ev = Evaluator.evaluate(b, r.parameters(), Loss.CROSS_ENTROPY, parts[1]);
+            assertEquals(Double.parseDouble(m.group(2)), ev.loss(), 1e-6);
+            assertEquals(r.epochsDone(), r.history().size(), "one summary per epoch");
         }
     }
 
     @Test
-    void runOutputsWriteMetricsAndAChart() throws IOException {
-        RunOutputs out = new RunOutputs(dir.resolve("run"));
-        out.add(new Trainer.EpochResult(1, 0.9, 0.8, 0.5, 1.0, 100));
-        out.add(new Trainer.EpochResult(2, 0.5, 0.6, 0.7, 1.0, 110));
-        List<String> csv = Files.readAllLines(dir.resolve("run/metrics.csv"));
-        assertEquals("epoch,train_loss,val_loss,val_accuracy,seconds,samples_per_second", csv.get(0));
-        assertEquals(3, csv.size());
-        assertTrue(csv.get(2).startsWith("2,0.5"), csv.get(2));
-        byte[] png = Files.readAllBytes(dir.resolve("run/loss.png"));
-        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "loss.png is a PNG");
-        assertEquals(2, RunOutputs.readCsv(dir.resolve("run")).size(), "metrics.csv reads back for --resume");
+    void earlyStoppingResumesWithItsMemory() {
+        Dataset[] parts = Splits.validation(data(), 0.3, 1);
+        Path ckpt = dir.resolve("es.npz");
+        RunConfig cfg = new RunConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.adam(0.05f), 8, 200, 3, true, ckpt, 0, 3, null, Map.of());
+        Parameters init = Parameters.initialise(SPEC, 3);
+        try (Backend b = BackendKind.EJML.open()) {
+            TrainingLoop.Result straight = new TrainingLoop(b, cfg, null, null).run(parts[0], parts[1], TrainingLoop.Start.fresh(init));
+            assertEquals(Outcome.EARLY_STOPPED, straight.outcome());
+            // stop one epoch before the end, resume: the same best epoch and weights
+            int stopAt = straight.epochsDone() - 1;
+            Cancellation c = new Cancellation();
+            TrainingLoop.Result first = new TrainingLoop(b, cfg, new TrainingListener() {
+                @Override
+                public void onEpochEnd(EpochSummary s) {
+                    if (s.epoch() == stopAt) c.cancel();
+                }
+            }, c).run(parts[0], parts[1], TrainingLoop.Start.fresh(init));
+            assertEquals(Outcome.CANCELLED, first.outcome());
+            TrainingLoop.Result rest = new TrainingLoop(b, cfg, null, null).run(parts[0], parts[1], TrainingLoop.Start.from(ModelFormat.readCheckpoint(ckpt)));
+            assertEquals(Outcome.EARLY_STOPPED, rest.outcome());
+            assertEquals(straight.message(), rest.message());
+            assertTrue(rest.parameters().bitwiseEquals(straight.parameters()));
+        }
     }
 }

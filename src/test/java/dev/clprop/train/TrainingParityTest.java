@@ -2,16 +2,16 @@ package dev.clprop.train;
 
 import dev.clprop.ClpropTestBase;
 import dev.clprop.OpenClDevices;
-import dev.clprop.backend.Backend;
-import dev.clprop.backend.Tolerance;
-import dev.clprop.backend.opencl.OpenClBackend;
-import dev.clprop.backend.reference.EjmlBackend;
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tolerance;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.device.reference.EjmlBackend;
 import dev.clprop.data.Dataset;
-import dev.clprop.data.Table;
-import dev.clprop.model.Loss;
-import dev.clprop.model.NetworkSpec;
-import dev.clprop.model.Optimizer;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
+import dev.clprop.optim.Optimizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,27 +38,24 @@ class TrainingParityTest extends ClpropTestBase {
     }
 
     /** 45 rows: batches of 8 leave a partial last batch of 5. */
-    static Dataset dataFor(Loss loss, NetworkSpec spec, long seed) {
+    static Dataset dataFor(Loss loss, Architecture spec, long seed) {
         Random r = new Random(seed);
         int rows = 45, f = spec.inputs(), n = spec.outputs();
+        float[] x = new float[rows * f];
         if (loss == Loss.CROSS_ENTROPY) {
-            float[] v = new float[rows * (f + 1)];
-            int[] lines = new int[rows];
+            int[] labels = new int[rows];
             for (int i = 0; i < rows; i++) {
-                for (int c = 0; c < f; c++) v[i * (f + 1) + c] = (float) r.nextGaussian();
-                v[i * (f + 1) + f] = r.nextInt(n);
-                lines[i] = i + 1;
+                for (int c = 0; c < f; c++) x[i * f + c] = (float) r.nextGaussian();
+                labels[i] = r.nextInt(n);
             }
-            return Dataset.classification(new Table("random", v, rows, f + 1, lines), n);
+            return Dataset.classification("random", x, f, labels, null);
         }
-        float[] v = new float[rows * (f + n)];
-        int[] lines = new int[rows];
+        float[] y = new float[rows * n];
         for (int i = 0; i < rows; i++) {
-            for (int c = 0; c < f; c++) v[i * (f + n) + c] = (float) r.nextGaussian();
-            for (int c = 0; c < n; c++) v[i * (f + n) + f + c] = loss == Loss.BCE ? r.nextInt(2) : (float) r.nextDouble();
-            lines[i] = i + 1;
+            for (int c = 0; c < f; c++) x[i * f + c] = (float) r.nextGaussian();
+            for (int c = 0; c < n; c++) y[i * n + c] = loss == Loss.BCE ? r.nextInt(2) : (float) r.nextDouble();
         }
-        return Dataset.regression(new Table("random", v, rows, f + n, lines), n);
+        return Dataset.regression("random", x, f, y, n, null);
     }
 
     static Stream<Arguments> lossesAndOptimizers() {
@@ -67,12 +64,17 @@ class TrainingParityTest extends ClpropTestBase {
         return out.stream();
     }
 
+    /** A run's configuration with no checkpoint, verification, early stopping or standardization. */
+    static RunConfig config(Architecture spec, Loss loss, Optimizer opt, int batch, int epochs, long seed, boolean shuffle) {
+        return new RunConfig(spec, loss, opt, batch, epochs, seed, shuffle, null, 0, 0, null, java.util.Map.of());
+    }
+
     static Parameters train(Backend b, Loss loss, Optimizer.Kind kind, long seed, int epochs) {
-        NetworkSpec spec = NetworkSpec.parse(specFor(loss));
+        Architecture spec = Architecture.parse(specFor(loss));
         Optimizer opt = Optimizer.of(kind, kind == Optimizer.Kind.ADAM ? 0.01f : 0.05f).withWeightDecay(1e-3f);
-        TrainingConfig cfg = new TrainingConfig(spec, loss, opt, 8, epochs, seed, true, null, 0, 0);
-        Trainer.Result r = new Trainer(b, cfg, null).train(dataFor(loss, spec, seed), null, Trainer.Start.fresh(Parameters.initialise(spec, seed)));
-        assertEquals(Trainer.Outcome.COMPLETED, r.outcome());
+        TrainingLoop.Result r = new TrainingLoop(b, config(spec, loss, opt, 8, epochs, seed, true), null, null)
+                .run(dataFor(loss, spec, seed), null, TrainingLoop.Start.fresh(Parameters.initialise(spec, seed)));
+        assertEquals(Outcome.COMPLETED, r.outcome());
         return r.parameters();
     }
 
@@ -88,10 +90,7 @@ class TrainingParityTest extends ClpropTestBase {
             onRef = train(ref, loss, kind, 5, 6);
             assertEquals(0, ref.liveBuffers());
         }
-        for (int l = 0; l < onRef.spec().depth(); l++) {
-            assertClose(Tolerance.TRAINING, onCl.weights(l), onRef.weights(l), "W" + (l + 1));
-            if (onRef.bias(l) != null) assertClose(Tolerance.TRAINING, onCl.bias(l), onRef.bias(l), "b" + (l + 1));
-        }
+        for (ParamShape s : onRef.shapes()) assertClose(Tolerance.TRAINING, onCl.get(s.name()), onRef.get(s.name()), s.name());
     }
 
     @Test
@@ -107,20 +106,19 @@ class TrainingParityTest extends ClpropTestBase {
 
     @Test
     void lockstepVerificationRunsAndPasses() {
-        NetworkSpec spec = NetworkSpec.parse(specFor(Loss.CROSS_ENTROPY));
-        TrainingConfig cfg = new TrainingConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(Optimizer.Kind.MOMENTUM, 0.05f), 8, 2, 3, true, null, 2, 0);
+        Architecture spec = Architecture.parse(specFor(Loss.CROSS_ENTROPY));
+        RunConfig cfg = new RunConfig(spec, Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 8, 2, 3, true, null, 2, 0, null, java.util.Map.of());
         List<String> reports = new ArrayList<>();
         try (OpenClBackend cl = OpenClDevices.backend()) {
-            Trainer t = new Trainer(cl, cfg, new Trainer.Listener() {
+            new TrainingLoop(cl, cfg, new TrainingListener() {
                 @Override
-                public void message(String line) {
+                public void onMessage(String line) {
                     reports.add(line);
                 }
-            });
-            t.train(dataFor(Loss.CROSS_ENTROPY, spec, 3), null, Trainer.Start.fresh(Parameters.initialise(spec, 3)));
+            }, null).run(dataFor(Loss.CROSS_ENTROPY, spec, 3), null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 3)));
         }
-        // 2 epochs of 6 batches, compared every 2 steps
+        // 2 epochs of 6 batches, verified every 2 steps
         assertEquals(6, reports.size(), reports.toString());
-        assertTrue(reports.get(0).startsWith("verify step 2 vs ejml: L1 W "), reports.get(0));
+        assertTrue(reports.get(0).startsWith("verify step 2 vs ejml: ") && reports.get(0).contains(" ops agree"), reports.get(0));
     }
 }

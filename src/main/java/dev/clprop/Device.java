@@ -1,0 +1,146 @@
+package dev.clprop;
+
+import dev.clprop.device.Backend;
+import dev.clprop.device.DeviceSelection;
+import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.OpenCl;
+import dev.clprop.device.reference.EjmlBackend;
+import dev.clprop.error.DeviceException;
+import dev.clprop.error.OpenClUnavailableException;
+import dev.clprop.train.DeviceSelfTest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Where training and prediction run: an OpenCL device (a GPU, or a CPU through a driver such as
+ * PoCL) or the EJML reference path on the CPU. Open one with a choice:
+ * <ul>
+ *   <li>{@code "auto"}: a GPU, else a CPU OpenCL device, else EJML;</li>
+ *   <li>{@code "cpu"}: EJML; {@code "opencl"}: the best OpenCL device; {@code "opencl:N"}: device N of
+ *       {@link #available()}; any other word: the OpenCL device whose name contains it;</li>
+ *   <li>a comma-separated list of these: several devices, for data-parallel training.</li>
+ * </ul>
+ * Before an OpenCL device is handed out it passes a self-test: small training steps whose every op
+ * is compared with EJML. A device that fails is refused ({@link DeviceException}); with
+ * {@code auto}, clprop falls back to EJML and says why.
+ * <p><b>Resources and threads.</b> A Device holds native OpenCL resources (context, queue, compiled
+ * kernels): close it, e.g. with try-with-resources; whoever opened it closes it. Its methods may be
+ * called from any thread, one at a time (calls from several threads wait for each other).
+ * <p><b>Signal chaining.</b> OpenCL drivers built on LLVM (PoCL among them) replace the JVM's
+ * SIGSEGV handler, which the JVM uses internally; a run can then die at random. Start the JVM with
+ * {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}. clprop warns once (through the message consumer and
+ * {@code System.getLogger("dev.clprop")}) when it is missing.
+ */
+public final class Device implements AutoCloseable {
+    private final List<Backend> backends;
+    private final ReentrantLock lock = new ReentrantLock();
+    private boolean closed;
+
+    private Device(List<Backend> backends) {
+        this.backends = backends;
+    }
+
+    /** Opens a device by choice (see the class comment), saying nothing. */
+    public static Device open(String choice) {
+        return open(choice, line -> { });
+    }
+
+    /** Opens a device by choice; {@code log} receives which device was picked and why, and warnings. */
+    public static Device open(String choice, Consumer<String> log) {
+        boolean auto = DeviceSelection.isAuto(choice);
+        List<Backend> opened = DeviceSelection.open(auto ? "auto" : choice, log);
+        List<Backend> checked = new ArrayList<>();
+        try {
+            for (Backend b : opened) {
+                if (b instanceof EjmlBackend) {
+                    checked.add(b);
+                    continue;
+                }
+                try {
+                    DeviceSelfTest.check(b);
+                    checked.add(b);
+                } catch (DeviceException e) {
+                    b.close();
+                    if (!auto) throw e;
+                    log.accept("device: ejml (CPU reference path), because " + e.getMessage());
+                    checked.add(new EjmlBackend());
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Backend b : opened) if (!checked.contains(b)) b.close();
+            for (int i = checked.size() - 1; i >= 0; i--) checked.get(i).close();
+            throw e;
+        }
+        return new Device(checked);
+    }
+
+    /** The EJML reference path: always available, nothing native to release. */
+    public static Device cpu() {
+        return new Device(List.of(new EjmlBackend()));
+    }
+
+    /** Every OpenCL device, then the EJML path ({@code cpu}). */
+    public static List<DeviceDescription> available() {
+        List<DeviceDescription> out = new ArrayList<>(openClDevices());
+        out.add(DeviceDescription.CPU);
+        return out;
+    }
+
+    /** Every OpenCL device; throws {@link OpenClUnavailableException} (saying what to install) when there is none. */
+    public static List<DeviceDescription> openClDevices() {
+        List<DeviceDescription> out = new ArrayList<>();
+        for (DeviceInfo d : OpenCl.devices()) {
+            out.add(new DeviceDescription("opencl:" + d.index(), d.name(), d.vendor(), d.platformName(), d.type(), d.computeUnits(),
+                    d.globalMemory(), d.version()));
+        }
+        return out;
+    }
+
+    /** e.g. "opencl:0 NVIDIA A100 (NVIDIA CUDA, GPU)" or "ejml"; several devices joined with ", ". */
+    public String name() {
+        List<String> n = new ArrayList<>();
+        for (Backend b : backends) n.add(b.name());
+        return String.join(", ", n);
+    }
+
+    /** How many devices this handle spans. */
+    public int count() {
+        return backends.size();
+    }
+
+    /** Whether this is the EJML reference path alone. */
+    public boolean isReference() {
+        return backends.size() == 1 && backends.get(0) instanceof EjmlBackend;
+    }
+
+    /** Runs {@code work} on the backends, one caller at a time. */
+    <T> T use(java.util.function.Function<List<Backend>, T> work) {
+        lock.lock();
+        try {
+            if (closed) throw new IllegalStateException("device " + name() + " is closed");
+            return work.apply(backends);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            for (int i = backends.size() - 1; i >= 0; i--) backends.get(i).close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,195 @@
+package dev.clprop;
+
+import dev.clprop.data.Dataset;
+import dev.clprop.error.IncompatibleModelException;
+import dev.clprop.error.InvalidInputException;
+import dev.clprop.io.ModelFormat;
+import dev.clprop.loss.Loss;
+import dev.clprop.metrics.Metrics;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.Parameters;
+import dev.clprop.model.Standardizer;
+import dev.clprop.train.Evaluator;
+
+import java.nio.file.Path;
+
+/**
+ * A trained network: its architecture and parameters, the loss it was trained with, and the input
+ * standardization it applies (if it was trained with one). A Model is immutable and holds no native
+ * resources, so it is safe to share between threads and needs no closing.
+ * <pre>{@code
+ * Model model = Model.load(Path.of("model.npz"));
+ * float[] probabilities = model.predict(row);          // standardized as in training
+ * int label = model.predictClass(row);
+ * Metrics m = model.evaluate(testData);                 // loss, accuracy, confusion matrix
+ * }</pre>
+ * Predictions without a device run on the EJML reference path; pass an open {@link Device} to run
+ * them there instead.
+ */
+public final class Model {
+    private final Parameters parameters;
+    private final Loss loss;
+    private final Standardizer standardizer;
+
+    /**
+     * @param loss the loss it is scored with (null: the default for its output activation)
+     * @param standardizer applied to every input before the network, or null
+     */
+    public Model(Parameters parameters, Loss loss, Standardizer standardizer) {
+        Architecture a = parameters.architecture();
+        this.loss = loss != null ? loss : Loss.defaultFor(a.outputActivation());
+        this.loss.checkOutput(a.outputActivation());
+        if (standardizer != null && standardizer.features() != a.inputs()) {
+            throw new IncompatibleModelException("the standardization has " + standardizer.features() + " features but " + a + " takes " + a.inputs() + " inputs");
+        }
+        String bad = parameters.firstNonFinite();
+        if (bad != null) throw new InvalidInputException("parameter " + bad + " holds a non-finite value");
+        this.parameters = parameters.copy();
+        this.standardizer = standardizer;
+    }
+
+    /** Reads a model file written by {@link #save} (or by clprop's command line). */
+    public static Model load(Path file) {
+        ModelFormat.StoredModel m = ModelFormat.readModel(file);
+        return new Model(m.parameters(), m.loss(), m.standardizer());
+    }
+
+    /**
+     * Reads parameters for a given architecture from any {@code .npz} whose W1, b1, ... arrays
+     * (float32 or float64) have its shapes, e.g. one written by {@code numpy.savez}.
+     */
+    public static Model loadWeights(Path file, Architecture architecture) {
+        ModelFormat.StoredModel m = ModelFormat.readModel(file, architecture);
+        return new Model(m.parameters(), m.loss(), m.standardizer());
+    }
+
+    /** Writes the model atomically: a crash leaves the old file or the new one, never half of one. */
+    public void save(Path file) {
+        ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer));
+    }
+
+    public Architecture architecture() {
+        return parameters.architecture();
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** The input standardization, or null. */
+    public Standardizer standardizer() {
+        return standardizer;
+    }
+
+    /** A copy of the parameters. */
+    public Parameters parameters() {
+        return parameters.copy();
+    }
+
+    public int inputs() {
+        return architecture().inputs();
+    }
+
+    public int outputs() {
+        return architecture().outputs();
+    }
+
+    /** The network's outputs for one row of {@link #inputs()} features. */
+    public float[] predict(float[] row) {
+        return predict(new float[][]{row})[0];
+    }
+
+    /** Outputs for several rows, on the EJML reference path. */
+    public float[][] predict(float[][] rows) {
+        try (Device cpu = Device.cpu()) {
+            return predict(rows, cpu);
+        }
+    }
+
+    /** Outputs for several rows, on {@code device}. */
+    public float[][] predict(float[][] rows, Device device) {
+        int f = inputs();
+        float[] x = new float[Math.multiplyExact(rows.length, f)];
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r] == null || rows[r].length != f) {
+                throw new InvalidInputException("row " + r + " has " + (rows[r] == null ? 0 : rows[r].length) + " values but the model takes " + f + " inputs");
+            }
+            System.arraycopy(rows[r], 0, x, r * f, f);
+        }
+        float[] out = predictFlat(x, rows.length, device);
+        int n = outputs();
+        float[][] result = new float[rows.length][n];
+        for (int r = 0; r < rows.length; r++) System.arraycopy(out, r * n, result[r], 0, n);
+        return result;
+    }
+
+    /** Outputs for every row of a dataset (its features; labels or targets are ignored), on {@code device}. */
+    public float[][] predict(Dataset data, Device device) {
+        checkWidth(data);
+        float[] out = predictFlat(data.featureMatrix(), data.rows(), device);
+        int n = outputs();
+        float[][] result = new float[data.rows()][n];
+        for (int r = 0; r < data.rows(); r++) System.arraycopy(out, r * n, result[r], 0, n);
+        return result;
+    }
+
+    private float[] predictFlat(float[] x, int rows, Device device) {
+        if (rows == 0) return new float[0];
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) throw new InvalidInputException("row " + i / inputs() + " feature " + (i % inputs() + 1) + " is " + x[i] + ", not a finite number");
+        }
+        float[] in = standardizer == null ? x : standardizer.apply(x);
+        return device.use(backends -> Evaluator.predict(backends.get(0), parameters, loss, in, rows));
+    }
+
+    /** The class with the largest output for one row. */
+    public int predictClass(float[] row) {
+        float[] p = predict(row);
+        return Metrics.argmax(p, 0, p.length);
+    }
+
+    /** The class with the largest output for each row. */
+    public int[] predictClasses(float[][] rows) {
+        float[][] p = predict(rows);
+        int[] out = new int[p.length];
+        for (int r = 0; r < p.length; r++) out[r] = Metrics.argmax(p[r], 0, p[r].length);
+        return out;
+    }
+
+    /** Loss and accuracy (classification) or mean squared error (regression) on {@code data}, on EJML. */
+    public Metrics evaluate(Dataset data) {
+        try (Device cpu = Device.cpu()) {
+            return evaluate(data, cpu);
+        }
+    }
+
+    /** As {@link #evaluate(Dataset)}, on {@code device}. */
+    public Metrics evaluate(Dataset data, Device device) {
+        checkWidth(data);
+        if (data.isClassification() && data.classCount() > outputs()) {
+            throw new IncompatibleModelException(data.name() + ": has class labels up to " + (data.classCount() - 1) + " but the model has " + outputs() + " outputs");
+        }
+        Dataset in = standardizer == null ? data : data.standardized(standardizer);
+        return device.use(backends -> Evaluator.evaluate(backends.get(0), parameters, loss, in));
+    }
+
+    private void checkWidth(Dataset data) {
+        if (data.featureCount() != inputs()) {
+            throw new IncompatibleModelException(data.name() + ": has " + data.featureCount() + " feature columns but the model "
+                    + architecture() + " takes " + inputs() + " inputs");
+        }
+    }
+
+    /** Whether two models hold bit-identical parameters, the same loss and standardization. */
+    public boolean sameAs(Model o) {
+        return parameters.bitwiseEquals(o.parameters) && loss == o.loss
+                && (standardizer == null ? o.standardizer == null : o.standardizer != null
+                && java.util.Arrays.equals(standardizer.shift(), o.standardizer.shift())
+                && java.util.Arrays.equals(standardizer.scale(), o.standardizer.scale()));
+    }
+
+    @Override
+    public String toString() {
+        return "Model(" + architecture() + ", " + loss + (standardizer != null ? ", standardized" : "") + ")";
+    }
+}

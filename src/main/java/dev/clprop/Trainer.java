@@ -1,0 +1,402 @@
+package dev.clprop;
+
+import dev.clprop.data.Dataset;
+import dev.clprop.data.Splits;
+import dev.clprop.error.IncompatibleModelException;
+import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.InvalidSettingException;
+import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.ModelFormat;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.Parameters;
+import dev.clprop.model.Standardizer;
+import dev.clprop.optim.Optimizer;
+import dev.clprop.train.Cancellation;
+import dev.clprop.train.RunConfig;
+import dev.clprop.train.TrainingListener;
+import dev.clprop.train.TrainingLoop;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Trains networks of one architecture with one set of settings. Build it once, fit it on data:
+ * <pre>{@code
+ * Trainer trainer = Trainer.builder(Architecture.parse("4,16:tanh,3:softmax"))
+ *         .optimizer(Optimizer.adam(0.01f)).batchSize(16).epochs(100).seed(42)
+ *         .validationSplit(0.2).earlyStopping(10)
+ *         .build();
+ * TrainingResult result = trainer.fit(Dataset.classification(features, labels));
+ * Model model = result.model();
+ * }</pre>
+ * Without a {@link Builder#device(Device) device}, each fit opens the device named by
+ * {@link Builder#device(String)} (default {@code auto}) and closes it when done; a Device given to the
+ * builder belongs to the caller, who closes it. A Trainer is immutable and may be shared; its fits
+ * run on the calling thread and are independent of each other (a shared Device serializes them).
+ * Every randomness (initial weights, validation split, batch order) comes from the one seed.
+ */
+public final class Trainer {
+    private final Architecture architecture;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final int batchSize;
+    private final int epochs;
+    private final long seed;
+    private final boolean shuffle;
+    private final double validationSplit;
+    private final int earlyStopping;
+    private final boolean standardize;
+    private final Model initialWeights;
+    private final Path checkpoint;
+    private final int verifyEvery;
+    private final Device device;
+    private final String deviceChoice;
+    private final TrainingListener listener;
+    private final Cancellation cancellation;
+
+    private Trainer(Builder b) {
+        architecture = b.architecture;
+        loss = b.loss != null ? b.loss : Loss.defaultFor(architecture.outputActivation());
+        loss.checkOutput(architecture.outputActivation());
+        optimizer = b.optimizer;
+        batchSize = positive("batchSize", b.batchSize);
+        epochs = positive("epochs", b.epochs);
+        seed = b.seed;
+        shuffle = b.shuffle;
+        if (!(b.validationSplit >= 0 && b.validationSplit < 1)) {
+            throw new InvalidSettingException("validationSplit", "must be in [0, 1), got " + b.validationSplit);
+        }
+        validationSplit = b.validationSplit;
+        if (b.earlyStopping < 0) throw new InvalidSettingException("earlyStopping", "must be >= 0, got " + b.earlyStopping);
+        earlyStopping = b.earlyStopping;
+        standardize = b.standardize;
+        if (b.initialWeights != null && !b.initialWeights.architecture().equals(architecture)) {
+            throw new IncompatibleModelException("the initial weights are for " + b.initialWeights.architecture() + ", not " + architecture);
+        }
+        initialWeights = b.initialWeights;
+        checkpoint = b.checkpoint;
+        if (b.verifyEvery < 0) throw new InvalidSettingException("verifyEvery", "must be >= 0, got " + b.verifyEvery);
+        verifyEvery = b.verifyEvery;
+        device = b.device;
+        deviceChoice = b.deviceChoice;
+        listener = b.listener != null ? b.listener : new TrainingListener() { };
+        cancellation = b.cancellation != null ? b.cancellation : new Cancellation();
+        if (checkpoint != null) AtomicFiles.checkReplaceable(checkpoint);
+    }
+
+    private static int positive(String setting, int v) {
+        if (v <= 0) throw new InvalidSettingException(setting, "must be a positive integer, got " + v);
+        return v;
+    }
+
+    public static Builder builder(Architecture architecture) {
+        return new Builder(architecture);
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Trains on {@code train}, holding out {@link Builder#validationSplit} of it for validation if set. */
+    public TrainingResult fit(Dataset train) {
+        return fit(train, null);
+    }
+
+    /** Trains on {@code train} and validates each epoch on {@code validation} (then no validation split is taken). */
+    public TrainingResult fit(Dataset train, Dataset validation) {
+        Prepared p = prepare(train, validation, null);
+        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, seed);
+        return run(p, TrainingLoop.Start.fresh(init));
+    }
+
+    /**
+     * Continues the run that wrote {@code checkpointFile} (with this trainer's settings and the same
+     * data), to {@link Builder#epochs} epochs. The result is bit-identical to a run that was never
+     * interrupted. A setting or data that would change the result is refused, naming it.
+     */
+    public TrainingResult resume(Path checkpointFile, Dataset train) {
+        return resume(checkpointFile, train, null);
+    }
+
+    public TrainingResult resume(Path checkpointFile, Dataset train, Dataset validation) {
+        ModelFormat.StoredCheckpoint c = ModelFormat.readCheckpoint(checkpointFile);
+        String from = "checkpoint " + checkpointFile;
+        if (!c.model().architecture().equals(architecture)) {
+            throw new IncompatibleModelException(checkpointFile + ": holds " + c.model().architecture() + ", not " + architecture);
+        }
+        if (c.optimizer().kind() != optimizer.kind()) {
+            throw new InvalidSettingException("optimizer", "is " + optimizer.kind() + " but " + from + " holds the state of " + c.optimizer().kind());
+        }
+        if (c.progress().seed() != seed) {
+            throw new InvalidSettingException("seed", "is " + seed + " but " + from + " was written with seed " + c.progress().seed()
+                    + "; resume with the same seed");
+        }
+        if (c.progress().epochsDone() >= epochs) {
+            throw new InvalidSettingException("epochs", "is " + epochs + " but " + from + " already holds " + c.progress().epochsDone()
+                    + " epoch(s); ask for more to continue");
+        }
+        if (standardize != (c.model().standardizer() != null)) {
+            throw new InvalidSettingException("standardize", "is " + standardize + " but " + from + " was written with standardize "
+                    + (c.model().standardizer() != null));
+        }
+        Prepared p = prepare(train, validation, c.model().standardizer());
+        for (Map.Entry<String, String> e : c.settings().entrySet()) {
+            String now = p.settings.get(e.getKey());
+            if (now != null && !now.equals(e.getValue())) {
+                if (e.getKey().equals("trainingData")) {
+                    throw new InvalidInputException("the training data differs from the data " + from + " was trained on (" + e.getValue()
+                            + ", now " + now + "); resume with the same data");
+                }
+                throw new InvalidSettingException(e.getKey(), "is " + now + " but " + from + " was written with " + e.getValue()
+                        + "; resuming with another value would not continue the same run");
+            }
+        }
+        return run(p, TrainingLoop.Start.from(c));
+    }
+
+    /** Data ready for the loop: split, standardized, and the settings that fingerprint the run. */
+    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, Map<String, String> settings) {
+    }
+
+    private Prepared prepare(Dataset all, Dataset validation, Standardizer fixed) {
+        if (all == null) throw new InvalidInputException("no training data was given");
+        checkData(all);
+        if (validation != null) {
+            checkData(validation);
+            if (validationSplit > 0) throw new InvalidSettingException("validationSplit", "cannot be combined with separate validation data");
+        }
+        Dataset train = all;
+        if (validation == null && validationSplit > 0) {
+            Dataset[] parts = Splits.validation(all, validationSplit, seed);
+            train = parts[0];
+            validation = parts[1];
+        }
+        if (earlyStopping > 0 && validation == null) {
+            throw new InvalidSettingException("earlyStopping", "needs validation data: give some, or a validationSplit");
+        }
+        Standardizer st = fixed;
+        if (st == null && standardize) st = Standardizer.fit(train.featureMatrix(), train.rows(), train.featureCount());
+        if (st != null) {
+            train = train.standardized(st);
+            if (validation != null) validation = validation.standardized(st);
+        }
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("architecture", architecture.spelling());
+        s.put("loss", loss.spelling());
+        s.put("optimizer", optimizer.kind().spelling());
+        s.put("learningRate", Float.toString(optimizer.learningRate()));
+        s.put("momentum", Float.toString(optimizer.momentum()));
+        s.put("beta1", Float.toString(optimizer.beta1()));
+        s.put("beta2", Float.toString(optimizer.beta2()));
+        s.put("epsilon", Float.toString(optimizer.epsilon()));
+        s.put("weightDecay", Float.toString(optimizer.weightDecay()));
+        s.put("batchSize", Integer.toString(batchSize));
+        s.put("shuffle", Boolean.toString(shuffle));
+        s.put("validationSplit", validation == null ? "none" : validationSplit > 0 ? Double.toString(validationSplit) : "given: " + fingerprint(validation));
+        s.put("standardize", Boolean.toString(st != null));
+        s.put("earlyStopping", Integer.toString(earlyStopping));
+        s.put("trainingData", fingerprint(all));
+        return new Prepared(train, validation, st, s);
+    }
+
+    private void checkData(Dataset d) {
+        if (d.featureCount() != architecture.inputs()) {
+            throw new InvalidInputException(d.name() + ": has " + d.featureCount() + " feature columns but the architecture " + architecture
+                    + " takes " + architecture.inputs() + " inputs" + (d.isClassification() ? " (the last column is the class label)" : ""));
+        }
+        if (d.isClassification() && d.classCount() > architecture.outputs()) {
+            int r = 0;
+            while (d.label(r) < architecture.outputs()) r++;
+            throw new InvalidInputException(d.where(r) + ": class label " + d.label(r) + " is outside 0.." + (architecture.outputs() - 1)
+                    + " (the output layer has " + architecture.outputs() + " units)");
+        }
+        if (!d.isClassification() && d.targetCount() != architecture.outputs()) {
+            throw new InvalidInputException(d.name() + ": has " + d.targetCount() + " target column(s) but the architecture " + architecture
+                    + " has " + architecture.outputs() + " output(s)");
+        }
+    }
+
+    /** Rows and a CRC-32C of features and labels or targets: the same data gives the same string. */
+    static String fingerprint(Dataset d) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        float[] x = d.featureMatrix();
+        for (int i = 0; i < x.length; ) {
+            buf.clear();
+            while (i < x.length && buf.remaining() >= 4) buf.putFloat(x[i++]);
+            buf.flip();
+            crc.update(buf);
+        }
+        if (d.isClassification()) {
+            for (int r = 0; r < d.rows(); r++) crc.update(d.label(r));
+        } else {
+            float[] t = d.targetMatrix(d.targetCount());
+            for (float v : t) {
+                int bits = Float.floatToRawIntBits(v);
+                crc.update(bits);
+                crc.update(bits >>> 8);
+                crc.update(bits >>> 16);
+                crc.update(bits >>> 24);
+            }
+        }
+        return String.format(Locale.ROOT, "%d rows, crc %08x", d.rows(), crc.getValue());
+    }
+
+    private TrainingResult run(Prepared p, TrainingLoop.Start start) {
+        RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
+                p.standardizer, p.settings);
+        Device d = device != null ? device : Device.open(deviceChoice, listener::onMessage);
+        try {
+            TrainingLoop.Result r = d.use(backends -> {
+                if (backends.size() > 1) {
+                    throw new InvalidSettingException("device", "names " + backends.size() + " devices; training on several devices at once is not available yet");
+                }
+                return new TrainingLoop(backends.get(0), cfg, listener, cancellation).run(p.train, p.validation, start);
+            });
+            return new TrainingResult(new Model(r.parameters(), loss, p.standardizer), r.outcome(), r.epochsDone(), r.message(), r.history());
+        } finally {
+            if (device == null) d.close();
+        }
+    }
+
+    /** Settings with PyTorch-like defaults; only the architecture is required. */
+    public static final class Builder {
+        private final Architecture architecture;
+        private Loss loss;
+        private Optimizer optimizer = Optimizer.adam(0.001f);
+        private int batchSize = 32;
+        private int epochs = 10;
+        private long seed = 42;
+        private boolean shuffle = true;
+        private double validationSplit;
+        private int earlyStopping;
+        private boolean standardize;
+        private Model initialWeights;
+        private Path checkpoint;
+        private int verifyEvery;
+        private Device device;
+        private String deviceChoice = "auto";
+        private TrainingListener listener;
+        private Cancellation cancellation;
+
+        private Builder(Architecture architecture) {
+            if (architecture == null) throw new InvalidSettingException("architecture", "must be given");
+            this.architecture = architecture;
+        }
+
+        /** Default: cross-entropy for a softmax output, binary cross-entropy for sigmoid, else mean squared error. */
+        public Builder loss(Loss loss) {
+            this.loss = loss;
+            return this;
+        }
+
+        /** Default: Adam, learning rate 0.001. */
+        public Builder optimizer(Optimizer optimizer) {
+            if (optimizer == null) throw new InvalidSettingException("optimizer", "must be given");
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /** Rows per step (default 32); the last batch of an epoch may be smaller. */
+        public Builder batchSize(int rows) {
+            this.batchSize = rows;
+            return this;
+        }
+
+        /** Default 10. */
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /** Seeds initial weights, the validation split and the batch order (default 42). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Shuffle rows each epoch (default); off: consecutive rows in data order. */
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        /** Hold out this share of the training rows for validation (default 0: none). */
+        public Builder validationSplit(double fraction) {
+            this.validationSplit = fraction;
+            return this;
+        }
+
+        /** Stop when validation loss has not improved for this many epochs, keeping the best epoch's weights (0: off). */
+        public Builder earlyStopping(int patience) {
+            this.earlyStopping = patience;
+            return this;
+        }
+
+        /** Standardize inputs to zero mean and unit variance, fitted on the training rows and kept with the model. */
+        public Builder standardize(boolean on) {
+            this.standardize = on;
+            return this;
+        }
+
+        /** Start from these weights instead of random ones. */
+        public Builder initialWeights(Model model) {
+            this.initialWeights = model;
+            return this;
+        }
+
+        /** Write a checkpoint here (atomically) after every epoch and when cancelled; {@link Trainer#resume} continues from it. */
+        public Builder checkpoint(Path file) {
+            this.checkpoint = file;
+            return this;
+        }
+
+        /** Every this many steps, check each op of the step against EJML and report (0: off). */
+        public Builder verifyEvery(int steps) {
+            this.verifyEvery = steps;
+            return this;
+        }
+
+        /** Train on this open device; the caller keeps it and closes it. */
+        public Builder device(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        /** Open this device for each fit and close it afterwards (default "auto"); see {@link Device}. */
+        public Builder device(String choice) {
+            this.deviceChoice = choice;
+            this.device = null;
+            return this;
+        }
+
+        public Builder listener(TrainingListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** A token another thread can use to stop the run after its current step. */
+        public Builder cancellation(Cancellation cancellation) {
+            this.cancellation = cancellation;
+            return this;
+        }
+
+        public Trainer build() {
+            return new Trainer(this);
+        }
+    }
+}

@@ -1,9 +1,0 @@
-package dev.clprop.backend;
-
-/** A backend-owned array of row indices, e.g. an epoch's permutation of the dataset. */
-public interface IndexBuffer extends AutoCloseable {
-    int length();
-
-    @Override
-    void close();
-}

@@ -1,0 +1,78 @@
+package dev.clprop.device;
+
+import dev.clprop.model.Activation;
+import dev.clprop.loss.Loss;
+import dev.clprop.optim.Optimizer;
+
+/**
+ * The narrow interface both compute paths implement: allocate, copy in and out, and the ops of a
+ * training step. The EJML implementation defines correct; the OpenCL one must agree with it.
+ * Shapes: a (m×k) activations, w (n×k) weights, delta (m×n). Every op reads and writes only the
+ * first {@code m} rows of its batch-shaped arguments. Ops may run asynchronously; {@link #download}
+ * waits for all earlier work.
+ */
+public interface Backend extends AutoCloseable {
+    /** Short description, e.g. "ejml" or "opencl:0 pthread-skylake (PoCL 3.1)". */
+    String name();
+
+    /** A zero-filled rows×cols tensor. */
+    Tensor allocate(int rows, int cols);
+
+    IndexBuffer allocateIndices(int length);
+
+    /** Copies {@code src} (rows×cols values, row-major) into {@code dst}. */
+    void upload(Tensor dst, float[] src);
+
+    void uploadIndices(IndexBuffer dst, int[] src);
+
+    /** Copies the whole tensor into {@code dst} after all queued work has finished. */
+    void download(Tensor src, float[] dst);
+
+    /** Sets every element to zero. */
+    void zero(Tensor t);
+
+    /** {@code out[m,n] = a[m,k] · w[n,k]ᵀ} (forward). Modifies out. */
+    void gemmForward(Tensor a, Tensor w, Tensor out, int m);
+
+    /** {@code out[m,k] = delta[m,n] · w[n,k]} (backward, data gradient). Modifies out. */
+    void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m);
+
+    /** {@code out[n,k] = delta[m,n]ᵀ · a[m,k]} (backward, weight gradient). Modifies out. */
+    void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m);
+
+    /** In place: {@code z ← f(z + b)} row by row; {@code bias} may be null. Modifies z. */
+    void biasActivation(Tensor z, Tensor bias, Activation act, int m);
+
+    /**
+     * In place: {@code grad ← grad ⊙ f'(z)}, with f' taken from the layer's output {@code a = f(z)};
+     * for softmax the Jacobian-vector product {@code a ⊙ (grad − Σ grad·a)} row by row. Modifies grad.
+     */
+    void activationBackward(Tensor grad, Tensor a, Activation act, int m);
+
+    /**
+     * Writes ∂L/∂output into {@code grad} (for cross-entropy, ∂L/∂logits = (p − y)/m) and adds the
+     * batch's loss to {@code lossSum[0]} (a 1×1 tensor). Modifies grad and lossSum.
+     */
+    void lossGradient(Loss loss, Tensor output, Tensor target, int m, Tensor grad, Tensor lossSum);
+
+    /** {@code out[j] = Σ_{i<m} delta[i,j]} (the bias gradient). Modifies out. */
+    void columnSums(Tensor delta, Tensor out, int m);
+
+    /**
+     * One optimizer update of {@code param} from {@code grad}, {@code step} counting from 1.
+     * {@code state1}/{@code state2} hold momentum or Adam moments (null when unused). Modifies param and states.
+     */
+    void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor state1, Tensor state2);
+
+    /** {@code dst[r] = src[index[offset + r]]} for r < count: a minibatch from a resident dataset. Modifies dst. */
+    void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst);
+
+    /** Waits until all queued work is done. */
+    void finish();
+
+    /** Number of tensors and index buffers allocated and not yet closed (for leak tests). */
+    int liveBuffers();
+
+    @Override
+    void close();
+}

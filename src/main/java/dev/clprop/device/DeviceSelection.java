@@ -1,0 +1,148 @@
+package dev.clprop.device;
+
+import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.OpenCl;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.device.opencl.TuningCache;
+import dev.clprop.device.reference.EjmlBackend;
+import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.OpenClUnavailableException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Turns a device choice into backends:
+ * <ul>
+ *   <li>{@code auto}: a GPU, else a CPU OpenCL device, else EJML, saying what it picked and why;</li>
+ *   <li>{@code cpu} (or {@code ejml}): the EJML reference path;</li>
+ *   <li>{@code opencl}: the best OpenCL device (as auto), {@code opencl:N} device N of {@link OpenCl#devices()};</li>
+ *   <li>anything else: the OpenCL device whose name contains it (case-insensitive);</li>
+ *   <li>a comma-separated list of the above: several devices.</li>
+ * </ul>
+ * An explicit OpenCL choice that cannot be met is an error; {@code auto} falls back to EJML.
+ * OpenCL devices use the GEMM configuration {@code clprop tune} cached for them, if any.
+ */
+public final class DeviceSelection {
+    static final String SETTING = "device";
+    private static final AtomicBoolean WARNED_JSIG = new AtomicBoolean();
+
+    private DeviceSelection() {
+    }
+
+    /** Whether a choice names the automatic pick. */
+    public static boolean isAuto(String choice) {
+        return choice == null || choice.isBlank() || choice.trim().equalsIgnoreCase("auto");
+    }
+
+    /** The elements of a comma-separated choice, trimmed and lower-cased. */
+    public static List<String> split(String choice) {
+        List<String> out = new ArrayList<>();
+        for (String c : (choice == null ? "auto" : choice).split(",")) {
+            String t = c.trim().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) throw new InvalidSettingException(SETTING, "'" + choice + "' has an empty element");
+            out.add(t);
+        }
+        return out;
+    }
+
+    /** The device {@code opencl:N} names, N an index into {@code devices}. */
+    public static DeviceInfo byIndex(String choice, List<DeviceInfo> devices) {
+        String c = choice.trim().toLowerCase(Locale.ROOT);
+        int n;
+        try {
+            if (!c.startsWith("opencl:")) throw new NumberFormatException();
+            n = Integer.parseInt(c.substring(7));
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingException(SETTING, choice + ": expected opencl:N with N a device index (see 'clprop devices')");
+        }
+        if (n < 0 || n >= devices.size()) {
+            throw new InvalidSettingException(SETTING, choice + ": there are " + devices.size() + " OpenCL device(s), numbered 0.."
+                    + (devices.size() - 1) + " (see 'clprop devices')");
+        }
+        return devices.get(n);
+    }
+
+    /** Opens one backend per element of {@code choice}; on failure, those already opened are closed. */
+    public static List<Backend> open(String choice, Consumer<String> say) {
+        List<Backend> out = new ArrayList<>();
+        try {
+            for (String c : split(choice)) out.add(openOne(c, say));
+        } catch (RuntimeException e) {
+            for (int i = out.size() - 1; i >= 0; i--) out.get(i).close();
+            throw e;
+        }
+        return out;
+    }
+
+    private static Backend openOne(String c, Consumer<String> say) {
+        if (c.equals("cpu") || c.equals("ejml")) {
+            say.accept("device: ejml (CPU reference path), as asked");
+            return new EjmlBackend();
+        }
+        List<DeviceInfo> devices;
+        try {
+            devices = OpenCl.devices();
+        } catch (OpenClUnavailableException e) {
+            if (c.equals("auto")) {
+                say.accept("device: ejml (CPU reference path), because " + e.getMessage());
+                return new EjmlBackend();
+            }
+            throw new OpenClUnavailableException(SETTING, c + ": " + e.getMessage(), e);
+        }
+        DeviceInfo pick;
+        String why;
+        if (c.equals("auto") || c.equals("opencl")) {
+            pick = devices.stream().filter(DeviceInfo::isGpu).findFirst().orElse(null);
+            why = "the first GPU";
+            if (pick == null) {
+                pick = devices.stream().filter(DeviceInfo::isCpu).findFirst().orElse(devices.get(0));
+                why = "no OpenCL GPU was found, so the first " + (pick.isCpu() ? "CPU OpenCL device" : "OpenCL device");
+            }
+        } else if (c.startsWith("opencl:")) {
+            pick = byIndex(c, devices);
+            why = "as asked";
+        } else {
+            pick = devices.stream().filter(d -> d.name().toLowerCase(Locale.ROOT).contains(c)
+                    || d.platformName().toLowerCase(Locale.ROOT).contains(c)).findFirst().orElse(null);
+            if (pick == null) {
+                throw new InvalidSettingException(SETTING, c + ": no OpenCL device matches (expected auto, cpu, opencl, opencl:N or part of a device name; see 'clprop devices')");
+            }
+            why = "its name matches '" + c + "'";
+        }
+        var tuned = TuningCache.lookup(pick);
+        try {
+            OpenClBackend b = new OpenClBackend(pick, tuned);
+            say.accept("device: " + pick.describe() + ", " + why + (tuned != null ? "; tuned GEMM " + tuned : ""));
+            warnWithoutSignalChaining(say);
+            return b;
+        } catch (RuntimeException e) {
+            if (c.equals("auto")) {
+                say.accept("device: ejml (CPU reference path), because " + pick.describe() + " failed to start: " + e.getMessage());
+                return new EjmlBackend();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the JDK's signal-chaining library is preloaded (see README, "Signal chaining"). */
+    public static boolean signalChaining() {
+        String p = System.getenv("LD_PRELOAD");
+        return p != null && p.contains("libjsig");
+    }
+
+    /**
+     * OpenCL drivers built on LLVM (PoCL among them) replace the JVM's SIGSEGV handler, which the JVM
+     * needs internally; without the JDK's libjsig.so preloaded a run can die at random. Said once per JVM.
+     */
+    static void warnWithoutSignalChaining(Consumer<String> say) {
+        if (signalChaining() || !WARNED_JSIG.compareAndSet(false, true)) return;
+        String msg = "warning: libjsig.so is not preloaded; an OpenCL driver built on LLVM can replace the JVM's signal handlers"
+                + " and crash the run. Start Java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (scripts/clprop does)";
+        say.accept(msg);
+        System.getLogger("dev.clprop").log(System.Logger.Level.WARNING, msg);
+    }
+}

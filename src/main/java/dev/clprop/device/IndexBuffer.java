@@ -1,0 +1,9 @@
+package dev.clprop.device;
+
+/** A backend-owned array of row indices, e.g. an epoch's permutation of the dataset. */
+public interface IndexBuffer extends AutoCloseable {
+    int length();
+
+    @Override
+    void close();
+}

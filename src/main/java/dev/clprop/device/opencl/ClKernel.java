@@ -1,0 +1,141 @@
+package dev.clprop.device.opencl;
+
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One kernel of a built program, launched through {@link #call()}: every argument is given with its
+ * name and type ({@code floats("z", t).i32("m", m)...}). The first launch compares them, position by
+ * position, with the kernel's own signature as the compiler reports it (programs are built with
+ * {@code -cl-kernel-arg-info}), so an argument passed in the wrong place fails at once with both
+ * names, instead of computing garbage. Where a driver gives no argument info, the check is skipped.
+ * Not thread-safe, like the queue it launches on.
+ */
+final class ClKernel {
+    /** Receives each launch's event when profiling, with the kernel's name. */
+    interface EventSink {
+        boolean wantsEvents();
+
+        void record(String name, cl_event event);
+    }
+
+    final String name;
+    final cl_kernel kernel;
+    private final ClContext ctx;
+    private final EventSink sink;
+    private final String[] argNames;
+    private final String[] argTypes;
+    private boolean verified;
+    private final Call call = new Call();
+
+    ClKernel(ClContext ctx, cl_kernel kernel, String name, EventSink sink) {
+        this.ctx = ctx;
+        this.kernel = kernel;
+        this.name = name;
+        this.sink = sink;
+        int[] n = new int[1];
+        CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
+        String[] names = new String[n[0]], types = new String[n[0]];
+        try {
+            for (int i = 0; i < n[0]; i++) {
+                names[i] = argInfo(i, CL.CL_KERNEL_ARG_NAME);
+                types[i] = argInfo(i, CL.CL_KERNEL_ARG_TYPE_NAME).replace(" ", "");
+            }
+        } catch (CLException e) {
+            names = null; // CL_KERNEL_ARG_INFO_NOT_AVAILABLE: this driver cannot tell
+            types = null;
+        }
+        argNames = names;
+        argTypes = types;
+        verified = names == null;
+    }
+
+    private String argInfo(int i, int param) {
+        long[] size = new long[1];
+        CL.clGetKernelArgInfo(kernel, i, param, 0, null, size);
+        byte[] b = new byte[(int) size[0]];
+        CL.clGetKernelArgInfo(kernel, i, param, b.length, Pointer.to(b), null);
+        int len = b.length;
+        while (len > 0 && b[len - 1] == 0) len--;
+        return new String(b, 0, len, StandardCharsets.US_ASCII);
+    }
+
+    /** Whether the arguments of a launch have been checked against the kernel's signature. */
+    boolean verified() {
+        return verified && argNames != null;
+    }
+
+    /** Starts setting the arguments of a launch, in the kernel's order. */
+    Call call() {
+        call.index = 0;
+        call.label = name;
+        return call;
+    }
+
+    /** The arguments of one launch; reused between launches. */
+    final class Call {
+        private int index;
+        private String label;
+
+        /** The name this launch is profiled under (default: the kernel's), e.g. the GEMM form it computes. */
+        Call as(String profileLabel) {
+            label = profileLabel;
+            return this;
+        }
+
+        Call floats(String argName, ClTensor t) {
+            check(argName, "float*");
+            CL.clSetKernelArg(kernel, index++, Sizeof.cl_mem, Pointer.to(t.mem));
+            return this;
+        }
+
+        Call ints(String argName, ClTensor t) {
+            check(argName, "int*");
+            CL.clSetKernelArg(kernel, index++, Sizeof.cl_mem, Pointer.to(t.mem));
+            return this;
+        }
+
+        Call i32(String argName, int v) {
+            check(argName, "int");
+            CL.clSetKernelArg(kernel, index++, Sizeof.cl_int, Pointer.to(new int[]{v}));
+            return this;
+        }
+
+        Call f32(String argName, float v) {
+            check(argName, "float");
+            CL.clSetKernelArg(kernel, index++, Sizeof.cl_float, Pointer.to(new float[]{v}));
+            return this;
+        }
+
+        /** Enqueues the launch; {@code local} may be null. */
+        void run(long[] global, long[] local) {
+            if (!verified) {
+                if (index != argNames.length) {
+                    throw new IllegalStateException("kernel " + name + " takes " + argNames.length + " arguments, the launch set " + index);
+                }
+                verified = true;
+            }
+            cl_event ev = sink.wantsEvents() ? new cl_event() : null;
+            CL.clEnqueueNDRangeKernel(ctx.queue, kernel, global.length, null, global, local, 0, null, ev);
+            if (ev != null) sink.record(label, ev);
+        }
+
+        private void check(String argName, String type) {
+            if (verified) return;
+            if (index >= argNames.length) {
+                throw new IllegalStateException("kernel " + name + " takes " + argNames.length + " arguments, the launch passes more ('" + argName + "')");
+            }
+            if (!argNames[index].equals(argName) || !argTypes[index].equals(type)) {
+                throw new IllegalStateException("kernel " + name + " argument " + index + " is '" + argTypes[index] + " " + argNames[index]
+                        + "', but the launch passes '" + type + " " + argName + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.clprop.device.opencl;
+
+import dev.clprop.error.DeviceException;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.cl_kernel;
+import org.jocl.cl_program;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A program built from one kernels/*.cl file read from the classpath (never the working directory),
+ * with the generated constants ({@link KernelConstants}), the given tunables and argument info on.
+ * A failed build throws with the compiler's log. Kernels created from it are released with it.
+ */
+final class ClProgram implements AutoCloseable {
+    final String file;
+    final String options;
+    final cl_program program;
+    final long buildNanos;
+    private final ClContext ctx;
+    private final List<cl_kernel> kernels = new ArrayList<>();
+
+    ClProgram(ClContext ctx, String file, String tunables) {
+        this.file = file;
+        this.ctx = ctx;
+        this.options = (KernelConstants.buildOptions() + " " + tunables + " -cl-kernel-arg-info").trim();
+        String source = source(file);
+        long t0 = System.nanoTime();
+        program = CL.clCreateProgramWithSource(ctx.context, 1, new String[]{source}, null, null);
+        try {
+            CL.clBuildProgram(program, 0, null, options, null, null);
+        } catch (CLException e) {
+            String log = buildLog(ctx);
+            CL.clReleaseProgram(program);
+            throw new DeviceException("building kernels/" + file + " with options '" + options + "' failed on "
+                    + ctx.device.name() + " (" + e.getMessage() + "):\n" + log, e);
+        }
+        buildNanos = System.nanoTime() - t0;
+        if (System.getenv("CLPROP_BUILD_LOG") != null) {
+            // compiler warnings are otherwise invisible after a successful build
+            System.err.println("build log of kernels/" + file + " (" + options + ") on " + ctx.device.name() + ":\n" + buildLog(ctx));
+        }
+    }
+
+    static String source(String file) {
+        try (InputStream in = ClProgram.class.getResourceAsStream("/kernels/" + file)) {
+            if (in == null) throw new IllegalStateException("kernel source kernels/" + file + " is missing from the classpath (a broken build?)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read kernels/" + file + " from the classpath: " + e.getMessage());
+        }
+    }
+
+    private String buildLog(ClContext ctx) {
+        try {
+            long[] size = new long[1];
+            CL.clGetProgramBuildInfo(program, ctx.device.device(), CL.CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] buf = new byte[(int) size[0]];
+            CL.clGetProgramBuildInfo(program, ctx.device.device(), CL.CL_PROGRAM_BUILD_LOG, buf.length, Pointer.to(buf), null);
+            return new String(buf, StandardCharsets.UTF_8).trim();
+        } catch (CLException e) {
+            return "(no build log: " + e.getMessage() + ")";
+        }
+    }
+
+    ClKernel kernel(String name, ClKernel.EventSink sink) {
+        cl_kernel k = CL.clCreateKernel(program, name, null);
+        kernels.add(k);
+        return new ClKernel(ctx, k, name, sink);
+    }
+
+    @Override
+    public void close() {
+        for (int i = kernels.size() - 1; i >= 0; i--) CL.clReleaseKernel(kernels.get(i));
+        kernels.clear();
+        CL.clReleaseProgram(program);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.clprop.device.opencl;
+
+import java.util.Locale;
+
+/**
+ * Which GEMM kernels a device uses, with their tunables (passed as -D build options):
+ * {@link Tiled} (kernels/gemm.cl: local-memory tiles, suits GPUs) or {@link Vector}
+ * (kernels/gemm_vec.cl: explicit SIMD vectors without barriers, suits CPU drivers such as PoCL).
+ * Written as text ("tiled:64,64,16,4,4" or "vector:16,4,4,6,2") in the tuning cache.
+ */
+public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
+    /** Default for GPUs and accelerators. */
+    Tiled TILED_DEFAULT = new Tiled(64, 64, 16, 4, 4);
+    /** For devices whose work-groups hold fewer than 256 work-items. */
+    Tiled TILED_SMALL = new Tiled(32, 32, 16, 4, 4);
+    /** Default for CPU devices. */
+    Vector VECTOR_DEFAULT = new Vector(16, 4, 4, 6, 2);
+    /**
+     * Default for AVX-512 CPUs: 8×2 register blocks use 16 of the 32 vector registers (on AVX2's 16
+     * they would spill). Best of the tuner's search on PoCL, Xeon with AVX-512, 2 cores.
+     */
+    Vector VECTOR_AVX512 = new Vector(16, 8, 2, 8, 2);
+
+    String file();
+
+    String buildOptions();
+
+    boolean validFor(DeviceInfo d);
+
+    /** The default for a device: vector kernels on CPUs, tiles elsewhere. */
+    static GemmConfig defaultFor(DeviceInfo d) {
+        if (d.isCpu()) return d.name().toLowerCase(Locale.ROOT).contains("avx512") ? VECTOR_AVX512 : VECTOR_DEFAULT;
+        return TILED_DEFAULT.validFor(d) ? TILED_DEFAULT : TILED_SMALL;
+    }
+
+    static GemmConfig parse(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        int colon = t.indexOf(':');
+        if (colon < 0) throw new IllegalArgumentException("expected tiled:... or vector:..., got " + s);
+        String[] f = t.substring(colon + 1).split(",");
+        int[] v = new int[f.length];
+        for (int i = 0; i < f.length; i++) v[i] = Integer.parseInt(f[i].trim());
+        if (v.length != 5) throw new IllegalArgumentException("expected 5 numbers in " + s);
+        return switch (t.substring(0, colon)) {
+            case "tiled" -> new Tiled(v[0], v[1], v[2], v[3], v[4]);
+            case "vector" -> new Vector(v[0], v[1], v[2], v[3], v[4]);
+            default -> throw new IllegalArgumentException("unknown GEMM variant in " + s);
+        };
+    }
+
+    /** A work-group computes tsm×tsn of C in tsk-deep slices; each work-item wptm×wptn outputs. */
+    record Tiled(int tsm, int tsn, int tsk, int wptm, int wptn) implements GemmConfig {
+        public int workGroupSize() {
+            return (tsm / wptm) * (tsn / wptn);
+        }
+
+        @Override
+        public String file() {
+            return "gemm.cl";
+        }
+
+        @Override
+        public String buildOptions() {
+            return "-DTS_M=" + tsm + " -DTS_N=" + tsn + " -DTS_K=" + tsk + " -DWPT_M=" + wptm + " -DWPT_N=" + wptn;
+        }
+
+        @Override
+        public boolean validFor(DeviceInfo d) {
+            return tsm % wptm == 0 && tsn % wptn == 0 && workGroupSize() <= d.maxWorkGroupSize()
+                    && 4L * tsk * (tsm + tsn) <= d.localMemory();
+        }
+
+        @Override
+        public String toString() {
+            return "tiled:" + tsm + "," + tsn + "," + tsk + "," + wptm + "," + wptn;
+        }
+    }
+
+    /**
+     * vw-wide float vectors; gemm_nt computes ntRm×ntRn outputs per work-item, gemm_nn nnRm rows
+     * by nnCv vectors.
+     */
+    record Vector(int vw, int ntRm, int ntRn, int nnRm, int nnCv) implements GemmConfig {
+        @Override
+        public String file() {
+            return "gemm_vec.cl";
+        }
+
+        @Override
+        public String buildOptions() {
+            return "-DVW=" + vw + " -DNT_RM=" + ntRm + " -DNT_RN=" + ntRn + " -DNN_RM=" + nnRm + " -DNN_CV=" + nnCv;
+        }
+
+        @Override
+        public boolean validFor(DeviceInfo d) {
+            return (vw == 4 || vw == 8 || vw == 16) && ntRm > 0 && ntRn > 0 && nnRm > 0 && nnCv > 0;
+        }
+
+        @Override
+        public String toString() {
+            return "vector:" + vw + "," + ntRm + "," + ntRn + "," + nnRm + "," + nnCv;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.clprop.device.opencl;
+
+import dev.clprop.error.OpenClUnavailableException;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_device_id;
+import org.jocl.cl_platform_id;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Entry to the OpenCL runtime: turns JOCL exceptions on once, and lists platforms and devices.
+ * When the library or a platform is missing it throws {@link OpenClUnavailableException} naming the
+ * packages to install.
+ */
+public final class OpenCl {
+    public static final String INSTALL_LOADER = "install the OpenCL ICD loader (Debian/Ubuntu: apt-get install ocl-icd-opencl-dev)";
+    public static final String INSTALL_DRIVER = "install an OpenCL driver: your GPU vendor's, or a CPU one (Debian/Ubuntu: apt-get install pocl-opencl-icd)";
+
+    private static volatile boolean initialised;
+
+    private OpenCl() {
+    }
+
+    private static synchronized void init() {
+        if (initialised) return;
+        try {
+            CL.setExceptionsEnabled(true);
+        } catch (Throwable t) { // UnsatisfiedLinkError and JOCL's own initialisation errors
+            throw new OpenClUnavailableException("the OpenCL library (libOpenCL.so) could not be loaded: " + INSTALL_LOADER, t);
+        }
+        initialised = true;
+    }
+
+    /** Every device of every platform, in platform order; never empty. */
+    public static List<DeviceInfo> devices() {
+        init();
+        cl_platform_id[] platforms;
+        try {
+            int[] n = new int[1];
+            CL.clGetPlatformIDs(0, null, n);
+            if (n[0] == 0) throw new OpenClUnavailableException("no OpenCL platform found: " + INSTALL_DRIVER, null);
+            platforms = new cl_platform_id[n[0]];
+            CL.clGetPlatformIDs(n[0], platforms, null);
+        } catch (CLException e) {
+            throw new OpenClUnavailableException("no OpenCL platform found (" + e.getMessage() + "): " + INSTALL_DRIVER, e);
+        } catch (UnsatisfiedLinkError e) {
+            throw new OpenClUnavailableException("the OpenCL library (libOpenCL.so) could not be loaded: " + INSTALL_LOADER, e);
+        }
+        List<DeviceInfo> out = new ArrayList<>();
+        for (cl_platform_id p : platforms) {
+            String platformName = platformString(p, CL.CL_PLATFORM_NAME);
+            cl_device_id[] ds;
+            try {
+                int[] n = new int[1];
+                CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, 0, null, n);
+                ds = new cl_device_id[n[0]];
+                CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, n[0], ds, null);
+            } catch (CLException e) {
+                continue; // a platform without devices (CL_DEVICE_NOT_FOUND)
+            }
+            for (cl_device_id d : ds) {
+                out.add(new DeviceInfo(out.size(), p, d, platformName, deviceString(d, CL.CL_DEVICE_NAME),
+                        deviceString(d, CL.CL_DEVICE_VENDOR), typeName(deviceLong(d, CL.CL_DEVICE_TYPE)),
+                        (int) deviceInt(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE),
+                        deviceLong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE), deviceSize(d, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                        deviceString(d, CL.CL_DEVICE_VERSION), deviceString(d, CL.CL_DRIVER_VERSION)));
+            }
+        }
+        if (out.isEmpty()) throw new OpenClUnavailableException("OpenCL platforms exist but have no devices: " + INSTALL_DRIVER, null);
+        return out;
+    }
+
+    static String typeName(long t) {
+        List<String> s = new ArrayList<>();
+        if ((t & CL.CL_DEVICE_TYPE_GPU) != 0) s.add("GPU");
+        if ((t & CL.CL_DEVICE_TYPE_CPU) != 0) s.add("CPU");
+        if ((t & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0) s.add("ACCELERATOR");
+        if (s.isEmpty()) s.add("OTHER");
+        return String.join("+", s);
+    }
+
+    static String platformString(cl_platform_id p, int param) {
+        long[] size = new long[1];
+        CL.clGetPlatformInfo(p, param, 0, null, size);
+        byte[] buf = new byte[(int) size[0]];
+        CL.clGetPlatformInfo(p, param, buf.length, Pointer.to(buf), null);
+        return cString(buf);
+    }
+
+    static String deviceString(cl_device_id d, int param) {
+        long[] size = new long[1];
+        CL.clGetDeviceInfo(d, param, 0, null, size);
+        byte[] buf = new byte[(int) size[0]];
+        CL.clGetDeviceInfo(d, param, buf.length, Pointer.to(buf), null);
+        return cString(buf);
+    }
+
+    static long deviceLong(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
+        return v[0];
+    }
+
+    static long deviceInt(cl_device_id d, int param) {
+        int[] v = new int[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null);
+        return v[0];
+    }
+
+    static long deviceSize(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null);
+        return v[0];
+    }
+
+    private static String cString(byte[] buf) {
+        int n = buf.length;
+        while (n > 0 && buf[n - 1] == 0) n--;
+        return new String(buf, 0, n, StandardCharsets.UTF_8).trim();
+    }
+}

@@ -1,0 +1,325 @@
+package dev.clprop.device.opencl;
+
+import dev.clprop.device.Backend;
+import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.Tensor;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Activation;
+import dev.clprop.optim.Optimizer;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_event;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ops of a training step as OpenCL kernels on one device. Ops are queued on one in-order
+ * queue and never wait; only downloads block. Programs are built once per backend (one context
+ * on one device). Every launch names its arguments ({@link ClKernel}). With {@link #setProfiling}
+ * on, every launch is timed by its profiling event. Not thread-safe.
+ */
+public final class OpenClBackend implements Backend, ClKernel.EventSink {
+    private final ClContext ctx;
+    private final GemmConfig gemmConfig;
+    private final List<ClProgram> programs = new ArrayList<>();
+    private final long buildNanos;
+    private final ClKernel gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+            lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows;
+    /** Scratch for per-row loss terms, grown to the largest batch seen. */
+    private ClTensor rowLoss;
+    int live;
+    private boolean profiling;
+    private final Map<String, long[]> profile = new LinkedHashMap<>();
+
+    public OpenClBackend(DeviceInfo device) {
+        this(device, null);
+    }
+
+    /** @param gemm tile parameters, or null for the default that suits the device */
+    public OpenClBackend(DeviceInfo device, GemmConfig gemm) {
+        if (gemm == null) gemm = GemmConfig.defaultFor(device);
+        if (!gemm.validFor(device)) throw new IllegalArgumentException("GEMM tiles " + gemm + " do not fit " + device.name());
+        this.gemmConfig = gemm;
+        ctx = new ClContext(device);
+        try {
+            long t0 = System.nanoTime();
+            ClProgram pg = build(gemm.file(), gemm.buildOptions());
+            ClProgram pa = build("activation.cl", "");
+            ClProgram pl = build("loss.cl", "");
+            ClProgram po = build("optimizer.cl", "");
+            ClProgram pga = build("gather.cl", "");
+            buildNanos = System.nanoTime() - t0;
+            boolean tiled = gemm instanceof GemmConfig.Tiled;
+            gemmTiled = tiled ? pg.kernel("gemm", this) : null;
+            gemmNt = tiled ? null : pg.kernel("gemm_nt", this);
+            gemmNn = tiled ? null : pg.kernel("gemm_nn", this);
+            biasActivation = pa.kernel("bias_activation", this);
+            biasSoftmax = pa.kernel("bias_softmax", this);
+            activationBackward = pa.kernel("activation_backward", this);
+            softmaxBackward = pa.kernel("softmax_backward", this);
+            lossGradient = pl.kernel("loss_gradient", this);
+            lossAccumulate = pl.kernel("loss_accumulate", this);
+            columnSums = pl.kernel("column_sums", this);
+            sgd = po.kernel("sgd_step", this);
+            momentum = po.kernel("momentum_step", this);
+            adam = po.kernel("adam_step", this);
+            gatherRows = pga.kernel("gather_rows", this);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private ClProgram build(String file, String tunables) {
+        ClProgram p = new ClProgram(ctx, file, tunables);
+        programs.add(p);
+        return p;
+    }
+
+    public DeviceInfo device() {
+        return ctx.device;
+    }
+
+    public GemmConfig gemmConfig() {
+        return gemmConfig;
+    }
+
+    /** Wall time spent compiling the kernels when this backend was made. */
+    public long buildNanos() {
+        return buildNanos;
+    }
+
+    /** When on, every launch waits for its event and adds its device time to {@link #profile()}. */
+    public void setProfiling(boolean on) {
+        profiling = on;
+    }
+
+    /** Kernel or transfer name → {total device nanoseconds, count}, since the last {@link #resetProfile()}. */
+    public Map<String, long[]> profile() {
+        return profile;
+    }
+
+    public void resetProfile() {
+        profile.clear();
+    }
+
+    /** Kernels whose launches have been checked against their compiled signatures (all of them once each has run). */
+    public List<String> verifiedKernels() {
+        List<String> out = new ArrayList<>();
+        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+                lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows}) {
+            if (k != null && k.verified()) out.add(k.name);
+        }
+        return out;
+    }
+
+    @Override
+    public String name() {
+        return ctx.device.describe();
+    }
+
+    private static ClTensor t(Object x) {
+        return (ClTensor) x;
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        return new ClTensor(this, ctx, rows, cols);
+    }
+
+    @Override
+    public IndexBuffer allocateIndices(int length) {
+        return new ClTensor(this, ctx, length, 1);
+    }
+
+    @Override
+    public void upload(Tensor dst, float[] src) {
+        if (src.length != dst.size()) throw new IllegalArgumentException("upload of " + src.length + " values into " + dst.size());
+        cl_event ev = profiling ? new cl_event() : null;
+        CL.clEnqueueWriteBuffer(ctx.queue, t(dst).mem, CL.CL_TRUE, 0, 4L * src.length, Pointer.to(src), 0, null, ev);
+        if (ev != null) record("upload", ev);
+    }
+
+    @Override
+    public void uploadIndices(IndexBuffer dst, int[] src) {
+        if (src.length != dst.length()) throw new IllegalArgumentException("upload of " + src.length + " indices into " + dst.length());
+        cl_event ev = profiling ? new cl_event() : null;
+        CL.clEnqueueWriteBuffer(ctx.queue, t(dst).mem, CL.CL_TRUE, 0, 4L * src.length, Pointer.to(src), 0, null, ev);
+        if (ev != null) record("upload", ev);
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        if (dst.length != src.size()) throw new IllegalArgumentException("download of " + src.size() + " values into " + dst.length);
+        cl_event ev = profiling ? new cl_event() : null;
+        CL.clEnqueueReadBuffer(ctx.queue, t(src).mem, CL.CL_TRUE, 0, 4L * dst.length, Pointer.to(dst), 0, null, ev);
+        if (ev != null) record("download", ev);
+    }
+
+    @Override
+    public void zero(Tensor x) {
+        CL.clEnqueueFillBuffer(ctx.queue, t(x).mem, Pointer.to(new float[]{0f}), Sizeof.cl_float, 0, 4L * x.size(), 0, null, null);
+    }
+
+    /** C(M,N) = A'·B' through strides (kernels/gemm.cl), for the tiled variant. */
+    private void gemmTiled(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c) {
+        GemmConfig.Tiled g = (GemmConfig.Tiled) gemmConfig;
+        long[] local = {g.tsn() / g.wptn(), g.tsm() / g.wptm()};
+        long[] global = {ceilDiv(N, g.tsn()) * local[0], ceilDiv(M, g.tsm()) * local[1]};
+        gemmTiled.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
+                .floats("b", t(b)).i32("b_rs", bRs).i32("b_cs", bCs).floats("c", t(c)).i32("ldc", N).run(global, local);
+    }
+
+    /** C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn). */
+    private void gemmNn(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
+        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
+        long[] global = {ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm())};
+        gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
+                .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N).run(global, null);
+    }
+
+    @Override
+    public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
+        int n = w.rows(), k = w.cols();
+        if (gemmConfig instanceof GemmConfig.Vector g) {
+            long[] global = {ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm())};
+            gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
+                    .floats("c", t(out)).i32("ldc", n).run(global, null);
+        } else {
+            gemmTiled("gemm_forward", m, n, k, a, k, 1, w, 1, k, out);
+        }
+    }
+
+    @Override
+    public void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m) {
+        int n = w.rows(), k = w.cols();
+        if (gemmConfig instanceof GemmConfig.Vector) gemmNn("gemm_backward_data", m, k, n, delta, n, 1, w, out);
+        else gemmTiled("gemm_backward_data", m, k, n, delta, n, 1, w, k, 1, out);
+    }
+
+    @Override
+    public void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m) {
+        int n = delta.cols(), k = a.cols();
+        if (gemmConfig instanceof GemmConfig.Vector) gemmNn("gemm_weight_grad", n, k, m, delta, 1, n, a, out);
+        else gemmTiled("gemm_weight_grad", n, k, m, delta, 1, n, a, k, 1, out);
+    }
+
+    @Override
+    public void biasActivation(Tensor z, Tensor bias, Activation act, int m) {
+        int n = z.cols();
+        ClTensor b = bias == null ? t(z) : t(bias); // any valid buffer when there is no bias
+        int hasBias = bias == null ? 0 : 1;
+        if (act == Activation.SOFTMAX) {
+            biasSoftmax.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).run(new long[]{m}, null);
+        } else {
+            biasActivation.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).i32("act", act.code())
+                    .run(new long[]{(long) m * n}, null);
+        }
+    }
+
+    @Override
+    public void activationBackward(Tensor grad, Tensor a, Activation act, int m) {
+        int n = grad.cols();
+        if (act == Activation.SOFTMAX) {
+            softmaxBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("m", m).i32("n", n).run(new long[]{m}, null);
+        } else if (act != Activation.LINEAR) {
+            activationBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("count", m * n).i32("act", act.code())
+                    .run(new long[]{(long) m * n}, null);
+        }
+    }
+
+    @Override
+    public void lossGradient(Loss loss, Tensor output, Tensor target, int m, Tensor grad, Tensor lossSum) {
+        int n = output.cols();
+        ensureRowLoss(m);
+        lossGradient.call().floats("out", t(output)).floats("target", t(target)).i32("m", m).i32("n", n).i32("loss", loss.code())
+                .floats("grad", t(grad)).floats("row_loss", rowLoss).run(new long[]{m}, null);
+        float scale = (float) loss.scale(1.0, m, n);
+        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", scale).floats("loss_sum", t(lossSum)).run(new long[]{1}, null);
+    }
+
+    private void ensureRowLoss(int m) {
+        if (rowLoss != null && rowLoss.rows >= m) return;
+        if (rowLoss != null) rowLoss.close();
+        rowLoss = new ClTensor(this, ctx, m, 1);
+    }
+
+    @Override
+    public void columnSums(Tensor delta, Tensor out, int m) {
+        int n = delta.cols();
+        columnSums.call().floats("delta", t(delta)).i32("m", m).i32("n", n).floats("out", t(out)).run(new long[]{n}, null);
+    }
+
+    @Override
+    public void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor s1, Tensor s2) {
+        int count = param.size();
+        long[] global = {count};
+        switch (opt.kind()) {
+            case SGD -> sgd.call().floats("p", t(param)).floats("g", t(grad)).i32("count", count).f32("lr", opt.learningRate())
+                    .f32("wd", opt.weightDecay()).run(global, null);
+            case MOMENTUM -> momentum.call().floats("p", t(param)).floats("g", t(grad)).floats("v", t(s1)).i32("count", count)
+                    .f32("lr", opt.learningRate()).f32("mu", opt.momentum()).f32("wd", opt.weightDecay()).run(global, null);
+            case ADAM -> {
+                float stepSize = opt.learningRate() / opt.biasCorrection1(step);
+                float sqrtBc2 = (float) Math.sqrt(opt.biasCorrection2(step));
+                adam.call().floats("p", t(param)).floats("g", t(grad)).floats("mo", t(s1)).floats("ve", t(s2)).i32("count", count)
+                        .f32("step_size", stepSize).f32("b1", opt.beta1()).f32("b2", opt.beta2()).f32("sqrt_bc2", sqrtBc2)
+                        .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).run(global, null);
+            }
+        }
+    }
+
+    @Override
+    public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
+        int n = src.cols();
+        gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
+                .floats("dst", t(dst)).run(new long[]{(long) count * n}, null);
+    }
+
+    @Override
+    public void finish() {
+        CL.clFinish(ctx.queue);
+    }
+
+    @Override
+    public int liveBuffers() {
+        return live - (rowLoss == null ? 0 : 1); // the row-loss scratch buffer is not the caller's
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    @Override
+    public boolean wantsEvents() {
+        return profiling;
+    }
+
+    @Override
+    public void record(String name, cl_event ev) {
+        try {
+            CL.clWaitForEvents(1, new cl_event[]{ev});
+            long[] start = new long[1], end = new long[1];
+            CL.clGetEventProfilingInfo(ev, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(start), null);
+            CL.clGetEventProfilingInfo(ev, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(end), null);
+            long[] acc = profile.computeIfAbsent(name, x -> new long[2]);
+            acc[0] += end[0] - start[0];
+            acc[1]++;
+        } finally {
+            CL.clReleaseEvent(ev);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (rowLoss != null) rowLoss.close();
+        rowLoss = null;
+        for (int i = programs.size() - 1; i >= 0; i--) programs.get(i).close();
+        programs.clear();
+        ctx.close();
+    }
+}

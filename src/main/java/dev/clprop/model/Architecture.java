@@ -1,0 +1,163 @@
+package dev.clprop.model;
+
+import dev.clprop.error.InvalidSettingException;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A network's shape, without numbers: the input width and a sequence of layers. Immutable.
+ * Built in code,
+ * <pre>{@code Architecture.builder(4).dense(16, Activation.TANH).dense(3, Activation.SOFTMAX).build()}</pre>
+ * or parsed from its string form, {@code Architecture.parse("4,16:tanh,3:softmax")}: the input
+ * width, then one element per layer ({@code units:activation[:nobias]} for a dense layer).
+ * Softmax is allowed on the output layer only, and the output layer is a dense layer.
+ */
+public final class Architecture {
+    /** The most parameters a network may have: every parameter tensor must fit one Java array. */
+    public static final long MAX_PARAMETERS = Integer.MAX_VALUE - 8;
+
+    private final int inputs;
+    private final List<LayerSpec> layers;
+    private final List<ParamShape> shapes;
+
+    Architecture(int inputs, List<LayerSpec> layers) {
+        if (inputs <= 0) throw new InvalidSettingException("inputs", "must be a positive integer, got " + inputs);
+        if (layers.isEmpty()) throw new InvalidSettingException(SpecGrammar.SETTING, "has no layers");
+        this.inputs = inputs;
+        this.layers = List.copyOf(layers);
+        if (!(this.layers.get(this.layers.size() - 1) instanceof DenseSpec)) {
+            throw new InvalidSettingException(SpecGrammar.SETTING, "'" + spelling() + "' must end with a dense layer");
+        }
+        List<ParamShape> s = new ArrayList<>();
+        int width = inputs, ordinal = 0;
+        for (int i = 0; i < this.layers.size(); i++) {
+            LayerSpec l = this.layers.get(i);
+            if (l instanceof DenseSpec d && d.activation() == Activation.SOFTMAX && i < this.layers.size() - 1) {
+                throw new InvalidSettingException(SpecGrammar.SETTING, "'" + spelling() + "' uses softmax in layer " + (i + 1)
+                        + ": softmax is allowed on the output layer only");
+            }
+            if (l.hasParameters()) ordinal++;
+            for (ParamShape p : l.parameterShapes(width, ordinal)) {
+                if ((long) p.rows() * p.cols() > MAX_PARAMETERS) {
+                    throw new InvalidSettingException(SpecGrammar.SETTING, "'" + spelling() + "': " + p.name() + " would have "
+                            + (long) p.rows() * p.cols() + " elements, more than one array can hold");
+                }
+                s.add(p);
+            }
+            width = l.outputWidth(width);
+        }
+        this.shapes = Collections.unmodifiableList(s);
+        if (parameterCount() > MAX_PARAMETERS) {
+            throw new InvalidSettingException(SpecGrammar.SETTING, "'" + spelling() + "' has " + parameterCount() + " parameters, more than the limit of " + MAX_PARAMETERS);
+        }
+    }
+
+    /** Parses {@code inputs,units:activation[:nobias],...}, e.g. {@code 784,256:relu,10:softmax}. */
+    public static Architecture parse(String spec) {
+        return SpecGrammar.parse(spec);
+    }
+
+    /** Starts an architecture with {@code inputs} input features. */
+    public static Builder builder(int inputs) {
+        return new Builder(inputs);
+    }
+
+    /**
+     * The network clprop uses when none is given: one hidden layer, {@code f,128:relu,C:softmax} for
+     * C classes (at least 2), or {@code f,64:tanh,t:linear} for t regression targets.
+     */
+    public static Architecture defaultFor(int features, int classes, int targets) {
+        if (targets > 0) return builder(features).dense(64, Activation.TANH).dense(targets, Activation.LINEAR).build();
+        return builder(features).dense(128, Activation.RELU).dense(Math.max(2, classes), Activation.SOFTMAX).build();
+    }
+
+    public int inputs() {
+        return inputs;
+    }
+
+    public int outputs() {
+        return widthAfter(layers.size() - 1);
+    }
+
+    public List<LayerSpec> layers() {
+        return layers;
+    }
+
+    /** The width of the input to layer {@code i} (0-based). */
+    public int widthBefore(int i) {
+        return i == 0 ? inputs : widthAfter(i - 1);
+    }
+
+    /** The width of the output of layer {@code i} (0-based). */
+    public int widthAfter(int i) {
+        int w = inputs;
+        for (int j = 0; j <= i; j++) w = layers.get(j).outputWidth(w);
+        return w;
+    }
+
+    /** The output layer's activation (the output layer is always dense). */
+    public Activation outputActivation() {
+        return ((DenseSpec) layers.get(layers.size() - 1)).activation();
+    }
+
+    /** Every parameter tensor in order (W1, b1, W2, ...). */
+    public List<ParamShape> parameterShapes() {
+        return shapes;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (ParamShape p : shapes) n += (long) p.rows() * p.cols();
+        return n;
+    }
+
+    /** The architecture string, which {@link #parse} reads back. */
+    public String spelling() {
+        return SpecGrammar.spelling(this);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Architecture other && other.spelling().equals(spelling());
+    }
+
+    @Override
+    public int hashCode() {
+        return spelling().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return spelling();
+    }
+
+    /** Adds layers in order; {@link #build()} checks the whole. */
+    public static final class Builder {
+        private final int inputs;
+        private final List<LayerSpec> layers = new ArrayList<>();
+
+        private Builder(int inputs) {
+            this.inputs = inputs;
+        }
+
+        /** A dense layer with a bias. */
+        public Builder dense(int units, Activation activation) {
+            return dense(units, activation, true);
+        }
+
+        public Builder dense(int units, Activation activation, boolean bias) {
+            return layer(new DenseSpec(units, activation, bias));
+        }
+
+        public Builder layer(LayerSpec layer) {
+            layers.add(layer);
+            return this;
+        }
+
+        public Architecture build() {
+            return new Architecture(inputs, layers);
+        }
+    }
+}

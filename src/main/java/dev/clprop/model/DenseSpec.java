@@ -1,0 +1,54 @@
+package dev.clprop.model;
+
+import dev.clprop.error.InvalidSettingException;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A dense layer: {@code z = a_prev · Wᵀ + b}, {@code a = f(z)}, with W of shape (units, in) and b of
+ * shape (units) (PyTorch's {@code nn.Linear} layout). Written {@code units:activation[:nobias]}.
+ */
+public record DenseSpec(int units, Activation activation, boolean bias) implements LayerSpec {
+    public DenseSpec {
+        if (units <= 0) throw new InvalidSettingException("units", "must be a positive integer, got " + units);
+        if (activation == null) throw new InvalidSettingException("activation", "must be given");
+    }
+
+    @Override
+    public String spelling() {
+        return units + ":" + activation.spelling() + (bias ? "" : ":nobias");
+    }
+
+    @Override
+    public int outputWidth(int inputWidth) {
+        return units;
+    }
+
+    @Override
+    public List<ParamShape> parameterShapes(int inputWidth, int ordinal) {
+        ParamShape w = ParamShape.matrix("W" + ordinal, units, inputWidth);
+        return bias ? List.of(w, ParamShape.vector("b" + ordinal, units)) : List.of(w);
+    }
+
+    /**
+     * He normal, N(0, 2/in), for relu and leaky-relu; Xavier uniform, U(±√(6/(in+out))), for the rest.
+     * Biases start at zero and draw nothing.
+     */
+    @Override
+    public void initialise(List<float[]> parameters, int inputWidth, Random rng) {
+        float[] w = parameters.get(0);
+        if (activation.wantsHeInit()) {
+            double std = Math.sqrt(2.0 / inputWidth);
+            for (int i = 0; i < w.length; i++) w[i] = (float) (rng.nextGaussian() * std);
+        } else {
+            double a = Math.sqrt(6.0 / (inputWidth + units));
+            for (int i = 0; i < w.length; i++) w[i] = (float) ((rng.nextDouble() * 2 - 1) * a);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return spelling();
+    }
+}

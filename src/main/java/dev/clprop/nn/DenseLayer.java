@@ -1,0 +1,113 @@
+package dev.clprop.nn;
+
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
+import dev.clprop.model.DenseSpec;
+import dev.clprop.model.ParamShape;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code a = f(x·Wᵀ + b)}. Forward: one GEMM and the bias + activation epilogue, in place in the
+ * output buffer. Backward: ∂L/∂z from ∂L/∂a through f' (taken from the output a), then
+ * dW = (∂L/∂z)ᵀ·x, db = column sums of ∂L/∂z, and ∂L/∂x = ∂L/∂z·W.
+ * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), the activation step
+ * is skipped.
+ */
+final class DenseLayer implements Layer {
+    private final Backend b;
+    private final DenseSpec spec;
+    private final int index;
+    private final int in;
+    private final boolean gradientIsPreActivation;
+    private final Tensor output;
+    private final Tensor outputGradient;
+    private final Param weight;
+    private final Param bias;
+    private final List<Param> params;
+    private final List<Tensor> owned = new ArrayList<>();
+
+    DenseLayer(Backend b, DenseSpec spec, int index, int in, List<ParamShape> shapes, int maxBatch, boolean gradientIsPreActivation) {
+        this.b = b;
+        this.spec = spec;
+        this.index = index;
+        this.in = in;
+        this.gradientIsPreActivation = gradientIsPreActivation;
+        try {
+            output = own(maxBatch, spec.units());
+            outputGradient = own(maxBatch, spec.units());
+            weight = param(shapes.get(0));
+            bias = spec.bias() ? param(shapes.get(1)) : null;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        params = bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+
+    private Tensor own(int rows, int cols) {
+        Tensor t = b.allocate(rows, cols);
+        owned.add(t);
+        return t;
+    }
+
+    private Param param(ParamShape s) {
+        return new Param(s, own(s.rows(), s.cols()), own(s.rows(), s.cols()));
+    }
+
+    @Override
+    public DenseSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public int inputWidth() {
+        return in;
+    }
+
+    @Override
+    public int outputWidth() {
+        return spec.units();
+    }
+
+    @Override
+    public Tensor output() {
+        return output;
+    }
+
+    @Override
+    public Tensor outputGradient() {
+        return outputGradient;
+    }
+
+    @Override
+    public List<Param> params() {
+        return params;
+    }
+
+    @Override
+    public void forward(Tensor input, int m, Pass pass) {
+        b.gemmForward(input, weight.value(), output, m);
+        b.biasActivation(output, bias == null ? null : bias.value(), spec.activation(), m);
+    }
+
+    @Override
+    public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
+        if (!gradientIsPreActivation) b.activationBackward(outputGradient, output, spec.activation(), m);
+        b.gemmWeightGrad(outputGradient, input, weight.gradient(), m);
+        if (bias != null) b.columnSums(outputGradient, bias.gradient(), m);
+        if (inputGradient != null) b.gemmBackwardData(outputGradient, weight.value(), inputGradient, m);
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
+        owned.clear();
+    }
+}

@@ -1,0 +1,234 @@
+package dev.clprop.nn;
+
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.ParamShape;
+import dev.clprop.model.Parameters;
+import dev.clprop.optim.Optimizer;
+import dev.clprop.optim.OptimizerState;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network living on one backend: its layers (which own parameters, gradients and batch-sized
+ * buffers), the optimizer's state per parameter and slot, and a device-side loss sum, all allocated
+ * once. A training step is a fixed sequence of backend ops with no host round trip; the same code
+ * drives EJML and OpenCL, so the two paths differ only in their ops. Not thread-safe.
+ */
+public final class DeviceNetwork implements AutoCloseable {
+    private final Backend backend;
+    private final Architecture architecture;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final int maxBatch;
+    private final long seed;
+    private final List<Layer> layers = new ArrayList<>();
+    private final List<Param> params = new ArrayList<>();
+    /** Per parameter, in {@link #params} order: one tensor per optimizer slot. */
+    private final List<Tensor[]> slots = new ArrayList<>();
+    private final List<Tensor> owned = new ArrayList<>();
+    private final Tensor lossSum;
+    private long step;
+
+    /**
+     * @param optimizer null for a network that only runs forward (evaluation, prediction)
+     * @param seed keys the randomness of layers that have some, so every backend draws the same
+     */
+    public DeviceNetwork(Backend backend, Architecture architecture, Loss loss, Optimizer optimizer, int maxBatch, long seed) {
+        loss.checkOutput(architecture.outputActivation());
+        if (maxBatch < 1) throw new IllegalArgumentException("maxBatch " + maxBatch);
+        this.backend = backend;
+        this.architecture = architecture;
+        this.loss = loss;
+        this.optimizer = optimizer;
+        this.maxBatch = maxBatch;
+        this.seed = seed;
+        try {
+            List<ParamShape> shapes = architecture.parameterShapes();
+            int next = 0;
+            for (int i = 0; i < architecture.layers().size(); i++) {
+                int count = architecture.layers().get(i).parameterShapes(architecture.widthBefore(i), 1).size();
+                boolean last = i == architecture.layers().size() - 1;
+                Layer l = Layers.create(backend, architecture, i, shapes.subList(next, next + count), maxBatch, last ? loss : null);
+                next += count;
+                layers.add(l);
+                params.addAll(l.params());
+            }
+            int nSlots = optimizer == null ? 0 : optimizer.kind().slots().size();
+            for (Param p : params) {
+                Tensor[] s = new Tensor[nSlots];
+                for (int k = 0; k < nSlots; k++) s[k] = own(p.shape().rows(), p.shape().cols());
+                slots.add(s);
+            }
+            lossSum = own(1, 1);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Tensor own(int rows, int cols) {
+        Tensor t = backend.allocate(rows, cols);
+        owned.add(t);
+        return t;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** Optimizer steps taken so far (Adam's t). */
+    public long step() {
+        return step;
+    }
+
+    public void setStep(long step) {
+        this.step = step;
+    }
+
+    /** Forward pass over the first m rows of x (maxBatch × inputs); the result is {@link #output()}. */
+    public void forward(Tensor x, int m, Pass pass) {
+        checkBatch(m);
+        Tensor in = x;
+        for (Layer l : layers) {
+            l.forward(in, m, pass);
+            in = l.output();
+        }
+    }
+
+    /**
+     * Backward pass after a training {@link #forward}: fills every gradient and adds the batch loss to
+     * the device-side loss sum (read with {@link #takeLossSum()}).
+     */
+    public void backward(Tensor x, Tensor y, int m, Pass pass) {
+        checkBatch(m);
+        Layer last = layers.get(layers.size() - 1);
+        backend.lossGradient(loss, last.output(), y, m, last.outputGradient(), lossSum);
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Layer l = layers.get(i);
+            l.backward(i == 0 ? x : layers.get(i - 1).output(), i == 0 ? null : layers.get(i - 1).outputGradient(), m, pass);
+        }
+    }
+
+    /** One optimizer update of every parameter from the current gradients. */
+    public void update() {
+        step++;
+        for (int i = 0; i < params.size(); i++) {
+            Param p = params.get(i);
+            Tensor[] s = slots.get(i);
+            backend.optimizerStep(optimizer, step, p.value(), p.gradient(), s.length > 0 ? s[0] : null, s.length > 1 ? s[1] : null);
+        }
+    }
+
+    /** forward, backward and update on the first m rows of x and y, as optimizer step {@link #step()} + 1. */
+    public void trainStep(Tensor x, Tensor y, int m) {
+        Pass pass = Pass.training(seed, step + 1);
+        forward(x, m, pass);
+        backward(x, y, m, pass);
+        update();
+    }
+
+    /** The output layer's activations after the last forward pass (maxBatch × outputs). */
+    public Tensor output() {
+        return layers.get(layers.size() - 1).output();
+    }
+
+    /** Output of layer i (0-based) after the last forward pass. */
+    public Tensor layerOutput(int i) {
+        return layers.get(i).output();
+    }
+
+    /** Reads the loss accumulated since the last call and resets it (one small device read). */
+    public float takeLossSum() {
+        float[] v = new float[1];
+        backend.download(lossSum, v);
+        backend.zero(lossSum);
+        return v[0];
+    }
+
+    public void setParameters(Parameters p) {
+        if (!p.architecture().equals(architecture)) throw new IllegalArgumentException("parameters for " + p.architecture() + ", network is " + architecture);
+        for (Param q : params) backend.upload(q.value(), p.get(q.name()));
+    }
+
+    public Parameters parameters() {
+        return collect(false);
+    }
+
+    /** The last computed gradients, named as the parameters. */
+    public Parameters gradients() {
+        return collect(true);
+    }
+
+    private Parameters collect(boolean gradients) {
+        Map<String, float[]> v = new LinkedHashMap<>();
+        for (Param q : params) {
+            float[] a = new float[q.shape().size()];
+            backend.download(gradients ? q.gradient() : q.value(), a);
+            v.put(q.name(), a);
+        }
+        return new Parameters(architecture, v);
+    }
+
+    /** The optimizer's step count and state, downloaded. */
+    public OptimizerState optimizerState() {
+        Map<String, float[][]> m = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor[] s = slots.get(i);
+            float[][] a = new float[s.length][];
+            for (int k = 0; k < s.length; k++) {
+                a[k] = new float[s[k].size()];
+                backend.download(s[k], a[k]);
+            }
+            m.put(params.get(i).name(), a);
+        }
+        return new OptimizerState(optimizer.kind(), step, m);
+    }
+
+    public void setOptimizerState(OptimizerState state) {
+        if (state.kind() != optimizer.kind()) throw new IllegalArgumentException("state of " + state.kind() + " for a " + optimizer.kind() + " network");
+        for (int i = 0; i < params.size(); i++) {
+            Tensor[] s = slots.get(i);
+            float[][] a = state.slots().get(params.get(i).name());
+            for (int k = 0; k < s.length; k++) backend.upload(s[k], a[k]);
+        }
+        step = state.step();
+    }
+
+    private void checkBatch(int m) {
+        if (m < 1 || m > maxBatch) throw new IllegalArgumentException("batch of " + m + " rows, buffers hold " + maxBatch);
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
+        owned.clear();
+        for (int i = layers.size() - 1; i >= 0; i--) layers.get(i).close();
+        layers.clear();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.clprop.nn;
+
+import dev.clprop.device.Tensor;
+import dev.clprop.model.ParamShape;
+
+/** A parameter on a device: its value and the gradient the last backward pass left for it. */
+public record Param(ParamShape shape, Tensor value, Tensor gradient) {
+    public String name() {
+        return shape.name();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.clprop.optim;
+
+import dev.clprop.error.InvalidSettingException;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Optimizer settings, with torch.optim semantics. Weight decay adds {@code wd·p} to the gradient first.
+ * <ul>
+ *   <li>sgd: p ← p − lr·g</li>
+ *   <li>momentum: v ← μ·v + g; p ← p − lr·v (torch.optim.SGD with momentum, no dampening)</li>
+ *   <li>adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+ *       p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)</li>
+ * </ul>
+ * Immutable; {@code Optimizer.adam(1e-3f)} and {@code Optimizer.momentum(0.05f, 0.9f)} are the usual entries.
+ */
+public record Optimizer(Kind kind, float learningRate, float momentum, float beta1, float beta2, float epsilon, float weightDecay) {
+
+    /** The update rule, and the per-parameter state it keeps (PyTorch's names for it). */
+    public enum Kind {
+        SGD("sgd", List.of()),
+        MOMENTUM("momentum", List.of("momentum_buffer")),
+        ADAM("adam", List.of("exp_avg", "exp_avg_sq"));
+
+        private final String spelling;
+        private final List<String> slots;
+
+        Kind(String spelling, List<String> slots) {
+            this.spelling = spelling;
+            this.slots = slots;
+        }
+
+        public String spelling() {
+            return spelling;
+        }
+
+        /** The state tensors kept per parameter, each the parameter's shape. */
+        public List<String> slots() {
+            return slots;
+        }
+
+        /** The integer the kernels switch on. */
+        public int code() {
+            return ordinal();
+        }
+
+        /** 0.001 for adam, 0.01 otherwise. */
+        public float defaultLearningRate() {
+            return this == ADAM ? 0.001f : 0.01f;
+        }
+
+        public static Kind parse(String s) {
+            for (Kind k : values()) if (k.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return k;
+            throw new InvalidSettingException("optimizer", "'" + s + "' is unknown (expected one of "
+                    + Arrays.stream(values()).map(Kind::spelling).collect(Collectors.joining(", ")) + ")");
+        }
+
+        @Override
+        public String toString() {
+            return spelling;
+        }
+    }
+
+    public Optimizer {
+        if (kind == null) throw new InvalidSettingException("optimizer", "must be given");
+        if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new InvalidSettingException("learningRate", "must be a positive number, got " + learningRate);
+        if (!(momentum >= 0 && momentum < 1)) throw new InvalidSettingException("momentum", "must be in [0, 1), got " + momentum);
+        if (!(beta1 >= 0 && beta1 < 1)) throw new InvalidSettingException("beta1", "must be in [0, 1), got " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw new InvalidSettingException("beta2", "must be in [0, 1), got " + beta2);
+        if (!(epsilon > 0) || !Float.isFinite(epsilon)) throw new InvalidSettingException("epsilon", "must be a positive number, got " + epsilon);
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new InvalidSettingException("weightDecay", "must be a number >= 0, got " + weightDecay);
+    }
+
+    /** The defaults PyTorch uses: momentum 0.9, β (0.9, 0.999), ε 1e-8, no weight decay. */
+    public static Optimizer of(Kind kind, float learningRate) {
+        return new Optimizer(kind, learningRate, 0.9f, 0.9f, 0.999f, 1e-8f, 0f);
+    }
+
+    public static Optimizer sgd(float learningRate) {
+        return of(Kind.SGD, learningRate);
+    }
+
+    public static Optimizer momentum(float learningRate, float momentum) {
+        return of(Kind.MOMENTUM, learningRate).withMomentum(momentum);
+    }
+
+    public static Optimizer adam(float learningRate) {
+        return of(Kind.ADAM, learningRate);
+    }
+
+    public Optimizer withWeightDecay(float wd) {
+        return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, wd);
+    }
+
+    public Optimizer withMomentum(float mu) {
+        return new Optimizer(kind, learningRate, mu, beta1, beta2, epsilon, weightDecay);
+    }
+
+    public Optimizer withLearningRate(float lr) {
+        return new Optimizer(kind, lr, momentum, beta1, beta2, epsilon, weightDecay);
+    }
+
+    /** 1 − β1ᵗ, computed in double on the host so both backends use the same value. */
+    public float biasCorrection1(long step) {
+        return (float) (1.0 - Math.pow(beta1, step));
+    }
+
+    /** 1 − β2ᵗ. */
+    public float biasCorrection2(long step) {
+        return (float) (1.0 - Math.pow(beta2, step));
+    }
+
+    /** e.g. "adam lr 0.001" or "momentum lr 0.05 momentum 0.9 weight-decay 0.001". */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(kind.spelling()).append(" lr ").append(learningRate);
+        if (kind == Kind.MOMENTUM) sb.append(" momentum ").append(momentum);
+        if (weightDecay != 0) sb.append(" weight-decay ").append(weightDecay);
+        return sb.toString();
+    }
+}

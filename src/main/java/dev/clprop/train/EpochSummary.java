@@ -1,0 +1,9 @@
+package dev.clprop.train;
+
+/**
+ * One epoch's figures. {@code trainLoss} is the mean of the epoch's batch losses; the validation
+ * figures are NaN without validation data (accuracy also for regression).
+ */
+public record EpochSummary(int epoch, double trainLoss, double validationLoss, double validationAccuracy, double seconds,
+                           double samplesPerSecond) {
+}

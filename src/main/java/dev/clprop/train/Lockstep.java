@@ -1,0 +1,295 @@
+package dev.clprop.train;
+
+import dev.clprop.device.Backend;
+import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.Tensor;
+import dev.clprop.device.Tolerance;
+import dev.clprop.device.reference.EjmlBackend;
+import dev.clprop.error.DeviceException;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Activation;
+import dev.clprop.optim.Optimizer;
+
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Lockstep verification: a backend that passes every op to a device and, while {@link #begin()}
+ * has armed it, also runs the op on EJML from the very inputs the device read (downloaded just before
+ * the device runs it) and compares the device's outputs with EJML's under {@link Tolerance}. Each op
+ * is thus checked from the same state, so rounding never accumulates between the two paths and a
+ * rectifier input near zero cannot flip on one side only: a correct device always passes, and a
+ * wrong GEMM, derivative, loss gradient, optimizer update or gather is named with its numbers.
+ * Disarmed, it costs one branch per op. Not thread-safe.
+ */
+public final class Lockstep implements Backend {
+    private final Backend device;
+    private final EjmlBackend ref = new EjmlBackend(false);
+    private boolean armed;
+    private int ops;
+    private String worstOp;
+    private Tolerance.Report worst;
+    private double worstExcess;
+    private String failure;
+    /** Host copies of every index buffer's contents, to check gathers against. */
+    private final Map<IndexBuffer, int[]> indices = new IdentityHashMap<>();
+
+    public Lockstep(Backend device) {
+        this.device = device;
+    }
+
+    /** The backend that does the work. */
+    public Backend device() {
+        return device;
+    }
+
+    /** Starts checking every op. */
+    public void begin() {
+        armed = true;
+        ops = 0;
+        worstOp = null;
+        worst = null;
+        worstExcess = Double.NEGATIVE_INFINITY;
+        failure = null;
+    }
+
+    /**
+     * Stops checking and returns a one-line summary of the ops checked since {@link #begin()}, or
+     * throws a {@link DeviceException} naming the first op that disagreed.
+     * @param what where the ops came from, e.g. "step 60"
+     */
+    public String end(String what) {
+        armed = false;
+        if (failure != null) {
+            throw new DeviceException("lockstep verification failed at " + what + ": " + device.name() + " and ejml disagree on " + failure
+                    + " (tolerance: atol " + fmt(Tolerance.OP.atol()) + " + rtol " + fmt(Tolerance.OP.rtol()) + "·|ejml|, GEMMs a k-dependent atol)");
+        }
+        return String.format(Locale.ROOT, "verify %s vs ejml: %d ops agree; largest difference %s", what, ops,
+                worst == null ? "none" : worstOp + ": max |diff| " + fmt(worst.maxAbs()) + ", max rel " + fmt(worst.maxRel()));
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.2e", v);
+    }
+
+    private void check(String op, Tolerance tol, float[] got, float[] want, int n) {
+        ops++;
+        Tolerance.Report r = tol.compare(got, want, n);
+        if (!r.ok()) {
+            if (failure == null) failure = op + ": " + r.describe();
+            return;
+        }
+        double excess = r.maxAbs() - tol.atol();
+        if (worst == null || excess > worstExcess) {
+            worst = r;
+            worstOp = op;
+            worstExcess = excess;
+        }
+    }
+
+    private float[] get(Tensor t) {
+        float[] v = new float[t.size()];
+        device.download(t, v);
+        return v;
+    }
+
+    /** A reference tensor holding {@code v}; closed by the caller. */
+    private Tensor put(float[] v, Tensor like) {
+        Tensor t = ref.allocate(like.rows(), like.cols());
+        ref.upload(t, v);
+        return t;
+    }
+
+    /** Runs {@code op} on reference copies of the given host arrays and returns the contents of argument {@code out}. */
+    private float[] onRef(Tensor[] shapes, float[][] values, int[] outs, Consumer<Tensor[]> op, float[][] results) {
+        Tensor[] t = new Tensor[shapes.length];
+        try {
+            for (int i = 0; i < shapes.length; i++) t[i] = shapes[i] == null ? null : put(values[i], shapes[i]);
+            op.accept(t);
+            for (int i = 0; i < outs.length; i++) {
+                results[i] = new float[t[outs[i]].size()];
+                ref.download(t[outs[i]], results[i]);
+            }
+            return results[0];
+        } finally {
+            for (int i = t.length - 1; i >= 0; i--) if (t[i] != null) t[i].close();
+        }
+    }
+
+    @Override
+    public String name() {
+        return device.name();
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        return device.allocate(rows, cols);
+    }
+
+    @Override
+    public IndexBuffer allocateIndices(int length) {
+        return device.allocateIndices(length);
+    }
+
+    @Override
+    public void upload(Tensor dst, float[] src) {
+        device.upload(dst, src);
+    }
+
+    @Override
+    public void uploadIndices(IndexBuffer dst, int[] src) {
+        device.uploadIndices(dst, src);
+        indices.put(dst, src.clone());
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        device.download(src, dst);
+    }
+
+    @Override
+    public void zero(Tensor t) {
+        device.zero(t);
+    }
+
+    @Override
+    public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
+        if (!armed) {
+            device.gemmForward(a, w, out, m);
+            return;
+        }
+        float[] av = get(a), wv = get(w), ov = get(out);
+        device.gemmForward(a, w, out, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{a, w, out}, new float[][]{av, wv, ov}, new int[]{2}, t -> ref.gemmForward(t[0], t[1], t[2], m), r);
+        check(String.format(Locale.ROOT, "gemm_forward %dx%dx%d", m, w.rows(), w.cols()), Tolerance.gemm(w.cols()), get(out), r[0], m * out.cols());
+    }
+
+    @Override
+    public void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m) {
+        if (!armed) {
+            device.gemmBackwardData(delta, w, out, m);
+            return;
+        }
+        float[] dv = get(delta), wv = get(w), ov = get(out);
+        device.gemmBackwardData(delta, w, out, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{delta, w, out}, new float[][]{dv, wv, ov}, new int[]{2}, t -> ref.gemmBackwardData(t[0], t[1], t[2], m), r);
+        check(String.format(Locale.ROOT, "gemm_backward_data %dx%dx%d", m, w.cols(), w.rows()), Tolerance.gemm(w.rows()), get(out), r[0], m * out.cols());
+    }
+
+    @Override
+    public void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m) {
+        if (!armed) {
+            device.gemmWeightGrad(delta, a, out, m);
+            return;
+        }
+        float[] dv = get(delta), av = get(a), ov = get(out);
+        device.gemmWeightGrad(delta, a, out, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{delta, a, out}, new float[][]{dv, av, ov}, new int[]{2}, t -> ref.gemmWeightGrad(t[0], t[1], t[2], m), r);
+        check(String.format(Locale.ROOT, "gemm_weight_grad %dx%dx%d", out.rows(), out.cols(), m), Tolerance.gemm(m), get(out), r[0], out.size());
+    }
+
+    @Override
+    public void biasActivation(Tensor z, Tensor bias, Activation act, int m) {
+        if (!armed) {
+            device.biasActivation(z, bias, act, m);
+            return;
+        }
+        float[] zv = get(z), bv = bias == null ? null : get(bias);
+        device.biasActivation(z, bias, act, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{z, bias}, new float[][]{zv, bv}, new int[]{0}, t -> ref.biasActivation(t[0], t[1], act, m), r);
+        check("bias_activation " + act + " " + m + "x" + z.cols(), Tolerance.OP, get(z), r[0], m * z.cols());
+    }
+
+    @Override
+    public void activationBackward(Tensor grad, Tensor a, Activation act, int m) {
+        if (!armed) {
+            device.activationBackward(grad, a, act, m);
+            return;
+        }
+        float[] gv = get(grad), av = get(a);
+        device.activationBackward(grad, a, act, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{grad, a}, new float[][]{gv, av}, new int[]{0}, t -> ref.activationBackward(t[0], t[1], act, m), r);
+        check("activation_backward " + act + " " + m + "x" + grad.cols(), Tolerance.OP, get(grad), r[0], m * grad.cols());
+    }
+
+    @Override
+    public void lossGradient(Loss loss, Tensor output, Tensor target, int m, Tensor grad, Tensor lossSum) {
+        if (!armed) {
+            device.lossGradient(loss, output, target, m, grad, lossSum);
+            return;
+        }
+        float[] ov = get(output), tv = get(target), gv = get(grad), sv = get(lossSum);
+        device.lossGradient(loss, output, target, m, grad, lossSum);
+        float[][] r = new float[2][];
+        onRef(new Tensor[]{output, target, grad, lossSum}, new float[][]{ov, tv, gv, sv}, new int[]{2, 3},
+                t -> ref.lossGradient(loss, t[0], t[1], m, t[2], t[3]), r);
+        check("loss_gradient " + loss + " " + m + "x" + output.cols(), Tolerance.OP, get(grad), r[0], m * grad.cols());
+        check("loss_sum " + loss, Tolerance.OP, get(lossSum), r[1], 1);
+    }
+
+    @Override
+    public void columnSums(Tensor delta, Tensor out, int m) {
+        if (!armed) {
+            device.columnSums(delta, out, m);
+            return;
+        }
+        float[] dv = get(delta), ov = get(out);
+        device.columnSums(delta, out, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{delta, out}, new float[][]{dv, ov}, new int[]{1}, t -> ref.columnSums(t[0], t[1], m), r);
+        check("column_sums " + m + "x" + delta.cols(), Tolerance.gemm(m), get(out), r[0], out.size());
+    }
+
+    @Override
+    public void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor s1, Tensor s2) {
+        if (!armed) {
+            device.optimizerStep(opt, step, param, grad, s1, s2);
+            return;
+        }
+        float[] pv = get(param), gv = get(grad), v1 = s1 == null ? null : get(s1), v2 = s2 == null ? null : get(s2);
+        device.optimizerStep(opt, step, param, grad, s1, s2);
+        float[][] r = new float[3][];
+        int slots = opt.kind().slots().size();
+        int[] outs = slots == 0 ? new int[]{0} : slots == 1 ? new int[]{0, 2} : new int[]{0, 2, 3};
+        onRef(new Tensor[]{param, grad, s1, s2}, new float[][]{pv, gv, v1, v2}, outs, t -> ref.optimizerStep(opt, step, t[0], t[1], t[2], t[3]), r);
+        String what = opt.kind() + " step " + step + " (" + param.size() + " values)";
+        check(what + ": parameters", Tolerance.OP, get(param), r[0], param.size());
+        if (slots >= 1) check(what + ": " + opt.kind().slots().get(0), Tolerance.OP, get(s1), r[1], s1.size());
+        if (slots >= 2) check(what + ": " + opt.kind().slots().get(1), Tolerance.OP, get(s2), r[2], s2.size());
+    }
+
+    @Override
+    public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
+        device.gather(src, index, offset, count, dst);
+        if (!armed) return;
+        int[] idx = indices.get(index);
+        if (idx == null) throw new IllegalStateException("gather through an index buffer whose contents lockstep has not seen");
+        float[] s = get(src), got = get(dst), want = new float[got.length];
+        int n = src.cols();
+        for (int r = 0; r < count; r++) System.arraycopy(s, idx[offset + r] * n, want, r * n, n);
+        // a gather is a copy: it must be exact
+        check("gather " + count + "x" + n, new Tolerance(0, 0), got, want, count * n);
+    }
+
+    @Override
+    public void finish() {
+        device.finish();
+    }
+
+    @Override
+    public int liveBuffers() {
+        return device.liveBuffers();
+    }
+
+    @Override
+    public void close() {
+        ref.close();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.clprop.train;
+
+/**
+ * Receives a run's progress, on the thread that trains. Every method has a no-op default, so a
+ * listener overrides what it shows. Keep the methods quick: training waits for them.
+ */
+public interface TrainingListener {
+    /** Before the first epoch. */
+    default void onStart(RunInfo info) {
+    }
+
+    default void onEpochStart(int epoch, int epochs, int rows) {
+    }
+
+    /** About every {@link #progressIntervalMillis()}: rows trained in this epoch, and the running mean batch loss. */
+    default void onProgress(int epoch, int rowsDone, int rows, double runningLoss) {
+    }
+
+    default void onEpochEnd(EpochSummary summary) {
+    }
+
+    /** A line worth showing: the device chosen and why, verification reports, warnings. */
+    default void onMessage(String line) {
+    }
+
+    default long progressIntervalMillis() {
+        return 500;
+    }
+}

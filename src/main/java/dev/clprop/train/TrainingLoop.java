@@ -1,0 +1,174 @@
+package dev.clprop.train;
+
+import dev.clprop.data.Dataset;
+import dev.clprop.data.Splits;
+import dev.clprop.device.Backend;
+import dev.clprop.error.TrainingInterruptedException;
+import dev.clprop.io.ModelFormat;
+import dev.clprop.metrics.Metrics;
+import dev.clprop.model.Parameters;
+import dev.clprop.nn.DeviceNetwork;
+import dev.clprop.optim.OptimizerState;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Epochs of minibatch training on one backend. The dataset is uploaded once; each epoch uploads one
+ * permutation, and then every step is gather, forward, backward, update on the device. The loss is
+ * read back only at progress updates and at the end of an epoch. The permutation of epoch e depends
+ * only on (seed, e), so a resumed run repeats an uninterrupted one bit for bit.
+ */
+public final class TrainingLoop {
+    /**
+     * State to start from. {@code rowsDone} > 0 means epoch {@code epochsDone + 1} was interrupted after
+     * that many rows of its order; training continues from that row. {@code optimizerState} is null
+     * for a fresh start; {@code earlyStop} null when there is no early-stopping memory to continue.
+     */
+    public record Start(Parameters parameters, OptimizerState optimizerState, int epochsDone, long rowsDone,
+                        ModelFormat.EarlyStopState earlyStop) {
+        public static Start fresh(Parameters p) {
+            return new Start(p, null, 0, 0, null);
+        }
+
+        public static Start from(ModelFormat.StoredCheckpoint c) {
+            return new Start(c.model().parameters(), c.optimizer(), c.progress().epochsDone(), c.progress().rowsDone(), c.earlyStop());
+        }
+    }
+
+    /** How the run ended, with the parameters it leaves (see {@link Outcome}) and every epoch's figures. */
+    public record Result(Parameters parameters, Outcome outcome, int epochsDone, String message, List<EpochSummary> history) {
+    }
+
+    private final Backend backend;
+    private final RunConfig cfg;
+    private final TrainingListener listener;
+    private final Cancellation cancellation;
+
+    public TrainingLoop(Backend backend, RunConfig cfg, TrainingListener listener, Cancellation cancellation) {
+        this.backend = backend;
+        this.cfg = cfg;
+        this.listener = listener == null ? new TrainingListener() { } : listener;
+        this.cancellation = cancellation == null ? new Cancellation() : cancellation;
+    }
+
+    private boolean stopAsked() {
+        return cancellation.isCancelled() || Thread.currentThread().isInterrupted();
+    }
+
+    /** Trains on {@code train} (and evaluates {@code validation} each epoch, when not null) from {@code start}. */
+    public Result run(Dataset train, Dataset validation, Start start) {
+        int outputs = cfg.architecture().outputs();
+        int batch = Math.min(cfg.batch(), train.rows());
+        Lockstep lockstep = cfg.verifyEvery() > 0 ? new Lockstep(backend) : null;
+        Backend b = lockstep != null ? lockstep : backend;
+        List<EpochSummary> history = new ArrayList<>();
+        try (DeviceNetwork net = new DeviceNetwork(b, cfg.architecture(), cfg.loss(), cfg.optimizer(), batch, cfg.seed());
+             DeviceData data = new DeviceData(b, train, outputs, batch);
+             DeviceData valData = validation == null ? null : new DeviceData(b, validation, outputs, batch)) {
+            net.setParameters(start.parameters());
+            if (start.optimizerState() != null) net.setOptimizerState(start.optimizerState());
+            listener.onStart(new RunInfo(backend.name(), cfg.architecture(), cfg.loss(), cfg.optimizer(), cfg.batch(), cfg.epochs(), cfg.seed(),
+                    train.rows(), validation == null ? 0 : validation.rows(), start.epochsDone() + 1));
+
+            ModelFormat.EarlyStopState best = start.earlyStop();
+            Parameters lastGood = start.parameters();
+            int epoch = start.epochsDone();
+            long firstRow = start.rowsDone();
+            while (epoch < cfg.epochs()) {
+                epoch++;
+                long t0 = System.nanoTime();
+                data.setOrder(Splits.epochOrder(train.rows(), cfg.seed(), epoch, cfg.shuffle()));
+                listener.onEpochStart(epoch, cfg.epochs(), train.rows());
+                double lossTotal = 0;
+                int batches = 0;
+                long lastReport = System.currentTimeMillis();
+                boolean stopped = false;
+                int off = (int) firstRow;
+                firstRow = 0;
+                for (; off < train.rows(); off += batch) {
+                    int m = Math.min(batch, train.rows() - off);
+                    boolean verify = lockstep != null && (net.step() + 1) % cfg.verifyEvery() == 0;
+                    if (verify) lockstep.begin();
+                    data.gatherBatch(off, m);
+                    net.trainStep(data.batchX, data.batchY, m);
+                    if (verify) listener.onMessage(lockstep.end("step " + net.step()));
+                    batches++;
+                    long now = System.currentTimeMillis();
+                    if (now - lastReport >= listener.progressIntervalMillis()) {
+                        lossTotal += net.takeLossSum();
+                        listener.onProgress(epoch, off + m, train.rows(), lossTotal / batches);
+                        lastReport = now;
+                        if (!Double.isFinite(lossTotal)) break;
+                    }
+                    // a stop on the epoch's last batch is handled after the epoch, as a finished one
+                    if (stopAsked() && off + m < train.rows()) {
+                        stopped = true;
+                        off += m;
+                        break;
+                    }
+                }
+                lossTotal += net.takeLossSum();
+                double trainLoss = lossTotal / batches;
+                if (!Double.isFinite(trainLoss)) {
+                    return diverged(lastGood, epoch, "(loss " + trainLoss + ")", history);
+                }
+                if (stopped) {
+                    Parameters now = net.parameters();
+                    if (!now.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
+                    String where = "in epoch " + epoch + " after " + off + " of " + train.rows() + " rows";
+                    if (cfg.checkpoint() != null) writeCheckpoint(net, now, epoch - 1, off, best);
+                    return stopped(now, epoch - 1, where, history);
+                }
+                Parameters params = net.parameters();
+                if (!params.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
+                double valLoss = Double.NaN, valAcc = Double.NaN;
+                if (validation != null) {
+                    Metrics ev = Metrics.of(validation, cfg.loss(), Evaluator.predict(net, valData), outputs);
+                    valLoss = ev.loss();
+                    valAcc = ev.accuracy();
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                EpochSummary summary = new EpochSummary(epoch, trainLoss, valLoss, valAcc, secs, train.rows() / secs);
+                history.add(summary);
+                listener.onEpochEnd(summary);
+                lastGood = params;
+                boolean stopEarly = false;
+                if (cfg.earlyStop() > 0 && validation != null) {
+                    if (best == null || valLoss < best.bestLoss()) best = new ModelFormat.EarlyStopState(epoch, valLoss, 0, params);
+                    else best = new ModelFormat.EarlyStopState(best.bestEpoch(), best.bestLoss(), best.sinceBest() + 1, best.best());
+                    stopEarly = best.sinceBest() >= cfg.earlyStop();
+                }
+                if (cfg.checkpoint() != null) writeCheckpoint(net, params, epoch, 0, best);
+                if (stopEarly) {
+                    return new Result(best.best(), Outcome.EARLY_STOPPED, epoch, String.format(Locale.ROOT,
+                            "stopped early after epoch %d: validation loss has not improved for %d epochs; kept the weights of epoch %d (validation loss %.6f)",
+                            epoch, cfg.earlyStop(), best.bestEpoch(), best.bestLoss()), history);
+                }
+                if (stopAsked() && epoch < cfg.epochs()) return stopped(params, epoch, "after epoch " + epoch, history);
+            }
+            return new Result(lastGood, Outcome.COMPLETED, epoch, null, history);
+        } finally {
+            if (lockstep != null) lockstep.close();
+        }
+    }
+
+    private Result diverged(Parameters lastGood, int epoch, String why, List<EpochSummary> history) {
+        String kept = cfg.checkpoint() != null && epoch > 1 ? "; kept the last good checkpoint " + cfg.checkpoint() + " (epoch " + (epoch - 1) + ")" : "";
+        return new Result(lastGood, Outcome.DIVERGED, epoch - 1, "training diverged in epoch " + epoch + " " + why + "; try a smaller learning rate" + kept, history);
+    }
+
+    /** A cancelled run returns what it trained; an interrupted thread gets an exception (after the checkpoint). */
+    private Result stopped(Parameters now, int epochsDone, String where, List<EpochSummary> history) {
+        String msg = "stopped " + where + (cfg.checkpoint() != null ? "; checkpoint written to " + cfg.checkpoint() : "; no checkpoint file was configured");
+        if (!cancellation.isCancelled() && Thread.currentThread().isInterrupted()) throw new TrainingInterruptedException("training interrupted: " + msg, cfg.checkpoint());
+        return new Result(now, Outcome.CANCELLED, epochsDone, msg, history);
+    }
+
+    private void writeCheckpoint(DeviceNetwork net, Parameters params, int epochsDone, long rowsDone, ModelFormat.EarlyStopState best) {
+        ModelFormat.writeCheckpoint(cfg.checkpoint(), new ModelFormat.StoredCheckpoint(
+                new ModelFormat.StoredModel(params, cfg.loss(), cfg.standardizer()), net.optimizerState(),
+                new ModelFormat.Progress(epochsDone, net.step(), rowsDone, cfg.seed()), cfg.settings(), best));
+    }
+}

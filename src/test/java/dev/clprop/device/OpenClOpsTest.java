@@ -1,0 +1,237 @@
+package dev.clprop.device;
+
+import dev.clprop.ClpropTestBase;
+import dev.clprop.OpenClDevices;
+import dev.clprop.device.opencl.GemmConfig;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.device.reference.EjmlBackend;
+import dev.clprop.model.Activation;
+import dev.clprop.loss.Loss;
+import dev.clprop.optim.Optimizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Every op of the OpenCL backend against EJML, on shapes that are not multiples of a tile. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OpenClOpsTest extends ClpropTestBase {
+    static final int[] SIZES = {1, 7, 17, 33, 129};
+
+    OpenClBackend cl;
+    /** The other GEMM variant than the device's default, so both kernels files are tested on every device. */
+    OpenClBackend clOther;
+    EjmlBackend ref;
+
+    @BeforeAll
+    void open() {
+        cl = OpenClDevices.backend();
+        GemmConfig other = cl.gemmConfig() instanceof GemmConfig.Vector ? GemmConfig.TILED_SMALL : GemmConfig.VECTOR_DEFAULT;
+        clOther = new OpenClBackend(OpenClDevices.device(), other);
+        ref = new EjmlBackend();
+    }
+
+    @AfterAll
+    void close() {
+        if (clOther != null) clOther.close();
+        if (cl != null) cl.close();
+        ref.close();
+    }
+
+    static Stream<Arguments> gemmShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int m : SIZES) for (int n : SIZES) for (int k : SIZES) out.add(Arguments.of(m, n, k));
+        out.add(Arguments.of(64, 64, 64));
+        out.add(Arguments.of(65, 63, 31));
+        out.add(Arguments.of(256, 10, 784));
+        return out.stream();
+    }
+
+    /** Runs the same op on both backends over uploaded inputs and compares one output. */
+    private float[][] both(int[][] shapes, float[][] inputs, int outIndex, BiConsumer<Backend, Tensor[]> op) {
+        return both(cl, shapes, inputs, outIndex, op);
+    }
+
+    private float[][] both(Backend device, int[][] shapes, float[][] inputs, int outIndex, BiConsumer<Backend, Tensor[]> op) {
+        float[][] results = new float[2][];
+        Backend[] backends = {device, ref};
+        for (int w = 0; w < 2; w++) {
+            Backend b = backends[w];
+            Tensor[] t = new Tensor[shapes.length];
+            try {
+                for (int i = 0; i < shapes.length; i++) {
+                    t[i] = b.allocate(shapes[i][0], shapes[i][1]);
+                    if (inputs[i] != null) b.upload(t[i], inputs[i]);
+                }
+                op.accept(b, t);
+                results[w] = new float[t[outIndex].size()];
+                b.download(t[outIndex], results[w]);
+            } finally {
+                for (int i = t.length - 1; i >= 0; i--) if (t[i] != null) t[i].close();
+            }
+        }
+        return results;
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @MethodSource("gemmShapes")
+    void gemmFormsMatchEjml(int m, int n, int k) {
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            String v = " (" + device.gemmConfig() + ")";
+            float[] a = randomArray(m * k, 1), w = randomArray(n * k, 1), d = randomArray(m * n, 1);
+            float[][] fwd = both(device, new int[][]{{m, k}, {n, k}, {m, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(k), fwd[0], fwd[1], "forward A·Wᵀ" + v);
+            float[][] bwd = both(device, new int[][]{{m, n}, {n, k}, {m, k}}, new float[][]{d, w, null}, 2, (b, t) -> b.gemmBackwardData(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(n), bwd[0], bwd[1], "backward-data δ·W" + v);
+            float[][] wg = both(device, new int[][]{{m, n}, {m, k}, {n, k}}, new float[][]{d, a, null}, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(m), wg[0], wg[1], "weight-gradient δᵀ·A" + v);
+        }
+    }
+
+    @Test
+    void gemmTouchesOnlyTheFirstMRows() {
+        int rows = 40, m = 33, n = 17, k = 7;
+        float[] a = randomArray(rows * k, 1), w = randomArray(n * k, 1);
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            float[][] r = both(device, new int[][]{{rows, k}, {n, k}, {rows, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
+            assertClose(Tolerance.gemm(k), r[0], r[1], "forward with m < rows (" + device.gemmConfig() + ")");
+            for (int i = m * n; i < rows * n; i++) assertEquals(0f, r[0][i], "row beyond m was written at " + i);
+        }
+    }
+
+    static Stream<Arguments> activationShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (Activation act : Activation.values()) {
+            for (int[] s : new int[][]{{1, 1}, {7, 17}, {33, 129}, {129, 10}}) {
+                out.add(Arguments.of(act, s[0], s[1], true));
+                out.add(Arguments.of(act, s[0], s[1], false));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2} bias={3}")
+    @MethodSource("activationShapes")
+    void biasActivationMatchesEjml(Activation act, int m, int n, boolean bias) {
+        float[] z = randomArray(m * n, 4), b = randomArray(n, 1);
+        float[][] r = both(new int[][]{{m, n}, {1, n}}, new float[][]{z, b}, 0, (be, t) -> be.biasActivation(t[0], bias ? t[1] : null, act, m));
+        assertClose(Tolerance.OP, r[0], r[1], act + " forward");
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @MethodSource("activationShapes")
+    void activationBackwardMatchesEjml(Activation act, int m, int n, boolean ignored) {
+        float[] z = randomArray(m * n, 3), g = randomArray(m * n, 1);
+        // take a as the activation of z on the reference, so derivatives are evaluated at realistic outputs
+        float[] a = new float[m * n];
+        try (Tensor t = ref.allocate(m, n)) {
+            ref.upload(t, z);
+            ref.biasActivation(t, null, act, m);
+            ref.download(t, a);
+        }
+        float[][] r = both(new int[][]{{m, n}, {m, n}}, new float[][]{g, a}, 0, (be, t) -> be.activationBackward(t[0], t[1], act, m));
+        assertClose(Tolerance.OP, r[0], r[1], act + " backward");
+    }
+
+    static Stream<Arguments> lossShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (Loss loss : Loss.values()) for (int[] s : new int[][]{{1, 1}, {1, 7}, {7, 3}, {33, 17}, {129, 10}}) out.add(Arguments.of(loss, s[0], s[1]));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @MethodSource("lossShapes")
+    void lossGradientMatchesEjml(Loss loss, int m, int n) {
+        float[] p = new float[m * n], y = new float[m * n];
+        for (int r = 0; r < m; r++) {
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                p[r * n + j] = (float) (0.02 + 0.96 * rng.nextDouble());
+                sum += p[r * n + j];
+                y[r * n + j] = loss == Loss.BCE ? (rng.nextBoolean() ? 1f : 0f) : (float) rng.nextDouble();
+            }
+            if (loss == Loss.CROSS_ENTROPY) {
+                for (int j = 0; j < n; j++) {
+                    p[r * n + j] /= (float) sum;
+                    y[r * n + j] = 0f;
+                }
+                y[r * n + rng.nextInt(n)] = 1f;
+            }
+        }
+        int[][] shapes = {{m, n}, {m, n}, {m, n}, {1, 1}};
+        float[][] grad = both(shapes, new float[][]{p, y, null, new float[]{0.25f}}, 2, (b, t) -> b.lossGradient(loss, t[0], t[1], m, t[2], t[3]));
+        assertClose(Tolerance.OP, grad[0], grad[1], loss + " gradient");
+        float[][] sum = both(shapes, new float[][]{p, y, null, new float[]{0.25f}}, 3, (b, t) -> b.lossGradient(loss, t[0], t[1], m, t[2], t[3]));
+        assertClose(Tolerance.OP, sum[0], sum[1], loss + " loss sum (added to 0.25)");
+    }
+
+    @ParameterizedTest
+    @MethodSource("gemmShapes")
+    void columnSumsMatchEjml(int m, int n, int ignored) {
+        float[] d = randomArray(m * n, 1);
+        float[][] r = both(new int[][]{{m, n}, {1, n}}, new float[][]{d, randomArray(n, 1)}, 1, (b, t) -> b.columnSums(t[0], t[1], m));
+        assertClose(Tolerance.OP, r[0], r[1], "column sums");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Optimizer.Kind.class)
+    void optimizerStepsMatchEjml(Optimizer.Kind kind) {
+        for (int size : new int[]{1, 7, 33, 129 * 17}) {
+            Optimizer opt = Optimizer.of(kind, 0.05f).withWeightDecay(0.01f);
+            float[] p = randomArray(size, 1), g = randomArray(size, 1), s1 = randomArray(size, 0.1), s2 = new float[size];
+            for (int i = 0; i < size; i++) s2[i] = (float) rng.nextDouble() * 0.01f;
+            int[][] shapes = {{1, size}, {1, size}, {1, size}, {1, size}};
+            float[][] in = {p, g, s1, s2};
+            for (int out : new int[]{0, 2, 3}) {
+                if (out > 1 + kind.slots().size()) continue;
+                float[][] r = both(shapes, in, out, (b, t) -> {
+                    for (int step = 1; step <= 3; step++) b.optimizerStep(opt, step, t[0], t[1], t[2], t[3]);
+                });
+                assertClose(Tolerance.OP, r[0], r[1], kind + " size " + size + " tensor " + out);
+            }
+        }
+    }
+
+    @Test
+    void gatherMatchesEjml() {
+        for (int[] s : new int[][]{{1, 1}, {17, 7}, {129, 33}}) {
+            int rows = s[0], n = s[1], count = Math.max(1, rows / 2), offset = rows - count;
+            float[] src = randomArray(rows * n, 1);
+            int[] perm = dev.clprop.data.Splits.epochOrder(rows, rng.nextLong(), 1, true);
+            float[][] out = new float[2][count * n];
+            Backend[] bs = {cl, ref};
+            for (int w = 0; w < 2; w++) {
+                try (Tensor t = bs[w].allocate(rows, n); Tensor d = bs[w].allocate(count, n); IndexBuffer ix = bs[w].allocateIndices(rows)) {
+                    bs[w].upload(t, src);
+                    bs[w].uploadIndices(ix, perm);
+                    bs[w].gather(t, ix, offset, count, d);
+                    bs[w].download(d, out[w]);
+                }
+            }
+            assertArrayEquals(out[1], out[0], "gather is a copy and must be exact");
+            for (int r = 0; r < count; r++) assertEquals(src[perm[offset + r] * n], out[1][r * n], "reference gather row " + r);
+        }
+    }
+
+    @Test
+    void noLiveBuffersAfterClose() {
+        assertEquals(0, cl.liveBuffers(), "buffers left open by earlier tests in this class");
+        assertEquals(0, clOther.liveBuffers(), "buffers left open by earlier tests in this class");
+        try (Tensor a = cl.allocate(3, 3); IndexBuffer ix = cl.allocateIndices(4)) {
+            assertEquals(2, cl.liveBuffers());
+        }
+        assertEquals(0, cl.liveBuffers());
+    }
+}
