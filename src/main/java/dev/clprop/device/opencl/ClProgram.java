@@ -26,10 +26,16 @@ final class ClProgram implements AutoCloseable {
     private final ClContext ctx;
     private final List<cl_kernel> kernels = new ArrayList<>();
 
-    ClProgram(ClContext ctx, String file, String tunables) {
+    /** Builds {@code file} with the generated constants, the tunables, and argument info for {@link ClKernel}'s checks. */
+    static ClProgram build(ClContext ctx, String file, String tunables) {
+        return new ClProgram(ctx, file, (KernelConstants.buildOptions() + " " + tunables + " -cl-kernel-arg-info").trim());
+    }
+
+    /** Builds {@code file} with exactly these options (tests use it to build without the constants). */
+    ClProgram(ClContext ctx, String file, String options) {
         this.file = file;
         this.ctx = ctx;
-        this.options = (KernelConstants.buildOptions() + " " + tunables + " -cl-kernel-arg-info").trim();
+        this.options = options;
         String source = source(file);
         long t0 = System.nanoTime();
         program = CL.clCreateProgramWithSource(ctx.context, 1, new String[]{source}, null, null);

@@ -75,7 +75,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     private ClProgram build(String file, String tunables) {
-        ClProgram p = new ClProgram(ctx, file, tunables);
+        ClProgram p = ClProgram.build(ctx, file, tunables);
         programs.add(p);
         return p;
     }

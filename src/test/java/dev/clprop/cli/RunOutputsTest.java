@@ -1,0 +1,35 @@
+package dev.clprop.cli;
+
+import dev.clprop.train.EpochSummary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What --out holds besides the checkpoint: metrics.csv and a chart, rewritten every epoch. */
+class RunOutputsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void metricsAndAChartEveryEpochAndTheCurveContinuesOnResume() throws IOException {
+        RunOutputs out = new RunOutputs(dir.resolve("run"), false);
+        out.add(new EpochSummary(1, 0.9, 0.8, 0.5, 1.0, 100));
+        out.add(new EpochSummary(2, 0.5, 0.6, 0.7, 1.0, 110));
+        List<String> csv = Files.readAllLines(dir.resolve("run/metrics.csv"));
+        assertEquals("epoch,train_loss,val_loss,val_accuracy,seconds,samples_per_second", csv.get(0));
+        assertEquals(3, csv.size());
+        assertTrue(csv.get(2).startsWith("2,0.5"), csv.get(2));
+        byte[] png = Files.readAllBytes(dir.resolve("run/loss.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "loss.png is a PNG");
+        RunOutputs resumed = new RunOutputs(dir.resolve("run"), true);
+        resumed.add(new EpochSummary(3, 0.4, 0.5, 0.8, 1.0, 120));
+        assertEquals(4, Files.readAllLines(dir.resolve("run/metrics.csv")).size(), "epochs 1-2 from before the resume, then 3");
+    }
+}
