@@ -179,6 +179,11 @@ public final class Trainer {
             checkData(validation);
             if (validationSplit > 0) throw new InvalidSettingException("validationSplit", "cannot be combined with separate validation data");
         }
+        String empty = all.emptyClasses();
+        if (empty != null) {
+            listener.onMessage("warning: " + all.name() + " has no rows of class(es) " + empty + " although its labels go up to "
+                    + (all.classCount() - 1) + "; a corrupt label file, or labels that do not start at 0?");
+        }
         Dataset train = all;
         if (validation == null && validationSplit > 0) {
             Dataset[] parts = Splits.validation(all, validationSplit, seed);

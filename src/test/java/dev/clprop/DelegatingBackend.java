@@ -39,6 +39,8 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void columnSums(Tensor d, Tensor out, int m) { inner.columnSums(d, out, m); }
     @Override public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) { inner.optimizerStep(o, step, p, g, s1, s2); }
     @Override public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) { inner.gather(src, ix, off, count, dst); }
+    @Override public long capacityBytes() { return inner.capacityBytes(); }
+    @Override public long maxTensorBytes() { return inner.maxTensorBytes(); }
     @Override public void finish() { inner.finish(); }
     @Override public int liveBuffers() { return inner.liveBuffers(); }
     @Override public void close() { inner.close(); }

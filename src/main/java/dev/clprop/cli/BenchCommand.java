@@ -42,6 +42,9 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--only", split = ",", paramLabel = "gemm|kernels|training", description = "Sections to run (default: all)")
     Set<String> only = new TreeSet<>(List.of("gemm", "kernels", "training"));
 
+    /** Largest square GEMM: three 8192² float matrices take 768 MiB. */
+    static final int MAX_SIZE = 8192;
+
     @Option(names = "--sizes", split = ",", paramLabel = "N", description = "Square GEMM sizes (default: ${DEFAULT-VALUE})")
     int[] sizes = {64, 128, 256, 512, 1024, 2048};
 
@@ -79,6 +82,13 @@ public final class BenchCommand implements Runnable {
             rows = Math.min(rows, 1024);
         }
         if (reps <= 0 || warmup < 0 || rows <= 0) throw new Main.Stopped(Main.EXIT_USAGE, "--reps and --rows must be positive, --warmup >= 0");
+        for (int n : sizes) {
+            if (n < 1 || n > MAX_SIZE) throw new Main.Stopped(Main.EXIT_USAGE, "--sizes " + n + ": a GEMM size must be in 1.." + MAX_SIZE);
+        }
+        for (int n : batches) {
+            if (n < 1 || n > rows) throw new Main.Stopped(Main.EXIT_USAGE, "--batches " + n + ": a batch must be in 1..--rows (" + rows + ")");
+        }
+        if (profileBatch < 1 || profileBatch > rows) throw new Main.Stopped(Main.EXIT_USAGE, "--profile-batch " + profileBatch + ": must be in 1..--rows (" + rows + ")");
         for (String s : only) {
             if (!Set.of("gemm", "kernels", "training").contains(s)) throw new Main.Stopped(Main.EXIT_USAGE, "--only: unknown section '" + s + "' (gemm, kernels, training)");
         }

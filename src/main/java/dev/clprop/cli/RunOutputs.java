@@ -1,7 +1,7 @@
 package dev.clprop.cli;
 
-import dev.clprop.error.InvalidSettingException;
 import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.RunFolder;
 import dev.clprop.train.EpochSummary;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -32,15 +32,13 @@ final class RunOutputs {
     private final Path dir;
     private final List<EpochSummary> rows = new ArrayList<>();
 
-    /** @param resumed continue the curve of the earlier run in this folder (for --resume) */
-    RunOutputs(Path dir, boolean resumed) {
-        this.dir = dir;
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new InvalidSettingException("out", dir + ": cannot create the folder: " + e.getMessage());
-        }
-        if (resumed) rows.addAll(readCsv(dir));
+    /**
+     * Writes into the run folder's staging area; {@link RunFolder#commit()} moves the files into place.
+     * @param resumedFrom the checkpoint a resumed run continues: the curve continues from the metrics.csv beside it; or null
+     */
+    RunOutputs(RunFolder folder, Path resumedFrom) {
+        this.dir = folder.staged(METRICS).getParent();
+        if (resumedFrom != null && resumedFrom.toAbsolutePath().getParent() != null) rows.addAll(readCsv(resumedFrom.toAbsolutePath().getParent()));
     }
 
     void add(EpochSummary r) {

@@ -9,6 +9,8 @@ import dev.clprop.data.DataSources;
 import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.RunFolder;
 import dev.clprop.loss.Loss;
 import dev.clprop.metrics.Metrics;
 import dev.clprop.model.Architecture;
@@ -90,7 +92,8 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--save", paramLabel = "FILE.npz", description = "Write the trained model here (atomically)")
     Path save;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write metrics.csv, loss.png, checkpoint.npz (every epoch) and model.npz here")
+    @Option(names = "--out", paramLabel = "DIR", description = {"Write metrics.csv, loss.png, checkpoint.npz (every epoch) and model.npz here.",
+            "They are kept in DIR/incomplete/ until the run succeeds; a failed or interrupted run leaves DIR's earlier files as they were"})
     Path out;
 
     @Option(names = "--early-stop", paramLabel = "N", description = "Stop when validation loss has not improved for N epochs (needs validation data)")
@@ -110,7 +113,15 @@ public final class TrainCommand implements Runnable {
         PrintWriter report = spec.commandLine().getOut();
         PrintWriter info = quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : report;
         if (init != null && resume != null) throw new InvalidSettingException("initialWeights", "--init and --resume cannot be combined: a checkpoint already holds the weights");
+        // outputs are checked before any work, so a bad path does not cost a whole run
+        Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
+        if (save != null) AtomicFiles.checkTarget("save", save, dataFile, test, init, resume);
+        try (RunFolder folder = out == null ? null : RunFolder.open(out)) {
+            train(report, info, folder);
+        }
+    }
 
+    private void train(PrintWriter report, PrintWriter info, RunFolder folder) {
         DataSplit source = DataSources.open(data, test, targets == null ? CsvOptions.classification() : CsvOptions.regression(targets));
         Dataset train = source.train();
         Architecture arch = layers != null ? Architecture.parse(layers)
@@ -119,7 +130,7 @@ public final class TrainCommand implements Runnable {
                 : Architecture.defaultFor(train.featureCount(), train.classCount(), train.targetCount());
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         Optimizer opt = Optimizer.of(kind, lr != null ? lr : kind.defaultLearningRate()).withMomentum(momentum).withWeightDecay(weightDecay);
-        RunOutputs outputs = out == null ? null : new RunOutputs(out, resume != null);
+        RunOutputs outputs = folder == null ? null : new RunOutputs(folder, resume);
         Cancellation cancellation = new Cancellation();
         ConsoleProgress progress = new ConsoleProgress(info, System.console() != null && !quiet, outputs, source.name());
         Trainer.Builder b = Trainer.builder(arch)
@@ -127,20 +138,23 @@ public final class TrainCommand implements Runnable {
                 .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
                 .validationSplit(valSplit != null ? valSplit : source.defaultValidationFraction())
                 .earlyStopping(earlyStop).standardize(standardize).verifyEvery(verifyEvery)
-                .checkpoint(out == null ? null : out.resolve(RunOutputs.CHECKPOINT))
+                .checkpoint(folder == null ? null : folder.staged(RunOutputs.CHECKPOINT))
                 .listener(progress).cancellation(cancellation);
         if (init != null) b.initialWeights(Model.loadWeights(init, arch));
 
         try (Device dev = Device.open(device, progress::onMessage)) {
             Trainer trainer = b.device(dev).build();
-            TrainingResult result = runWithInterruptHandling(cancellation,
+            TrainingResult result = runWithInterruptHandling(cancellation, folder,
                     () -> resume != null ? trainer.resume(resume, train) : trainer.fit(train));
             progress.closeBar();
             Model model = result.model();
             if (result.outcome() == Outcome.DIVERGED) throw new Main.Stopped(Main.EXIT_USAGE, result.message());
             if (save != null) model.save(save);
             if (result.outcome() == Outcome.EARLY_STOPPED) info.println(result.message());
-            if (outputs != null) model.save(out.resolve(RunOutputs.MODEL));
+            if (folder != null) {
+                model.save(folder.staged(RunOutputs.MODEL));
+                folder.commit();
+            }
 
             Dataset evalSet = source.test() != null ? source.test() : train;
             String which = source.test() != null ? "test" : "training";
@@ -153,7 +167,7 @@ public final class TrainCommand implements Runnable {
                 report.printf(Locale.ROOT, "%s MSE %.6g%n", which, m.mse());
             }
             if (save != null) report.println("saved " + save);
-            if (out != null) report.println("outputs in " + out + ": " + RunOutputs.MODEL + ", " + RunOutputs.CHECKPOINT + ", " + RunOutputs.METRICS + ", " + RunOutputs.CHART);
+            if (folder != null) report.println("outputs in " + out + ": " + RunOutputs.MODEL + ", " + RunOutputs.CHECKPOINT + ", " + RunOutputs.METRICS + ", " + RunOutputs.CHART);
             report.flush();
         }
     }
@@ -163,7 +177,7 @@ public final class TrainCommand implements Runnable {
      * (up to a minute) for that, then exits. The JVM halts as soon as the hook returns, so the
      * report is printed before the hook lets go.
      */
-    private TrainingResult runWithInterruptHandling(Cancellation cancellation, java.util.function.Supplier<TrainingResult> work) {
+    private TrainingResult runWithInterruptHandling(Cancellation cancellation, RunFolder folder, java.util.function.Supplier<TrainingResult> work) {
         CountDownLatch done = new CountDownLatch(1);
         PrintWriter err = spec.commandLine().getErr();
         Thread hook = new Thread(() -> {
@@ -179,7 +193,7 @@ public final class TrainCommand implements Runnable {
             TrainingResult r = work.get();
             if (r.outcome() == Outcome.CANCELLED) {
                 if (save != null) r.model().save(save);
-                err.println("clprop: interrupted: " + r.message() + (out != null ? "; continue with --resume " + out.resolve(RunOutputs.CHECKPOINT) : "")
+                err.println("clprop: interrupted: " + r.message() + (folder != null ? "; continue with --resume " + folder.staged(RunOutputs.CHECKPOINT) : "")
                         + (save != null ? "; the model trained so far is in " + save : ""));
                 err.flush();
                 throw new Main.Stopped(Main.EXIT_INTERRUPTED, null);

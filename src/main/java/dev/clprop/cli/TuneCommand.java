@@ -46,6 +46,7 @@ public final class TuneCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         if (batch <= 0 || reps <= 0 || square < 0) throw new Main.Stopped(Main.EXIT_USAGE, "--batch and --reps must be positive, --square >= 0");
+        if (square > BenchCommand.MAX_SIZE) throw new Main.Stopped(Main.EXIT_USAGE, "--square " + square + ": at most " + BenchCommand.MAX_SIZE);
         Architecture ns = Architecture.parse(layers);
         int[] widths = new int[ns.layers().size() + 1];
         for (int l = 0; l <= ns.layers().size(); l++) widths[l] = l == 0 ? ns.inputs() : ns.widthAfter(l - 1);

@@ -3,7 +3,6 @@ package dev.clprop.data;
 import dev.clprop.error.InvalidInputException;
 import dev.clprop.io.CsvReader;
 import dev.clprop.io.IdxReader;
-import dev.clprop.io.Table;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,9 +52,9 @@ public final class DataSources {
         return new DataSplit(data, train, test);
     }
 
-    /** A CSV file (optionally .gz) of numbers; see {@link CsvOptions} for which columns are what. */
+    /** A CSV file (optionally .gz); see {@link CsvOptions} for which columns are what. */
     public static Dataset csv(Path file, CsvOptions options) {
-        return fromTable(CsvReader.read(file), options);
+        return toDataset(CsvReader.read(file, layout(options)), options);
     }
 
     /**
@@ -63,31 +62,33 @@ public final class DataSources {
      * by one label column or {@code outputs} target columns, which are dropped. Any other width is an error.
      */
     public static float[][] inputs(Path file, int inputs, int outputs) {
-        Table t = CsvReader.read(file);
-        int extra = t.cols() - inputs;
-        if (extra != 0 && extra != 1 && extra != outputs) {
-            throw new InvalidInputException(file + ": has " + t.cols() + " columns but the model takes " + inputs
-                    + " inputs (optionally followed by 1 label column" + (outputs > 1 ? " or " + outputs + " target columns" : "") + ")");
-        }
+        CsvReader.Result t = CsvReader.read(file, (header, cols, source) -> {
+            int extra = cols - inputs;
+            if (extra != 0 && extra != 1 && extra != outputs) {
+                throw new InvalidInputException(source + ": has " + cols + " columns but the model takes " + inputs
+                        + " inputs (optionally followed by 1 label column" + (outputs > 1 ? " or " + outputs + " target columns" : "") + ")");
+            }
+            CsvReader.Role[] roles = new CsvReader.Role[cols];
+            for (int c = 0; c < cols; c++) roles[c] = c < inputs ? CsvReader.Role.FEATURE : CsvReader.Role.IGNORED;
+            return roles;
+        });
         float[][] rows = new float[t.rows()][inputs];
-        for (int r = 0; r < t.rows(); r++) System.arraycopy(t.values(), r * t.cols(), rows[r], 0, inputs);
+        for (int r = 0; r < t.rows(); r++) System.arraycopy(t.features(), r * inputs, rows[r], 0, inputs);
         return rows;
     }
 
     /** The bundled UCI optical digits (1797 rows of 8×8 pixels, scaled to [0,1]) with a fixed 20% test split. */
     public static DataSplit digits() {
-        Table all;
+        CsvReader.Result all;
         try (InputStream raw = DataSources.class.getResourceAsStream("/datasets/digits.csv.gz")) {
             if (raw == null) throw new InvalidInputException("the bundled digits dataset is missing from the jar (a broken build?)");
-            all = CsvReader.read(DIGITS, new GZIPInputStream(raw));
+            all = CsvReader.read(DIGITS, new GZIPInputStream(raw), layout(CsvOptions.classification()));
         } catch (IOException e) {
             throw new InvalidInputException("cannot read the bundled digits dataset: " + e.getMessage());
         }
-        float[] v = all.values();
-        for (int r = 0; r < all.rows(); r++) {
-            for (int c = 0; c < all.cols() - 1; c++) v[r * all.cols() + c] /= 16f;
-        }
-        Dataset d = fromTable(all, CsvOptions.classification());
+        float[] v = all.features();
+        for (int i = 0; i < v.length; i++) v[i] /= 16f;
+        Dataset d = toDataset(all, CsvOptions.classification());
         int[] perm = Splits.permutation(d.rows(), DIGITS_SPLIT_SEED);
         int nTest = (int) Math.round(d.rows() * DIGITS_TEST_FRACTION);
         int[] testIdx = Arrays.copyOfRange(perm, 0, nTest);
@@ -136,38 +137,52 @@ public final class DataSources {
         throw new InvalidInputException(dir + ": not an MNIST folder: " + base + " (or " + base + ".gz) is missing");
     }
 
-    /** Splits a table's columns into features and labels or targets. */
-    static Dataset fromTable(Table t, CsvOptions options) {
-        int targets = options.targets();
-        if (options.isRegression()) {
-            if (t.cols() <= targets) {
-                throw new InvalidInputException(t.source() + ": has " + t.cols() + " columns, too few for " + targets + " target column(s) and at least one feature");
+    /** Which column is what: the last N targets for regression, else the last column a label. */
+    static CsvReader.Layout layout(CsvOptions options) {
+        return (header, cols, source) -> {
+            int targets = options.targets();
+            int special = options.isRegression() ? targets : 1;
+            if (cols <= special) {
+                throw new InvalidInputException(source + ": has " + cols + " column(s), too few for "
+                        + (options.isRegression() ? targets + " target column(s)" : "a label column") + " and at least one feature");
             }
-            int f = t.cols() - targets;
-            float[] x = new float[t.rows() * f], y = new float[t.rows() * targets];
-            for (int r = 0; r < t.rows(); r++) {
-                System.arraycopy(t.values(), r * t.cols(), x, r * f, f);
-                System.arraycopy(t.values(), r * t.cols() + f, y, r * targets, targets);
+            CsvReader.Role[] roles = new CsvReader.Role[cols];
+            for (int c = 0; c < cols; c++) {
+                roles[c] = c < cols - special ? CsvReader.Role.FEATURE : options.isRegression() ? CsvReader.Role.TARGET : CsvReader.Role.LABEL;
             }
-            return Dataset.regression(t.source(), x, f, y, targets, t.lines());
-        }
-        if (t.cols() < 2) throw new InvalidInputException(t.source() + ": needs at least one feature column and a label column");
-        int f = t.cols() - 1;
-        float[] x = new float[t.rows() * f];
-        int[] labels = new int[t.rows()];
-        for (int r = 0; r < t.rows(); r++) {
-            System.arraycopy(t.values(), r * t.cols(), x, r * f, f);
-            float v = t.get(r, f);
-            if (v != (int) v || v < 0) {
-                throw new InvalidInputException(t.source() + ":" + t.lines()[r] + ": class label '" + fmt(v)
-                        + "' is not a non-negative integer (for real-valued targets read the file as regression)");
-            }
-            labels[r] = (int) v;
-        }
-        return Dataset.classification(t.source(), x, f, labels, t.lines());
+            return roles;
+        };
     }
 
-    private static String fmt(float v) {
-        return v == (long) v ? Long.toString((long) v) : Float.toString(v);
+    /**
+     * Rows read from a CSV file as a dataset. Labels that are all numbers must be non-negative
+     * integers, the class indices; when any label is text, each distinct label is a class, numbered
+     * in sorted order, and the dataset keeps the names.
+     */
+    static Dataset toDataset(CsvReader.Result t, CsvOptions options) {
+        if (options.isRegression()) return Dataset.regression(t.source(), t.features(), t.featureCount(), t.targets(), t.targetCount(), t.lines());
+        String[] text = t.labels();
+        int[] labels = new int[t.rows()];
+        boolean numeric = true;
+        for (int r = 0; r < t.rows() && numeric; r++) numeric = !Float.isNaN(CsvReader.decimal(text[r]));
+        if (numeric) {
+            for (int r = 0; r < t.rows(); r++) {
+                float v = CsvReader.decimal(text[r]);
+                if (v < 0 || v != (int) v) {
+                    throw new InvalidInputException(t.source() + ":" + t.lines()[r] + ": class label '" + text[r]
+                            + "' is not a non-negative integer (for real-valued targets read the file as regression)");
+                }
+                labels[r] = (int) v;
+            }
+            return Dataset.classification(t.source(), t.features(), t.featureCount(), labels, t.lines());
+        }
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(Arrays.asList(text));
+        if (names.size() > Dataset.MAX_CLASSES) {
+            throw new InvalidInputException(t.source() + ": has " + names.size() + " distinct labels, more than the limit of " + Dataset.MAX_CLASSES + " classes");
+        }
+        java.util.List<String> classes = new java.util.ArrayList<>(names);
+        for (int r = 0; r < t.rows(); r++) labels[r] = java.util.Collections.binarySearch(classes, text[r]);
+        return Dataset.classification(t.source(), t.features(), t.featureCount(), labels, t.lines()).withClassNames(classes);
     }
+
 }

@@ -26,6 +26,7 @@ public final class Dataset {
     private final float[] targets;
     private final int targetCount;
     private final int[] lines;
+    private final java.util.List<String> classNames;
 
     private Dataset(String name, float[] x, int rows, int featureCount, int[] labels, float[] targets, int targetCount, int[] lines) {
         this.name = name;
@@ -36,6 +37,7 @@ public final class Dataset {
         this.targets = targets;
         this.targetCount = targetCount;
         this.lines = lines;
+        this.classNames = null;
         if (rows < 1) throw new InvalidInputException(name + ": has no rows");
         if (featureCount < 1) throw new InvalidInputException(name + ": has no feature columns");
         for (int i = 0; i < x.length; i++) {
@@ -113,6 +115,31 @@ public final class Dataset {
         return out;
     }
 
+    /** A copy whose classes have names: class i is {@code names.get(i)}. */
+    public Dataset withClassNames(java.util.List<String> names) {
+        if (labels == null) throw new InvalidInputException(name + ": regression data has no classes to name");
+        if (names.size() < classCount) throw new InvalidInputException(name + ": " + names.size() + " class names for " + classCount + " classes");
+        return new Dataset(this, java.util.List.copyOf(names));
+    }
+
+    private Dataset(Dataset d, java.util.List<String> classNames) {
+        this.name = d.name;
+        this.x = d.x;
+        this.rows = d.rows;
+        this.featureCount = d.featureCount;
+        this.labels = d.labels;
+        this.classCount = Math.max(d.classCount, classNames.size());
+        this.targets = d.targets;
+        this.targetCount = d.targetCount;
+        this.lines = d.lines;
+        this.classNames = classNames;
+    }
+
+    /** The names of the classes, when the labels were text (e.g. "setosa"); null when they were numbers. */
+    public java.util.List<String> classNames() {
+        return classNames;
+    }
+
     /** Where the data came from (a file name, "digits", "data"). */
     public String name() {
         return name;
@@ -143,6 +170,31 @@ public final class Dataset {
     /** The class label of a row (classification only). */
     public int label(int row) {
         return labels[row];
+    }
+
+    /** Rows per class, 0..classCount−1 (classification only). */
+    public int[] classCounts() {
+        int[] c = new int[classCount];
+        for (int r = 0; r < rows; r++) c[labels[r]]++;
+        return c;
+    }
+
+    /**
+     * Classes below {@link #classCount()} that no row has, as ranges ("3, 10..254"), or null when every
+     * class has rows. Gaps usually mean a corrupt label file or labels that do not start at 0.
+     */
+    public String emptyClasses() {
+        if (labels == null) return null;
+        int[] c = classCounts();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] != 0) continue;
+            int j = i;
+            while (j + 1 < c.length && c[j + 1] == 0) j++;
+            sb.append(sb.length() > 0 ? ", " : "").append(i == j ? Integer.toString(i) : i + ".." + j);
+            i = j;
+        }
+        return sb.length() == 0 ? null : sb.toString();
     }
 
     /** A copy of one row's features. */
@@ -193,7 +245,8 @@ public final class Dataset {
             if (nt != null) System.arraycopy(targets, idx[i] * targetCount, nt, i * targetCount, targetCount);
             if (nlines != null) nlines[i] = lines[idx[i]];
         }
-        return new Dataset(newName, nx, idx.length, featureCount, nl, nt, targetCount, nlines == null ? null : nlines);
+        Dataset d = new Dataset(newName, nx, idx.length, featureCount, nl, nt, targetCount, nlines);
+        return classNames == null ? d : new Dataset(d, classNames);
     }
 
     /** A copy with standardized features. */
@@ -201,7 +254,8 @@ public final class Dataset {
         if (s.features() != featureCount) {
             throw new InvalidInputException(name + ": has " + featureCount + " features but the standardization is for " + s.features());
         }
-        return new Dataset(name, s.apply(x), rows, featureCount, labels, targets, targetCount, lines);
+        Dataset d = new Dataset(name, s.apply(x), rows, featureCount, labels, targets, targetCount, lines);
+        return classNames == null ? d : new Dataset(d, classNames);
     }
 
     @Override

@@ -67,6 +67,12 @@ public interface Backend extends AutoCloseable {
     /** {@code dst[r] = src[index[offset + r]]} for r < count: a minibatch from a resident dataset. Modifies dst. */
     void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst);
 
+    /** Bytes this backend can still allocate in all (the free heap, or the device's memory). */
+    long capacityBytes();
+
+    /** The largest single tensor this backend can allocate, in bytes. */
+    long maxTensorBytes();
+
     /** Waits until all queued work is done. */
     void finish();
 

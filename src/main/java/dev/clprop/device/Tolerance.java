@@ -29,7 +29,10 @@ public record Tolerance(double atol, double rtol) {
         return compare(actual, expected, actual.length);
     }
 
-    /** Compares the first n elements. NaN anywhere fails. */
+    /**
+     * Compares the first n elements. A NaN or infinity on either side fails (a device that produces
+     * one is broken, and an infinite expectation cannot bound anything); its index is reported.
+     */
     public Report compare(float[] actual, float[] expected, int n) {
         double maxAbs = 0, maxRel = 0;
         int worst = -1;
@@ -38,8 +41,8 @@ public record Tolerance(double atol, double rtol) {
         for (int i = 0; i < n; i++) {
             double a = actual[i], e = expected[i];
             double d = Math.abs(a - e);
-            if (Double.isNaN(d)) {
-                if (ok || worst < 0) worst = i;
+            if (!Double.isFinite(a) || !Double.isFinite(e)) {
+                if (maxAbs == maxAbs) worst = i; // the first non-finite element, unless one came before
                 ok = false;
                 maxAbs = Double.NaN;
                 continue;

@@ -64,6 +64,32 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Checks, before any work is done, that {@code target} can be written: not a folder or device,
+     * in a folder that exists (or can be made) and is writable, and none of {@code inputs} (e.g. the
+     * training data), which a run must never replace.
+     */
+    public static void checkTarget(String setting, Path target, Path... inputs) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(target)) {
+            throw new dev.clprop.error.InvalidSettingException(setting, target + " is " + (Files.isDirectory(target) ? "a folder" : "not a regular file")
+                    + "; refusing to replace it");
+        }
+        for (Path in : inputs) {
+            try {
+                if (in != null && Files.exists(in) && Files.exists(target) && Files.isSameFile(in, target)) {
+                    throw new dev.clprop.error.InvalidSettingException(setting, target + " is one of the run's inputs; refusing to replace it");
+                }
+            } catch (IOException e) {
+                // an input we cannot compare is not the target we are about to write
+            }
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        while (dir != null && !Files.exists(dir)) dir = dir.getParent();
+        if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new dev.clprop.error.InvalidSettingException(setting, target + " cannot be written (" + dir + " is not a writable folder)");
+        }
+    }
+
     public static void write(Path file, Body body) {
         checkReplaceable(file);
         Path dir = file.toAbsolutePath().getParent();

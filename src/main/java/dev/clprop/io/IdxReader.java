@@ -35,7 +35,7 @@ public final class IdxReader {
             if (n < 0 || h <= 0 || w <= 0 || (long) n * h * w > Integer.MAX_VALUE) {
                 throw new InvalidInputException(file + ": implausible image header (" + n + " images of " + h + "x" + w + "), a corrupt file?");
             }
-            byte[] px = new byte[n * h * w];
+            byte[] px = new byte[checkedSize(file, (long) n * h * w, 16, "images")];
             readFully(in, px, file, "images");
             expectEnd(in, file, n + " images");
             return new Images(n, h, w, px);
@@ -50,13 +50,30 @@ public final class IdxReader {
             if (magic != LABELS_MAGIC) throw badMagic(file, magic, LABELS_MAGIC);
             int n = in.readInt();
             if (n < 0) throw new InvalidInputException(file + ": implausible label count " + n);
-            byte[] labels = new byte[n];
+            byte[] labels = new byte[checkedSize(file, n, 8, "labels")];
             readFully(in, labels, file, "labels");
             expectEnd(in, file, n + " labels");
             return labels;
         } catch (IOException e) {
             throw ioError(file, e);
         }
+    }
+
+    /**
+     * Refuses, before allocating, a declared size that the file cannot hold (a raw file's bytes are
+     * known) or that would not fit the heap that is left (a gzip file's are not).
+     */
+    private static int checkedSize(Path file, long bytes, int headerBytes, String what) throws IOException {
+        if (!file.toString().endsWith(".gz") && Files.size(file) < headerBytes + bytes) {
+            throw new InvalidInputException(file + ": truncated: the header promises " + bytes + " bytes of " + what + " but the file holds "
+                    + Math.max(0, Files.size(file) - headerBytes));
+        }
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > free / 4) {
+            throw new InvalidInputException(file + ": the header promises " + bytes + " bytes of " + what + ", more than the Java heap can hold (a corrupt file, or raise -Xmx)");
+        }
+        return (int) bytes;
     }
 
     private static DataInputStream open(Path file) throws IOException {

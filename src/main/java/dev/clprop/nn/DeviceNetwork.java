@@ -48,6 +48,7 @@ public final class DeviceNetwork implements AutoCloseable {
         this.optimizer = optimizer;
         this.maxBatch = maxBatch;
         this.seed = seed;
+        checkCapacity(backend, architecture, optimizer, maxBatch);
         try {
             List<ParamShape> shapes = architecture.parameterShapes();
             int next = 0;
@@ -69,6 +70,27 @@ public final class DeviceNetwork implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses, before allocating anything, a network the backend cannot hold: parameters, gradients and
+     * optimizer state, and two batch-sized buffers per layer.
+     */
+    static void checkCapacity(Backend b, Architecture a, Optimizer opt, int maxBatch) {
+        int copies = 2 + (opt == null ? 0 : opt.kind().slots().size());
+        long bytes = 4L * copies * a.parameterCount();
+        long largest = 0;
+        for (ParamShape p : a.parameterShapes()) largest = Math.max(largest, 4L * p.size());
+        for (int i = 0; i < a.layers().size(); i++) {
+            long t = 4L * maxBatch * a.widthAfter(i);
+            bytes += 2 * t;
+            largest = Math.max(largest, t);
+        }
+        if (largest > b.maxTensorBytes() || bytes > b.capacityBytes()) {
+            throw new dev.clprop.error.InvalidSettingException("architecture", "'" + a + "' needs " + (bytes >> 20) + " MiB on " + b.name()
+                    + (largest > b.maxTensorBytes() ? ", with one buffer of " + (largest >> 20) + " MiB where the largest possible is " + (b.maxTensorBytes() >> 20) + " MiB"
+                    : ", which has " + (b.capacityBytes() >> 20) + " MiB") + "; use fewer units or a smaller batch");
         }
     }
 

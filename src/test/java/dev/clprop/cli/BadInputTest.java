@@ -156,6 +156,28 @@ class BadInputTest {
     }
 
     @Test
+    void benchAndTuneSizes() throws IOException {
+        for (String[] bad : new String[][]{{"bench", "--sizes", "0"}, {"bench", "--sizes", "100000"}, {"bench", "--batches", "0"},
+                {"bench", "--reps", "0"}, {"bench", "--profile-batch", "-1"}, {"tune", "--square", "99999"}, {"tune", "--batch", "0"}}) {
+            CliRunner r = CliRunner.run(bad);
+            assertEquals(2, r.status(), String.join(" ", bad) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(bad[1]), r.err());
+        }
+    }
+
+    @Test
+    void hugeLayersAreRefusedBeforeAnythingIsAllocated() throws IOException {
+        List<String> a = base();
+        a.set(4, "2,2147483647:relu,3:softmax");
+        expectError(a, "--layers", "larger than the limit");
+        a.set(4, "2,1000000:relu,1000000:relu,3:softmax");
+        expectError(a, "--layers", "more than one array can hold");
+        a.set(4, "2,40000:relu,40000:relu,3:softmax");
+        expectError(a, "--layers", "more than the Java heap can hold");
+    }
+
+    @Test
     void unknownOption() throws IOException {
         expectError(base("--learning-rate", "0.1"), "--learning-rate");
     }

@@ -36,7 +36,7 @@ class InterruptTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-Djava.awt.headless=true", Main.class.getName(),
                 "train", "--data", csv.toString(), "--layers", "32,256:tanh,256:tanh,4:softmax", "--batch", "4",
-                "--epochs", "100000", "--device", "cpu", "--out", out.toString()));
+                "--epochs", "100000", "--device", "cpu", "--out", out.toString(), "--save", dir.resolve("partial.npz").toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -51,15 +51,18 @@ class InterruptTest {
         }
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "process did not exit after SIGINT:\n" + log);
         assertEquals(130, p.exitValue(), log.toString());
-        assertTrue(log.toString().contains("checkpoint written to " + out.resolve("checkpoint.npz")), log.toString());
+        Path ckptFile = out.resolve("incomplete").resolve("checkpoint.npz");
+        assertTrue(log.toString().contains("checkpoint written to " + ckptFile), log.toString());
         assertTrue(log.toString().contains("continue with --resume"), log.toString());
-        ModelFormat.StoredCheckpoint ckpt = ModelFormat.readCheckpoint(out.resolve("checkpoint.npz"));
+        assertTrue(log.toString().contains("the model trained so far is in " + dir.resolve("partial.npz")), log.toString());
+        assertTrue(dev.clprop.Model.load(dir.resolve("partial.npz")).parameters().allFinite(), "an interrupted run with --save keeps what it trained");
+        ModelFormat.StoredCheckpoint ckpt = ModelFormat.readCheckpoint(ckptFile);
         assertTrue(ckpt.model().parameters().allFinite());
         int epoch = ckpt.progress().epochsDone();
         assertTrue(epoch >= 1, "checkpoint holds at least the finished first epoch");
 
         CliRunner resumed = CliRunner.run("train", "--data", csv.toString(), "--layers", "32,256:tanh,256:tanh,4:softmax", "--batch", "4",
-                "--epochs", Integer.toString(epoch + 1), "--device", "cpu", "--resume", out.resolve("checkpoint.npz").toString(), "--quiet");
+                "--epochs", Integer.toString(epoch + 1), "--device", "cpu", "--resume", ckptFile.toString(), "--quiet");
         assertEquals(0, resumed.status(), resumed.err());
     }
 }

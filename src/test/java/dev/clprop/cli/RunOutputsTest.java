@@ -1,5 +1,6 @@
 package dev.clprop.cli;
 
+import dev.clprop.io.RunFolder;
 import dev.clprop.train.EpochSummary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,17 +20,26 @@ class RunOutputsTest {
 
     @Test
     void metricsAndAChartEveryEpochAndTheCurveContinuesOnResume() throws IOException {
-        RunOutputs out = new RunOutputs(dir.resolve("run"), false);
-        out.add(new EpochSummary(1, 0.9, 0.8, 0.5, 1.0, 100));
-        out.add(new EpochSummary(2, 0.5, 0.6, 0.7, 1.0, 110));
-        List<String> csv = Files.readAllLines(dir.resolve("run/metrics.csv"));
-        assertEquals("epoch,train_loss,val_loss,val_accuracy,seconds,samples_per_second", csv.get(0));
-        assertEquals(3, csv.size());
-        assertTrue(csv.get(2).startsWith("2,0.5"), csv.get(2));
-        byte[] png = Files.readAllBytes(dir.resolve("run/loss.png"));
-        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "loss.png is a PNG");
-        RunOutputs resumed = new RunOutputs(dir.resolve("run"), true);
-        resumed.add(new EpochSummary(3, 0.4, 0.5, 0.8, 1.0, 120));
-        assertEquals(4, Files.readAllLines(dir.resolve("run/metrics.csv")).size(), "epochs 1-2 from before the resume, then 3");
+        Path run = dir.resolve("run");
+        try (RunFolder folder = RunFolder.open(run)) {
+            RunOutputs out = new RunOutputs(folder, null);
+            out.add(new EpochSummary(1, 0.9, 0.8, 0.5, 1.0, 100));
+            out.add(new EpochSummary(2, 0.5, 0.6, 0.7, 1.0, 110));
+            List<String> csv = Files.readAllLines(folder.staged("metrics.csv"));
+            assertEquals("epoch,train_loss,val_loss,val_accuracy,seconds,samples_per_second", csv.get(0));
+            assertEquals(3, csv.size());
+            assertTrue(csv.get(2).startsWith("2,0.5"), csv.get(2));
+            byte[] png = Files.readAllBytes(folder.staged("loss.png"));
+            assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "loss.png is a PNG");
+            assertTrue(!Files.exists(run.resolve("metrics.csv")), "nothing reaches the folder before the run succeeds");
+            folder.commit();
+        }
+        assertTrue(Files.exists(run.resolve("metrics.csv")) && Files.exists(run.resolve("loss.png")));
+        assertTrue(!Files.exists(run.resolve(RunFolder.INCOMPLETE)));
+        try (RunFolder again = RunFolder.open(run)) {
+            RunOutputs resumed = new RunOutputs(again, run.resolve("checkpoint.npz"));
+            resumed.add(new EpochSummary(3, 0.4, 0.5, 0.8, 1.0, 120));
+            assertEquals(4, Files.readAllLines(again.staged("metrics.csv")).size(), "epochs 1-2 from before the resume, then 3");
+        }
     }
 }

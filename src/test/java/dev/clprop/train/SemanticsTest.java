@@ -147,6 +147,23 @@ class SemanticsTest extends ClpropTestBase {
     }
 
     @Test
+    void aNetworkTooLargeForItsBackendIsRefusedBeforeAnythingIsAllocated() {
+        try (Backend small = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+            @Override
+            public long capacityBytes() {
+                return 1 << 20;
+            }
+        }) {
+            dev.clprop.error.InvalidSettingException e = assertThrows(dev.clprop.error.InvalidSettingException.class,
+                    () -> new DeviceNetwork(small, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
+            assertEquals("architecture", e.setting());
+            assertTrue(e.getMessage().contains("needs 2 MiB") && e.getMessage().contains("which has 1 MiB"), e.getMessage());
+            assertEquals(0, small.liveBuffers());
+            new DeviceNetwork(small, Architecture.parse("100,10:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0).close();
+        }
+    }
+
+    @Test
     void deviceSelfTestRefusesADeviceThatGetsGemmWrong() {
         try (EjmlBackend good = new EjmlBackend(); Backend broken = new FaultyGemmBackend(new EjmlBackend())) {
             DeviceSelfTest.check(good);

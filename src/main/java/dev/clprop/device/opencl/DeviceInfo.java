@@ -5,7 +5,7 @@ import org.jocl.cl_platform_id;
 
 /** One OpenCL device, with its flat index across all platforms (what {@code opencl:N} names). */
 public record DeviceInfo(int index, cl_platform_id platform, cl_device_id device, String platformName, String name,
-                         String vendor, String type, int computeUnits, long globalMemory, long localMemory,
+                         String vendor, String type, int computeUnits, long globalMemory, long maxAllocation, long localMemory,
                          long maxWorkGroupSize, String version, String driverVersion) {
     public boolean isGpu() {
         return type.contains("GPU");

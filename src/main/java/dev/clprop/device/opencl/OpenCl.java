@@ -67,6 +67,7 @@ public final class OpenCl {
                 out.add(new DeviceInfo(out.size(), p, d, platformName, deviceString(d, CL.CL_DEVICE_NAME),
                         deviceString(d, CL.CL_DEVICE_VENDOR), typeName(deviceLong(d, CL.CL_DEVICE_TYPE)),
                         (int) deviceInt(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE),
+                        deviceLong(d, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE),
                         deviceLong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE), deviceSize(d, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
                         deviceString(d, CL.CL_DEVICE_VERSION), deviceString(d, CL.CL_DRIVER_VERSION)));
             }

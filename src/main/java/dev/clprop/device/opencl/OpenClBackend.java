@@ -281,6 +281,16 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     @Override
+    public long capacityBytes() {
+        return ctx.device.globalMemory();
+    }
+
+    @Override
+    public long maxTensorBytes() {
+        return Math.min(ctx.device.maxAllocation(), 4L * (Integer.MAX_VALUE - 8));
+    }
+
+    @Override
     public void finish() {
         CL.clFinish(ctx.queue);
     }

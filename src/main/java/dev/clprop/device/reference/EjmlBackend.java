@@ -304,6 +304,17 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public long capacityBytes() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    }
+
+    @Override
+    public long maxTensorBytes() {
+        return 4L * (Integer.MAX_VALUE - 8);
+    }
+
+    @Override
     public void finish() {
         // synchronous
     }

@@ -1,0 +1,173 @@
+package dev.clprop.train;
+
+import dev.clprop.ClpropTestBase;
+import dev.clprop.DelegatingBackend;
+import dev.clprop.OpenClDevices;
+import dev.clprop.data.Dataset;
+import dev.clprop.device.Backend;
+import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.Tensor;
+import dev.clprop.device.reference.EjmlBackend;
+import dev.clprop.error.DeviceException;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Activation;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.Parameters;
+import dev.clprop.optim.Optimizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The safety nets fail when they should: a device that gets any one op slightly wrong is refused by
+ * the self-test and stopped by lockstep verification, with the op named; a correct device passes.
+ */
+class SafetyNetTest extends ClpropTestBase {
+    /** One op off by a relative 1e-3 in one element, or (derivative) a wrong formula: the kinds of kernel bug that matter. */
+    enum Fault {
+        FORWARD_GEMM("gemm_forward"),
+        BACKWARD_DATA_GEMM("gemm_backward_data"),
+        WEIGHT_GRADIENT_GEMM("gemm_weight_grad"),
+        ACTIVATION_DERIVATIVE("activation_backward"),
+        LOSS_GRADIENT("loss_gradient"),
+        OPTIMIZER_UPDATE("step"),
+        GATHER("gather");
+
+        final String opName;
+
+        Fault(String opName) {
+            this.opName = opName;
+        }
+
+        Backend on(Backend inner) {
+            return new DelegatingBackend(inner) {
+                void skew(Tensor t, int m) {
+                    float[] v = new float[t.size()];
+                    inner.download(t, v);
+                    int i = Math.min(v.length - 1, t.cols() * (m / 2) + t.cols() / 2);
+                    v[i] = v[i] * 1.001f + 1e-3f;
+                    inner.upload(t, v);
+                }
+
+                @Override
+                public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
+                    inner.gemmForward(a, w, out, m);
+                    if (Fault.this == FORWARD_GEMM) skew(out, m);
+                }
+
+                @Override
+                public void gemmBackwardData(Tensor d, Tensor w, Tensor out, int m) {
+                    inner.gemmBackwardData(d, w, out, m);
+                    if (Fault.this == BACKWARD_DATA_GEMM) skew(out, m);
+                }
+
+                @Override
+                public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
+                    inner.gemmWeightGrad(d, a, out, m);
+                    if (Fault.this == WEIGHT_GRADIENT_GEMM) skew(out, out.rows());
+                }
+
+                @Override
+                public void activationBackward(Tensor g, Tensor a, Activation act, int m) {
+                    // tanh' written as 1 - a instead of 1 - a²: right at 0 and 1, wrong in between
+                    if (Fault.this == ACTIVATION_DERIVATIVE && act == Activation.TANH) {
+                        float[] gv = new float[g.size()], av = new float[a.size()];
+                        inner.download(g, gv);
+                        inner.download(a, av);
+                        for (int i = 0; i < m * g.cols(); i++) gv[i] *= 1 - Math.abs(av[i]);
+                        inner.upload(g, gv);
+                    } else {
+                        inner.activationBackward(g, a, act, m);
+                    }
+                }
+
+                @Override
+                public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) {
+                    inner.lossGradient(l, o, t, m, g, s);
+                    if (Fault.this == LOSS_GRADIENT) skew(g, m);
+                }
+
+                @Override
+                public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) {
+                    inner.optimizerStep(Fault.this == OPTIMIZER_UPDATE ? o.withLearningRate(o.learningRate() * 1.01f) : o, step, p, g, s1, s2);
+                }
+
+                @Override
+                public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) {
+                    inner.gather(src, ix, off, count, dst);
+                    if (Fault.this == GATHER) skew(dst, count);
+                }
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Fault.class)
+    void theSelfTestRefusesADeviceWithAWrongOp(Fault fault) {
+        try (Backend bad = fault.on(new EjmlBackend())) {
+            DeviceException e = assertThrows(DeviceException.class, () -> DeviceSelfTest.check(bad));
+            assertTrue(e.getMessage().startsWith("device self-test failed: lockstep verification failed"), e.getMessage());
+            assertTrue(e.getMessage().contains("disagree on " + (fault == Fault.OPTIMIZER_UPDATE ? "" : fault.opName)), e.getMessage());
+            assertTrue(e.getMessage().contains("max |diff|"), "the numbers are given: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void theSelfTestPassesCorrectDevices() {
+        try (Backend ejml = new EjmlBackend(); Backend cl = OpenClDevices.backend()) {
+            DeviceSelfTest.check(ejml);
+            DeviceSelfTest.check(cl);
+        }
+    }
+
+
+    List<String> train(Backend b, int verifyEvery) {
+        Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
+        Architecture arch = Architecture.parse("6,9:tanh,7:relu,4:softmax");
+        RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verifyEvery, 0, null, Map.of());
+        List<String> lines = new ArrayList<>();
+        new TrainingLoop(b, cfg, new TrainingListener() {
+            @Override
+            public void onMessage(String line) {
+                lines.add(line);
+            }
+        }, null).run(d, null, TrainingLoop.Start.fresh(Parameters.initialise(arch, 4)));
+        return lines;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Fault.class)
+    void lockstepStopsARunOnADeviceWithAWrongOp(Fault fault) {
+        try (Backend bad = fault.on(new EjmlBackend())) {
+            DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5));
+            assertTrue(e.getMessage().startsWith("lockstep verification failed at step 5: "), e.getMessage());
+            assertTrue(e.getMessage().contains(fault.opName), e.getMessage());
+        }
+    }
+
+    @Test
+    void lockstepPassesACorrectDeviceOnEveryStep() {
+        try (Backend cl = OpenClDevices.backend()) {
+            List<String> reports = train(cl, 1);
+            assertEquals(18, reports.size(), "3 epochs of 6 steps, each verified: " + reports);
+            for (String r : reports) assertTrue(r.matches("verify step \\d+ vs ejml: \\d+ ops agree; largest difference .*"), r);
+        }
+    }
+
+    @Test
+    void lockstepChecksTheOpsFromTheSameInputsSoIdenticalBackendsAgreeExactly() {
+        Function<Backend, List<String>> run = b -> train(b, 2);
+        try (Backend ejml = new EjmlBackend()) {
+            for (String r : run.apply(ejml)) assertTrue(r.endsWith("max |diff| 0.00e+00"), r);
+        }
+    }
+}
