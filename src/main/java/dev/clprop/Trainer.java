@@ -5,6 +5,7 @@ import dev.clprop.data.Splits;
 import dev.clprop.error.IncompatibleModelException;
 import dev.clprop.error.InvalidInputException;
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.Quote;
 import dev.clprop.io.AtomicFiles;
 import dev.clprop.io.ModelFormat;
 import dev.clprop.loss.Loss;
@@ -158,10 +159,10 @@ public final class Trainer {
             String now = p.settings.get(e.getKey());
             if (now != null && !now.equals(e.getValue())) {
                 if (e.getKey().equals("trainingData")) {
-                    throw new InvalidInputException("the training data differs from the data " + from + " was trained on (" + e.getValue()
+                    throw new InvalidInputException("the training data differs from the data " + from + " was trained on (" + Quote.clean(e.getValue())
                             + ", now " + now + "); resume with the same data");
                 }
-                throw new InvalidSettingException(e.getKey(), "is " + now + " but " + from + " was written with " + e.getValue()
+                throw new InvalidSettingException(e.getKey(), "is " + now + " but " + from + " was written with " + Quote.clean(e.getValue())
                         + "; resuming with another value would not continue the same run");
             }
         }

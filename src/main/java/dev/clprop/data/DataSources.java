@@ -1,6 +1,7 @@
 package dev.clprop.data;
 
 import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.Quote;
 import dev.clprop.io.CsvReader;
 import dev.clprop.io.IdxReader;
 
@@ -50,6 +51,11 @@ public final class DataSources {
             }
         }
         return new DataSplit(data, train, test);
+    }
+
+    /** CSV text from a stream (not closed here); {@code name} is used in messages. */
+    public static Dataset csv(String name, InputStream in, CsvOptions options) {
+        return toDataset(CsvReader.read(name, in, layout(options)), options);
     }
 
     /** A CSV file (optionally .gz); see {@link CsvOptions} for which columns are what. */
@@ -169,8 +175,8 @@ public final class DataSources {
             for (int r = 0; r < t.rows(); r++) {
                 float v = CsvReader.decimal(text[r]);
                 if (v < 0 || v != (int) v) {
-                    throw new InvalidInputException(t.source() + ":" + t.lines()[r] + ": class label '" + text[r]
-                            + "' is not a non-negative integer (for real-valued targets read the file as regression)");
+                    throw new InvalidInputException(t.source() + ":" + t.lines()[r] + ": class label " + Quote.of(text[r])
+                            + " is not a non-negative integer (for real-valued targets read the file as regression)");
                 }
                 labels[r] = (int) v;
             }

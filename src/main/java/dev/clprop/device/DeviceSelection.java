@@ -43,7 +43,7 @@ public final class DeviceSelection {
         List<String> out = new ArrayList<>();
         for (String c : (choice == null ? "auto" : choice).split(",")) {
             String t = c.trim().toLowerCase(Locale.ROOT);
-            if (t.isEmpty()) throw new InvalidSettingException(SETTING, "'" + choice + "' has an empty element");
+            if (t.isEmpty()) throw new InvalidSettingException(SETTING, dev.clprop.error.Quote.of(choice) + " has an empty element");
             out.add(t);
         }
         return out;
@@ -109,7 +109,7 @@ public final class DeviceSelection {
             pick = devices.stream().filter(d -> d.name().toLowerCase(Locale.ROOT).contains(c)
                     || d.platformName().toLowerCase(Locale.ROOT).contains(c)).findFirst().orElse(null);
             if (pick == null) {
-                throw new InvalidSettingException(SETTING, c + ": no OpenCL device matches (expected auto, cpu, opencl, opencl:N or part of a device name; see 'clprop devices')");
+                throw new InvalidSettingException(SETTING, dev.clprop.error.Quote.of(c) + ": no OpenCL device matches (expected auto, cpu, opencl, opencl:N or part of a device name; see 'clprop devices')");
             }
             why = "its name matches '" + c + "'";
         }

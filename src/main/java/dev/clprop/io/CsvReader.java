@@ -1,6 +1,7 @@
 package dev.clprop.io;
 
 import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.Quote;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -229,13 +230,13 @@ public final class CsvReader {
         private float value(String cell, int line, int col) {
             float v = decimal(cell);
             if (Float.isNaN(v)) {
-                throw new InvalidInputException(where(line, col) + ": '" + abbreviate(cell) + "' is " + (cell.isEmpty() ? "empty, not a number" : "not a finite decimal number"));
+                throw new InvalidInputException(where(line, col) + ": " + Quote.of(cell) + " is " + (cell.isEmpty() ? "empty, not a number" : "not a finite decimal number"));
             }
             return v;
         }
 
         private String where(int line, int col) {
-            return name + ":" + line + ": column " + (col + 1) + (header != null ? " (" + header[col] + ")" : "");
+            return name + ":" + line + ": column " + (col + 1) + (header != null ? " (" + Quote.of(header[col]) + ")" : "");
         }
 
         private void grow() {
@@ -256,10 +257,6 @@ public final class CsvReader {
             return new Result(name, header, roles, rows, Arrays.copyOf(features, rows * f), f, Arrays.copyOf(targets, rows * t), t,
                     hasLabel ? Arrays.copyOf(labels, rows) : null, Arrays.copyOf(lines, rows));
         }
-    }
-
-    static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
     }
 
     /** Thrown by {@link BoundedLines} on a line that is too long. */

@@ -288,6 +288,7 @@ public final class ModelFormat {
 
     private static long integer(Npz.Reader r, String name, LegacyInt legacy) {
         Npz.Entry e = r.read(name);
+        if (e == null) throw new InvalidInputException(r.file() + ": has no " + name + " entry");
         if (e.count() != 1) throw new InvalidInputException(r.file() + ": " + name + " should hold one integer, has shape " + e.shapeString());
         if (e.isInt()) return e.ints()[0];
         if (e.isFloat() && legacy == LegacyInt.BITS) return Float.floatToRawIntBits(e.floats()[0]);

@@ -1,6 +1,7 @@
 package dev.clprop.io;
 
 import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.Quote;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -128,6 +129,9 @@ public final class Npz {
         if (Files.isDirectory(file)) throw new InvalidInputException(file + ": is a folder, not an .npz file");
         try {
             return new Reader(file, new ZipFile(file.toFile()));
+        } catch (IllegalArgumentException e) {
+            // ZipFile's way of saying an entry name is not valid UTF-8
+            throw new InvalidInputException(file + ": not an .npz archive (an entry name is not valid text)");
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new InvalidInputException(file + ": no such file");
         } catch (ZipException e) {
@@ -198,7 +202,7 @@ public final class Npz {
         }
 
         private String where(String name) {
-            return file + " (" + name + ".npy)";
+            return file + " (" + Quote.clean(name) + ".npy)";
         }
 
         private InvalidInputException ioError(String name, IOException e) {
@@ -303,7 +307,7 @@ public final class Npz {
         Matcher d = DESCR.matcher(header);
         Matcher f = FORTRAN.matcher(header);
         Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !f.find() || !s.find()) throw new InvalidInputException(where + ": unreadable .npy header: " + header.trim());
+        if (!d.find() || !f.find() || !s.find()) throw new InvalidInputException(where + ": unreadable .npy header " + Quote.of(header.trim()));
         if (f.group(1).equals("True")) {
             throw new InvalidInputException(where + ": Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray");
         }
@@ -318,15 +322,15 @@ public final class Npz {
             case "<i8" -> { dtype = DType.INT64; itemSize = 8; }
             default -> {
                 if (!descr.startsWith("<U")) {
-                    throw new InvalidInputException(where + ": unsupported dtype " + descr + " (expected float32, float64, int32, int64 or unicode text)");
+                    throw new InvalidInputException(where + ": unsupported dtype " + Quote.of(descr) + " (expected float32, float64, int32, int64 or unicode text)");
                 }
                 int n;
                 try {
                     n = Integer.parseInt(descr.substring(2));
                 } catch (NumberFormatException e) {
-                    throw new InvalidInputException(where + ": unreadable dtype " + descr);
+                    throw new InvalidInputException(where + ": unreadable dtype " + Quote.of(descr));
                 }
-                if (n < 0 || n > MAX_HEADER) throw new InvalidInputException(where + ": implausible string length in dtype " + descr);
+                if (n < 0 || n > MAX_HEADER) throw new InvalidInputException(where + ": implausible string length in dtype " + Quote.of(descr));
                 dtype = DType.TEXT;
                 itemSize = 4 * n;
             }
@@ -346,14 +350,14 @@ public final class Npz {
             try {
                 v = Long.parseLong(dim.trim().replaceFirst("L$", ""));
             } catch (NumberFormatException e) {
-                throw new InvalidInputException(where + ": unreadable shape (" + dims + ")");
+                throw new InvalidInputException(where + ": unreadable shape " + Quote.of("(" + dims + ")"));
             }
-            if (v < 0 || v > MAX_ELEMENTS) throw new InvalidInputException(where + ": implausible dimension " + v + " in shape (" + dims + ")");
+            if (v < 0 || v > MAX_ELEMENTS) throw new InvalidInputException(where + ": implausible dimension " + v + " in shape " + Quote.of("(" + dims + ")"));
             count *= v;
-            if (count > MAX_ELEMENTS) throw new InvalidInputException(where + ": shape (" + dims + ") has more than " + MAX_ELEMENTS + " elements");
+            if (count > MAX_ELEMENTS) throw new InvalidInputException(where + ": shape " + Quote.of("(" + dims + ")") + " has more than " + MAX_ELEMENTS + " elements");
             out.add((int) v);
         }
-        if (out.size() > 32) throw new InvalidInputException(where + ": shape (" + dims + ") has more than 32 dimensions");
+        if (out.size() > 32) throw new InvalidInputException(where + ": shape " + Quote.of("(" + dims + ")") + " has more than 32 dimensions");
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 

@@ -1,6 +1,7 @@
 package dev.clprop.loss;
 
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.Quote;
 import dev.clprop.model.Activation;
 
 import java.util.Arrays;
@@ -49,7 +50,7 @@ public enum Loss {
         for (Loss l : values()) {
             if (l.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return l;
         }
-        throw new InvalidSettingException("loss", "'" + s + "' is unknown (expected one of "
+        throw new InvalidSettingException("loss", Quote.of(s) + " is unknown (expected one of "
                 + Arrays.stream(values()).map(Loss::spelling).collect(Collectors.joining(", ")) + ")");
     }
 

@@ -1,6 +1,7 @@
 package dev.clprop.model;
 
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.Quote;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -42,7 +43,7 @@ public enum Activation {
         for (Activation a : values()) {
             if (a.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return a;
         }
-        throw new InvalidSettingException("activation", "'" + s + "' is unknown (expected one of "
+        throw new InvalidSettingException("activation", Quote.of(s) + " is unknown (expected one of "
                 + Arrays.stream(values()).map(Activation::spelling).collect(Collectors.joining(", ")) + ")");
     }
 

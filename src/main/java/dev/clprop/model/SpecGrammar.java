@@ -1,6 +1,7 @@
 package dev.clprop.model;
 
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.Quote;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,14 +35,14 @@ final class SpecGrammar {
     private static LayerSpec element(String e, String spec, int index) {
         String[] f = e.split(":", -1);
         if (f.length < 2 || f.length > 3) {
-            throw malformed(spec, "layer " + index + " '" + e + "' is not units:activation[:nobias]");
+            throw malformed(spec, "layer " + index + " " + Quote.of(e) + " is not units:activation[:nobias]");
         }
         int units = positive(f[0].trim(), spec, "layer " + index + " units");
         Activation act = Activation.parse(f[1]);
         boolean bias = true;
         if (f.length == 3) {
             if (!f[2].trim().equals("nobias")) {
-                throw malformed(spec, "layer " + index + " '" + e + "': the third field may only be 'nobias'");
+                throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": the third field may only be 'nobias'");
             }
             bias = false;
         }
@@ -56,15 +57,15 @@ final class SpecGrammar {
         try {
             v = Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw malformed(spec, what + " '" + s + "' is not a positive integer");
+            throw malformed(spec, what + " " + Quote.of(s) + " is not a positive integer");
         }
-        if (v <= 0) throw malformed(spec, what + " '" + s + "' is not a positive integer");
+        if (v <= 0) throw malformed(spec, what + " " + Quote.of(s) + " is not a positive integer");
         if (v > MAX_WIDTH) throw malformed(spec, what + " " + v + " is larger than the limit of " + MAX_WIDTH);
         return v;
     }
 
     private static InvalidSettingException malformed(String spec, String why) {
-        return new InvalidSettingException(SETTING, "'" + spec + "' is malformed: " + why);
+        return new InvalidSettingException(SETTING, Quote.of(spec) + " is malformed: " + why);
     }
 
     static String spelling(Architecture a) {

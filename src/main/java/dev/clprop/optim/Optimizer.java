@@ -1,6 +1,7 @@
 package dev.clprop.optim;
 
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.Quote;
 
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +55,7 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
 
         public static Kind parse(String s) {
             for (Kind k : values()) if (k.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return k;
-            throw new InvalidSettingException("optimizer", "'" + s + "' is unknown (expected one of "
+            throw new InvalidSettingException("optimizer", Quote.of(s) + " is unknown (expected one of "
                     + Arrays.stream(values()).map(Kind::spelling).collect(Collectors.joining(", ")) + ")");
         }
 
