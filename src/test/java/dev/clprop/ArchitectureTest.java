@@ -30,7 +30,7 @@ class ArchitectureTest {
                 .layer("data").definedBy("dev.clprop.data..")
                 .layer("io").definedBy("dev.clprop.io..")
                 .layer("model").definedBy("dev.clprop.model..", "dev.clprop.loss..", "dev.clprop.optim..")
-                .layer("error").definedBy("dev.clprop.error..")
+                .layer("error").definedBy("dev.clprop.error..", "dev.clprop.util..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "bench")

@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Only a regular file is ever replaced: a target that is a folder, a device or anything else
  *       is refused before anything is written.</li>
- *   <li>Temporary files are named {@code .NAME.PID-N.clprop-tmp}. They are removed when the write fails,
- *       when the JVM exits (also on Ctrl-C), and, for a process killed outright, by the next write
- *       into the same folder once that process is gone.</li>
+ *   <li>Temporary files are named {@code .NAME.PID-N.clprop-tmp}. They are removed when the write fails;
+ *       when the JVM exits (also on Ctrl-C) a write in flight is let finish, and one that cannot is
+ *       removed; for a process killed outright, the next write into the same folder removes them
+ *       once that process is gone.</li>
  * </ul>
  */
 public final class AtomicFiles {
@@ -38,8 +39,21 @@ public final class AtomicFiles {
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
     private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
 
+    /** How long the JVM's exit waits for writes in flight to finish before removing their temporary files. */
+    static final long EXIT_GRACE_MILLIS = 60_000;
+
     static {
+        // At exit, writes still in flight (a checkpoint written because Ctrl-C asked the run to stop)
+        // are let finish; only the temporary files of writes that do not finish in time are removed.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long deadline = System.currentTimeMillis() + EXIT_GRACE_MILLIS;
+            while (!PENDING.isEmpty() && System.currentTimeMillis() < deadline) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
             for (Path p : PENDING) {
                 try {
                     Files.deleteIfExists(p);

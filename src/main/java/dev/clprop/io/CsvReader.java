@@ -2,6 +2,7 @@ package dev.clprop.io;
 
 import dev.clprop.error.InvalidInputException;
 import dev.clprop.error.Quote;
+import dev.clprop.util.Memory;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -45,11 +46,7 @@ import java.util.zip.ZipException;
 public final class CsvReader {
     /** Longest line accepted, in characters. */
     public static final int MAX_LINE_CHARS = 1 << 24;
-    /** Bytes the reader may still allocate; the free heap, replaceable by tests. */
-    static java.util.function.LongSupplier freeHeap = () -> {
-        Runtime rt = Runtime.getRuntime();
-        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-    };
+
 
     /** What a column holds. */
     public enum Role { FEATURE, TARGET, LABEL, IGNORED }
@@ -243,7 +240,7 @@ public final class CsvReader {
             if (rows < lines.length) return;
             long newRows = Math.max(2L * lines.length, 16);
             long bytes = newRows * (4L * (f + t) + 4 + (hasLabel ? 8 : 0));
-            if (newRows * Math.max(1, Math.max(f, t)) > Integer.MAX_VALUE - 8 || bytes > freeHeap.getAsLong() / 2) {
+            if (newRows * Math.max(1, Math.max(f, t)) > Integer.MAX_VALUE - 8 || !Memory.fits(bytes, 2)) {
                 throw new InvalidInputException(name + ": too large: " + rows + " rows of " + (f + t) + " values do not fit the Java heap (raise -Xmx)");
             }
             lines = Arrays.copyOf(lines, (int) newRows);

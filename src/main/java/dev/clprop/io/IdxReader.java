@@ -1,6 +1,7 @@
 package dev.clprop.io;
 
 import dev.clprop.error.InvalidInputException;
+import dev.clprop.util.Memory;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -100,9 +101,7 @@ public final class IdxReader {
             throw new InvalidInputException(name + ": truncated: the header promises " + bytes + " bytes of " + what + " but the file holds "
                     + Math.max(0, size - headerBytes));
         }
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (bytes > free / 4) {
+        if (!Memory.fits(bytes, 4)) {
             throw new InvalidInputException(name + ": the header promises " + bytes + " bytes of " + what
                     + ", more than the Java heap can hold (a corrupt file, or raise -Xmx)");
         }

@@ -2,6 +2,7 @@ package dev.clprop.io;
 
 import dev.clprop.error.InvalidInputException;
 import dev.clprop.error.Quote;
+import dev.clprop.util.Memory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -364,9 +365,7 @@ public final class Npz {
     /** Refuses, before allocating, an array whose data could not fit the heap that is left. */
     private static void checkAllocation(String where, Header h) {
         long bytes = h.count() * h.itemSize();
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (bytes > free / 2) {
+        if (!Memory.fits(bytes, 2)) {
             throw new InvalidInputException(where + ": declares " + bytes + " bytes of data (shape " + h.shapeString()
                     + "), more than the Java heap can hold; a corrupt file, or raise -Xmx");
         }

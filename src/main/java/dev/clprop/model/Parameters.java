@@ -40,9 +40,7 @@ public final class Parameters {
     /** All-zero parameters of an architecture; refused before allocating when they cannot fit the Java heap. */
     public static Parameters zeros(Architecture architecture) {
         long bytes = 4 * architecture.parameterCount();
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (bytes > free / 2) {
+        if (!dev.clprop.util.Memory.fits(bytes, 2)) {
             throw new dev.clprop.error.InvalidSettingException("architecture", "'" + architecture + "' has " + architecture.parameterCount()
                     + " parameters (" + (bytes >> 20) + " MiB), more than the Java heap can hold (raise -Xmx)");
         }

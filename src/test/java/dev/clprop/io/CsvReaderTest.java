@@ -91,7 +91,7 @@ class CsvReaderTest {
         assertTrue(error("a,b,c\n1,2,0\n1,2\n").contains("d.csv:3: has 2 columns, but the header has 3"), error("a,b,c\n1,2,0\n1,2\n"));
         String blank = error("1,2,0\n\n\n1,x,0\n");
         assertTrue(blank.contains("d.csv:4: column 2: 'x' is not a finite decimal number"), "blank lines still count: " + blank);
-        assertTrue(error("a,b,c\n1,,0\n").contains("d.csv:2: column 2 (b): '' is empty"), error("a,b,c\n1,,0\n"));
+        assertTrue(error("a,b,c\n1,,0\n").contains("d.csv:2: column 2 ('b'): '' is empty"), error("a,b,c\n1,,0\n"));
         assertTrue(error("1,2,0.5\n").contains("class label '0.5' is not a non-negative integer"), error("1,2,0.5\n"));
         assertTrue(error("1,2,-1\n").contains("class label '-1'"), error("1,2,-1\n"));
         assertTrue(error("1,2,0\n1,\"2,0\n").contains("d.csv"), error("1,2,0\n1,\"2,0\n"));
@@ -123,8 +123,7 @@ class CsvReaderTest {
 
     @Test
     void rowsBeyondTheHeapAreRefusedBeforeTheyAreAllocated() {
-        java.util.function.LongSupplier real = CsvReader.freeHeap;
-        CsvReader.freeHeap = () -> 64 * 1024;
+        dev.clprop.util.Memory.pretend(64 * 1024);
         try {
             StringBuilder sb = new StringBuilder();
             for (int r = 0; r < 5000; r++) sb.append("1,2,3,4,5,6,7,0\n");
@@ -132,7 +131,7 @@ class CsvReaderTest {
                     () -> CsvReader.read("many.csv", new ByteArrayInputStream(sb.toString().getBytes(StandardCharsets.US_ASCII)), DataSources_layout()));
             assertTrue(e.getMessage().contains("many.csv: too large") && e.getMessage().contains("Java heap"), e.getMessage());
         } finally {
-            CsvReader.freeHeap = real;
+            dev.clprop.util.Memory.measure();
         }
     }
 
@@ -142,6 +141,49 @@ class CsvReaderTest {
             java.util.Arrays.fill(r, CsvReader.Role.FEATURE);
             return r;
         };
+    }
+
+    @Test
+    void onlyTheFirstRecordLosesAByteOrderMark() {
+        String e = error("1,2,0\n\uFEFF3,4,1\n");
+        assertTrue(e.contains("d.csv:2: column 1: '\uFEFF3' is not a finite decimal number"), e);
+    }
+
+    @Test
+    void rowsOfDifferentWidthsAreNotAHeaderAndTheLayoutSeesTheHeader() throws IOException {
+        assertTrue(error("a,b\n1,2,0\n").contains("d.csv:1: column 1: 'a' is not a finite decimal number"), "a row of another width is no header");
+        String[][] seen = new String[1][];
+        CsvReader.Result r = CsvReader.read(file("h.csv", "x,y,z\n1,2,0\n"), (h, cols, src) -> {
+            seen[0] = h;
+            return new CsvReader.Role[]{CsvReader.Role.FEATURE, CsvReader.Role.IGNORED, CsvReader.Role.LABEL};
+        });
+        assertArrayEquals(new String[]{"x", "y", "z"}, seen[0]);
+        assertEquals(List.of("x"), r.names(CsvReader.Role.FEATURE));
+        assertEquals(List.of("z"), r.names(CsvReader.Role.LABEL));
+        assertEquals(List.of(), r.names(CsvReader.Role.TARGET));
+        CsvReader.Result none = CsvReader.read(file("n.csv", "1,2,0\n"), (h, cols, src) -> {
+            seen[0] = h;
+            return new CsvReader.Role[]{CsvReader.Role.FEATURE, CsvReader.Role.TARGET, CsvReader.Role.IGNORED};
+        });
+        assertNull(seen[0], "no header: the layout is told so");
+        assertNull(none.names(CsvReader.Role.FEATURE));
+        assertArrayEquals(new float[]{2}, none.targets());
+    }
+
+    /** 257 rows outgrow the first 256-row block; the next block of 512 rows of 16 bytes needs half the heap free. */
+    @Test
+    void growingIsCheckedToTheByte() {
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < 257; r++) sb.append("1,a\n");
+        byte[] csv = sb.toString().getBytes(StandardCharsets.US_ASCII);
+        try {
+            dev.clprop.util.Memory.pretend(2 * 512 * 16);
+            assertEquals(257, DataSources.csv("g.csv", new ByteArrayInputStream(csv), CsvOptions.classification()).rows());
+            dev.clprop.util.Memory.pretend(2 * 512 * 16 - 1);
+            assertThrows(InvalidInputException.class, () -> DataSources.csv("g.csv", new ByteArrayInputStream(csv), CsvOptions.classification()));
+        } finally {
+            dev.clprop.util.Memory.measure();
+        }
     }
 
     @Test

@@ -38,8 +38,12 @@ class SafetyNetTest extends ClpropTestBase {
         BACKWARD_DATA_GEMM("gemm_backward_data"),
         WEIGHT_GRADIENT_GEMM("gemm_weight_grad"),
         ACTIVATION_DERIVATIVE("activation_backward"),
+        ACTIVATION_FORWARD("bias_activation"),
         LOSS_GRADIENT("loss_gradient"),
+        LOSS_SUM("loss_sum"),
+        BIAS_GRADIENT("column_sums"),
         OPTIMIZER_UPDATE("step"),
+        OPTIMIZER_STATE("exp_avg_sq"),
         GATHER("gather");
 
         final String opName;
@@ -91,14 +95,28 @@ class SafetyNetTest extends ClpropTestBase {
                 }
 
                 @Override
+                public void biasActivation(Tensor z, Tensor b, Activation act, int m) {
+                    inner.biasActivation(z, b, act, m);
+                    if (Fault.this == ACTIVATION_FORWARD) skew(z, m);
+                }
+
+                @Override
                 public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) {
                     inner.lossGradient(l, o, t, m, g, s);
                     if (Fault.this == LOSS_GRADIENT) skew(g, m);
+                    if (Fault.this == LOSS_SUM) skew(s, 1);
+                }
+
+                @Override
+                public void columnSums(Tensor d, Tensor out, int m) {
+                    inner.columnSums(d, out, m);
+                    if (Fault.this == BIAS_GRADIENT) skew(out, 1);
                 }
 
                 @Override
                 public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) {
                     inner.optimizerStep(Fault.this == OPTIMIZER_UPDATE ? o.withLearningRate(o.learningRate() * 1.01f) : o, step, p, g, s1, s2);
+                    if (Fault.this == OPTIMIZER_STATE && s2 != null) skew(s2, 1);
                 }
 
                 @Override
@@ -116,7 +134,7 @@ class SafetyNetTest extends ClpropTestBase {
         try (Backend bad = fault.on(new EjmlBackend())) {
             DeviceException e = assertThrows(DeviceException.class, () -> DeviceSelfTest.check(bad));
             assertTrue(e.getMessage().startsWith("device self-test failed: lockstep verification failed"), e.getMessage());
-            assertTrue(e.getMessage().contains("disagree on " + (fault == Fault.OPTIMIZER_UPDATE ? "" : fault.opName)), e.getMessage());
+            assertTrue(e.getMessage().contains("disagree on ") && e.getMessage().contains(fault.opName), e.getMessage());
             assertTrue(e.getMessage().contains("max |diff|"), "the numbers are given: " + e.getMessage());
         }
     }
@@ -151,6 +169,52 @@ class SafetyNetTest extends ClpropTestBase {
             DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5));
             assertTrue(e.getMessage().startsWith("lockstep verification failed at step 5: "), e.getMessage());
             assertTrue(e.getMessage().contains(fault.opName), e.getMessage());
+        }
+    }
+
+    @Test
+    void lockstepDoesNotChangeARunsResult() {
+        for (Backend b : new Backend[]{new EjmlBackend(), OpenClDevices.backend()}) {
+            try (b) {
+                Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
+                Architecture arch = Architecture.parse("6,9:tanh,7:relu,4:softmax");
+                Parameters[] out = new Parameters[2];
+                for (int verify : new int[]{0, 3}) {
+                    RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verify, 0, null, Map.of());
+                    out[verify == 0 ? 0 : 1] = new TrainingLoop(b, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(Parameters.initialise(arch, 4))).parameters();
+                }
+                assertTrue(out[0].bitwiseEquals(out[1]), b.name() + ": a run verified every 3 steps ends with other weights than an unverified one");
+            }
+        }
+    }
+
+    @Test
+    void lockstepReportsTheLargestDifferenceItSaw() {
+        // a device whose forward GEMM is off by 2e-6 (within tolerance) and whose column sums are off by 5e-6
+        try (Backend near = new DelegatingBackend(new EjmlBackend()) {
+            void add(Tensor t, float d) {
+                float[] v = new float[t.size()];
+                inner.download(t, v);
+                v[0] += d;
+                inner.upload(t, v);
+            }
+
+            @Override
+            public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
+                inner.gemmForward(a, w, out, m);
+                add(out, 2e-6f);
+            }
+
+            @Override
+            public void columnSums(Tensor d, Tensor out, int m) {
+                inner.columnSums(d, out, m);
+                add(out, 5e-6f);
+            }
+        }) {
+            List<String> r = train(near, 1);
+            assertTrue(r.get(0).contains("largest difference column_sums"), r.get(0));
+            double diff = Double.parseDouble(r.get(0).replaceAll(".*max \\|diff\\| ", ""));
+            assertEquals(5e-6, diff, 1e-7, r.get(0));
         }
     }
 

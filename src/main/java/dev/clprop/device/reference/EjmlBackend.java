@@ -305,8 +305,7 @@ public final class EjmlBackend implements Backend {
 
     @Override
     public long capacityBytes() {
-        Runtime rt = Runtime.getRuntime();
-        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        return dev.clprop.util.Memory.free();
     }
 
     @Override
