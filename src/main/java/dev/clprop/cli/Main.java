@@ -24,7 +24,7 @@ public final class Main implements Runnable {
     /** The library's setting names and the options that set them, for its messages. */
     static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("architecture", "--layers"), Map.entry("activation", "--layers: activation"), Map.entry("units", "--layers: units"),
-            Map.entry("inputs", "--layers"), Map.entry("loss", "--loss"), Map.entry("optimizer", "--optimizer"),
+            Map.entry("inputs", "--layers"), Map.entry("dropout", "--layers: dropout"), Map.entry("loss", "--loss"), Map.entry("optimizer", "--optimizer"),
             Map.entry("learningRate", "--lr"), Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"),
             Map.entry("batchSize", "--batch"), Map.entry("epochs", "--epochs"), Map.entry("seed", "--seed"),
             Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"),

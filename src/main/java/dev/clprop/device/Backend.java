@@ -64,6 +64,13 @@ public interface Backend extends AutoCloseable {
      */
     void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor state1, Tensor state2);
 
+    /**
+     * Inverted dropout over the first m rows: {@code dst[i] = src[i]·scale} where element i survives,
+     * else 0; element i survives when {@link dev.clprop.model.DropoutSpec#keeps}(key, i, threshold).
+     * With threshold 0 and scale 1 it is an exact copy. Modifies dst.
+     */
+    void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m);
+
     /** {@code dst[r] = src[index[offset + r]]} for r < count: a minibatch from a resident dataset. Modifies dst. */
     void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst);
 

@@ -11,7 +11,8 @@ import java.util.List;
  * Built in code,
  * <pre>{@code Architecture.builder(4).dense(16, Activation.TANH).dense(3, Activation.SOFTMAX).build()}</pre>
  * or parsed from its string form, {@code Architecture.parse("4,16:tanh,3:softmax")}: the input
- * width, then one element per layer ({@code units:activation[:nobias]} for a dense layer).
+ * width, then one element per layer ({@code units:activation[:nobias]} for a dense layer,
+ * {@code dropout:P} for dropout).
  * Softmax is allowed on the output layer only, and the output layer is a dense layer.
  */
 public final class Architecture {
@@ -149,6 +150,11 @@ public final class Architecture {
 
         public Builder dense(int units, Activation activation, boolean bias) {
             return layer(new DenseSpec(units, activation, bias));
+        }
+
+        /** Inverted dropout with probability {@code p} (active in training only). */
+        public Builder dropout(float p) {
+            return layer(new DropoutSpec(p));
         }
 
         public Builder layer(LayerSpec layer) {

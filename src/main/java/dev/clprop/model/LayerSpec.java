@@ -8,7 +8,7 @@ import java.util.Random;
  * record implementing this interface, an element of the architecture grammar ({@link SpecGrammar}),
  * and its device implementation in {@code dev.clprop.nn}.
  */
-public sealed interface LayerSpec permits DenseSpec {
+public sealed interface LayerSpec permits DenseSpec, DropoutSpec {
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();
 

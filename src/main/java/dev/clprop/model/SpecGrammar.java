@@ -10,7 +10,8 @@ import java.util.List;
  * The architecture string, and the one place where its elements map onto layer types:
  * {@code inputs,element,element,...}, where an element is
  * <ul>
- *   <li>{@code units:activation[:nobias]}: a {@link DenseSpec}.</li>
+ *   <li>{@code units:activation[:nobias]}: a {@link DenseSpec};</li>
+ *   <li>{@code dropout:P}: a {@link DropoutSpec}.</li>
  * </ul>
  * A new layer type adds its element here.
  */
@@ -34,6 +35,17 @@ final class SpecGrammar {
 
     private static LayerSpec element(String e, String spec, int index) {
         String[] f = e.split(":", -1);
+        if (f[0].trim().equals("dropout")) {
+            if (f.length != 2) throw malformed(spec, "layer " + index + " " + Quote.of(e) + " is not dropout:P");
+            float p;
+            try {
+                p = Float.parseFloat(f[1].trim());
+            } catch (NumberFormatException ex) {
+                throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": the dropout probability is not a number");
+            }
+            if (!(p >= 0 && p < 1)) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": the dropout probability must be in [0, 1)");
+            return new DropoutSpec(p);
+        }
         if (f.length < 2 || f.length > 3) {
             throw malformed(spec, "layer " + index + " " + Quote.of(e) + " is not units:activation[:nobias]");
         }

@@ -4,6 +4,7 @@ import dev.clprop.device.Backend;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DenseSpec;
+import dev.clprop.model.DropoutSpec;
 import dev.clprop.model.LayerSpec;
 import dev.clprop.model.ParamShape;
 
@@ -24,6 +25,7 @@ final class Layers {
         if (spec instanceof DenseSpec d) {
             return new DenseLayer(b, d, index, in, shapes, maxBatch, loss != null && loss.fusedWithOutputActivation());
         }
+        if (spec instanceof DropoutSpec d) return new DropoutLayer(b, d, index, in, maxBatch);
         throw new IllegalStateException("no device implementation for " + spec.getClass().getSimpleName());
     }
 }

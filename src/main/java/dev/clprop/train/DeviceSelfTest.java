@@ -17,8 +17,8 @@ import java.util.Random;
 /**
  * Before a device trains: two training steps of small networks on the device under {@link Lockstep},
  * so that every op it will run (each GEMM form, every activation forward and backward, every loss
- * gradient, every optimizer update, the minibatch gather) is compared with EJML from the same
- * inputs. A device that disagrees is refused with the op and the numbers. Shapes are odd (13 rows,
+ * gradient, every optimizer update, dropout, the minibatch gather) is compared with EJML from the
+ * same inputs. A device that disagrees is refused with the op and the numbers. Shapes are odd (13 rows,
  * widths that are no tile's multiple) so edge handling is exercised too.
  */
 public final class DeviceSelfTest {
@@ -30,7 +30,8 @@ public final class DeviceSelfTest {
             new Case("37,23:tanh,19:relu,11:leaky-relu,7:sigmoid,5:softmax", Loss.CROSS_ENTROPY, Optimizer.adam(0.01f).withWeightDecay(0.01f)),
             new Case("37,9:linear,5:sigmoid", Loss.BCE, Optimizer.momentum(0.05f, 0.9f).withWeightDecay(0.01f)),
             new Case("37,17:relu:nobias,5:linear", Loss.MSE, Optimizer.sgd(0.05f)),
-            new Case("37,7:sigmoid,5:softmax", Loss.HALF_SSE, Optimizer.sgd(0.05f)));
+            new Case("37,7:sigmoid,5:softmax", Loss.HALF_SSE, Optimizer.sgd(0.05f)),
+            new Case("37,dropout:0.25,19:relu,dropout:0.5,5:softmax", Loss.CROSS_ENTROPY, Optimizer.sgd(0.05f)));
 
     static final int ROWS = 29;
     static final int BATCH = 13;

@@ -262,6 +262,19 @@ public final class Lockstep implements Backend {
     }
 
     @Override
+    public void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m) {
+        if (!armed) {
+            device.dropout(src, dst, key, threshold, scale, m);
+            return;
+        }
+        float[] sv = get(src), dv = get(dst);
+        device.dropout(src, dst, key, threshold, scale, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{src, dst}, new float[][]{sv, dv}, new int[]{1}, t -> ref.dropout(t[0], t[1], key, threshold, scale, m), r);
+        check("dropout " + m + "x" + src.cols(), Tolerance.OP, get(dst), r[0], m * src.cols());
+    }
+
+    @Override
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
         device.gather(src, index, offset, count, dst);
         if (!armed) return;

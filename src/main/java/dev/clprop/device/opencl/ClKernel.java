@@ -108,6 +108,12 @@ final class ClKernel {
             return this;
         }
 
+        Call u64(String argName, long v) {
+            check(argName, "ulong");
+            CL.clSetKernelArg(kernel, index++, Sizeof.cl_ulong, Pointer.to(new long[]{v}));
+            return this;
+        }
+
         Call f32(String argName, float v) {
             check(argName, "float");
             CL.clSetKernelArg(kernel, index++, Sizeof.cl_float, Pointer.to(new float[]{v}));

@@ -28,7 +28,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
     private final ClKernel gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
-            lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows;
+            lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout;
     /** Scratch for per-row loss terms, grown to the largest batch seen. */
     private ClTensor rowLoss;
     int live;
@@ -52,6 +52,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             ClProgram pl = build("loss.cl", "");
             ClProgram po = build("optimizer.cl", "");
             ClProgram pga = build("gather.cl", "");
+            ClProgram pd = build("dropout.cl", "");
             buildNanos = System.nanoTime() - t0;
             boolean tiled = gemm instanceof GemmConfig.Tiled;
             gemmTiled = tiled ? pg.kernel("gemm", this) : null;
@@ -68,6 +69,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             momentum = po.kernel("momentum_step", this);
             adam = po.kernel("adam_step", this);
             gatherRows = pga.kernel("gather_rows", this);
+            dropout = pd.kernel("dropout", this);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -111,7 +113,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public List<String> verifiedKernels() {
         List<String> out = new ArrayList<>();
         for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
-                lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows}) {
+                lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout}) {
             if (k != null && k.verified()) out.add(k.name);
         }
         return out;
@@ -271,6 +273,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                         .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).run(global, null);
             }
         }
+    }
+
+    @Override
+    public void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m) {
+        int count = m * src.cols();
+        dropout.call().floats("src", t(src)).floats("dst", t(dst)).i32("count", count).u64("key", key).i32("threshold", threshold)
+                .f32("scale", scale).run(new long[]{count}, null);
     }
 
     @Override

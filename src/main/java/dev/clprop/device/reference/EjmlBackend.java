@@ -4,6 +4,7 @@ import dev.clprop.device.Backend;
 import dev.clprop.device.IndexBuffer;
 import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
+import dev.clprop.model.DropoutSpec;
 import dev.clprop.loss.Loss;
 import dev.clprop.optim.Optimizer;
 import org.ejml.data.FMatrixRMaj;
@@ -292,6 +293,12 @@ public final class EjmlBackend implements Backend {
             default:
                 throw new IllegalStateException(opt.kind().toString());
         }
+    }
+
+    @Override
+    public void dropout(Tensor srcT, Tensor dstT, long key, int threshold, float scale, int m) {
+        float[] s = t(srcT).data, d = t(dstT).data;
+        for (int i = 0, n = m * srcT.cols(); i < n; i++) d[i] = DropoutSpec.keeps(key, i, threshold) ? s[i] * scale : 0f;
     }
 
     @Override

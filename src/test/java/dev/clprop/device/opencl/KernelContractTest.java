@@ -74,7 +74,7 @@ class KernelContractTest {
             dev.clprop.train.DeviceSelfTest.check(b);
             List<String> verified = b.verifiedKernels();
             for (String k : new String[]{"bias_activation", "bias_softmax", "activation_backward", "softmax_backward", "loss_gradient",
-                    "loss_accumulate", "column_sums", "sgd_step", "momentum_step", "adam_step", "gather_rows"}) {
+                    "loss_accumulate", "column_sums", "sgd_step", "momentum_step", "adam_step", "gather_rows", "dropout"}) {
                 assertTrue(verified.contains(k), k + " was launched but not checked: " + verified);
             }
             assertTrue(verified.contains("gemm_nt") || verified.contains("gemm"), verified.toString());

@@ -1,0 +1,74 @@
+package dev.clprop.model;
+
+import dev.clprop.error.InvalidSettingException;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Inverted dropout, as PyTorch's {@code nn.Dropout(p)}: while training, each element is zeroed with
+ * probability p and the rest are scaled by 1/(1−p); in evaluation and prediction it passes its input
+ * through. Written {@code dropout:P}. No parameters. Which elements drop is decided by {@link #keeps},
+ * a hash of (seed, step, layer, element), so that every device draws the same masks and a resumed run
+ * repeats an uninterrupted one.
+ */
+public record DropoutSpec(float p) implements LayerSpec {
+    /** The mask compares 24-bit hash values with {@code p·2^24}. */
+    static final int BITS = 24;
+
+    public DropoutSpec {
+        if (!(p >= 0 && p < 1)) throw new InvalidSettingException("dropout", "probability must be in [0, 1), got " + p);
+    }
+
+    @Override
+    public String spelling() {
+        return "dropout:" + p;
+    }
+
+    @Override
+    public int outputWidth(int inputWidth) {
+        return inputWidth;
+    }
+
+    @Override
+    public List<ParamShape> parameterShapes(int inputWidth, int ordinal) {
+        return List.of();
+    }
+
+    @Override
+    public void initialise(List<float[]> parameters, int inputWidth, Random rng) {
+        // no parameters, draws nothing
+    }
+
+    /** Elements whose 24-bit hash is below this are dropped: round(p·2^24). */
+    public int threshold() {
+        return Math.round(p * (1 << BITS));
+    }
+
+    /** What a kept element is multiplied by: 1/(1−p) in float, as the kernels compute it (exactly 1 for p = 0). */
+    public float scale() {
+        return 1f / (1f - p);
+    }
+
+    /** The key of one layer's masks in one optimizer step: each element's draw hashes it with the element's index. */
+    public static long key(long seed, long step, int layer) {
+        return mix(mix(mix(seed) ^ step) ^ layer);
+    }
+
+    /** Whether element {@code i} of a mask with this key survives (the same function as kernels/dropout.cl). */
+    public static boolean keeps(long key, long i, int threshold) {
+        return (int) (mix(key + i * 0x9E3779B97F4A7C15L) >>> (64 - BITS)) >= threshold;
+    }
+
+    /** SplitMix64's finalizer: a bijection of 64-bit values whose outputs look independent. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public String toString() {
+        return spelling();
+    }
+}
