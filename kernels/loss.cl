@@ -60,3 +60,36 @@ __kernel void column_sums(__global const float* delta, const int m, const int n,
     for (int i = 0; i < m; i++) sum += delta[i * n + j];
     out[j] = sum;
 }
+
+// Class-weighted cross-entropy (torch.nn.CrossEntropyLoss(weight=w)). One work-item: the weight of
+// each row, r_i = sum_j w_j * target[i,j], and their total, in row order.
+__kernel void class_weight_total(__global const float* target, __global const float* class_weights, const int m, const int n,
+                                 __global float* row_weight, __global float* total)
+{
+    if (get_global_id(0) != 0) return;
+    float sum = 0.0f;
+    for (int i = 0; i < m; i++) {
+        float r = 0.0f;
+        for (int j = 0; j < n; j++) r += class_weights[j] * target[i * n + j];
+        row_weight[i] = r;
+        sum += r;
+    }
+    total[0] = sum;
+}
+
+// One work-item per row: grad = r_i (p - y) / total (w.r.t. the logits) and the row's share of the
+// weighted mean loss, r_i * sum_j -y ln p / total (0 when every row weighs 0).
+__kernel void weighted_loss_gradient(__global const float* out, __global const float* target, __global const float* row_weight,
+                                     __global const float* total, const int m, const int n, __global float* grad, __global float* row_loss)
+{
+    const int i = get_global_id(0);
+    if (i >= m) return;
+    const float t = total[0];
+    const float r = row_weight[i];
+    float sum = 0.0f;
+    for (int j = i * n; j < i * n + n; j++) {
+        sum += element_loss(LOSS_CROSS_ENTROPY, out[j], target[j]);
+        grad[j] = t == 0.0f ? 0.0f : r * (out[j] - target[j]) / t;
+    }
+    row_loss[i] = t == 0.0f ? 0.0f : r * sum / t;
+}

@@ -37,3 +37,33 @@ __kernel void adam_step(__global float* p, __global const float* g, __global flo
     const float denom = sqrt(vi) / sqrt_bc2 + eps;
     p[i] -= step_size * (mi / denom);
 }
+
+// Gradient clipping by the global norm (torch.nn.utils.clip_grad_norm_), on the device.
+// One work-item per chunk of `chunk` elements: partials[offset + c] = sum of squares, in order.
+__kernel void sum_squares(__global const float* t, const int count, const int chunk, __global float* partials, const int offset)
+{
+    const int c = get_global_id(0);
+    const int start = c * chunk;
+    if (start >= count) return;
+    const int end = min(start + chunk, count);
+    float s = 0.0f;
+    for (int i = start; i < end; i++) s += t[i] * t[i];
+    partials[offset + c] = s;
+}
+
+// One work-item: coef = min(1, max_norm / (sqrt(sum of the partials, in order) + 1e-6)).
+__kernel void clip_coefficient(__global const float* partials, const int count, const float max_norm, __global float* coef)
+{
+    if (get_global_id(0) != 0) return;
+    float s = 0.0f;
+    for (int i = 0; i < count; i++) s += partials[i];
+    coef[0] = fmin(1.0f, max_norm / (sqrt(s) + 1e-6f));
+}
+
+// t <- t * coef[0]
+__kernel void scale_by(__global float* t, const int count, __global const float* coef)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    t[i] *= coef[0];
+}

@@ -1,11 +1,16 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Trains the same networks in clprop and in PyTorch (float64) and compares the final weights.
 
-For every loss x optimizer: the same random data, initial weights (passed to clprop with --init),
-batch order (--no-shuffle: consecutive rows, a partial last batch) and hyper-parameters, several
-epochs. Passes when every weight agrees to |clprop - torch| <= 1e-4 * |torch| + 1e-6.
+Every loss x optimizer; then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
+(PyTorch's StepLR and CosineAnnealingLR, stepped each epoch) and --clip-norm
+(torch.nn.utils.clip_grad_norm_; 0.5 on cross-entropy, 0.02 on mse, whose smaller gradients 0.5
+would not clip; the script prints how many steps were clipped), and --class-weights 1,2,0.5
+(torch.nn.CrossEntropyLoss(weight=...)). Each case uses the same random data, initial weights
+(passed to clprop with --init), batch order (--no-shuffle: consecutive rows, a partial last batch)
+and hyper-parameters, for several epochs. Passes when every weight agrees to
+|clprop - torch| <= 1e-4 * |torch| + 1e-6.
 
-Needs numpy and torch (Debian: apt-get install python3-torch python3-numpy) and a built jar.
+Needs Debian's numpy and torch (apt-get install python3-torch python3-numpy) and a built jar.
 Usage: scripts/compare-torch.py [--device cpu|opencl|opencl:N] [--epochs 5] [--jar target/clprop.jar]
 """
 import argparse
@@ -23,6 +28,9 @@ SPECS = {
     "bce": "6,9:relu,7:tanh:nobias,3:sigmoid",
     "cross-entropy": "6,9:sigmoid,7:tanh,4:softmax",
 }
+# the class-weight cases use three classes, for --class-weights 1,2,0.5
+WEIGHTED_SPEC = "6,9:sigmoid,7:tanh,3:softmax"
+CLASS_WEIGHTS = [1.0, 2.0, 0.5]
 LR = {"sgd": 0.05, "momentum": 0.05, "adam": 0.01}
 ROWS, BATCH, WEIGHT_DECAY = 45, 8, 1e-3
 RTOL, ATOL = 1e-4, 1e-6
@@ -56,9 +64,11 @@ def java_env():
     return env
 
 
-def run_case(loss, opt, args, tmp, seed):
+def run_case(loss, opt, args, tmp, seed, extra=None):
+    """extra: None, ("schedule", "step:2:0.5"|"cosine"), ("clip", 0.5) or ("weights", CLASS_WEIGHTS)."""
     rng = np.random.default_rng(seed)
-    layers = parse_spec(SPECS[loss])
+    spec = WEIGHTED_SPEC if extra and extra[0] == "weights" else SPECS[loss]
+    layers = parse_spec(spec)
     n_in, n_out = layers[0][0], layers[-1][1]
     x = rng.normal(size=(ROWS, n_in))
     if loss == "cross-entropy":
@@ -71,7 +81,8 @@ def run_case(loss, opt, args, tmp, seed):
     # clprop reads float32; give both sides exactly the same float32 values
     x = x.astype(np.float32).astype(np.float64)
     y = y.astype(np.float32).astype(np.float64)
-    csv = os.path.join(tmp, f"{loss}-{opt}.csv")
+    name = f"{loss}-{opt}" + (f"-{extra[0]}-{extra[1]}" if extra else "").replace(":", "_").replace(",", "_").replace(" ", "")
+    csv = os.path.join(tmp, f"{name}.csv")
     np.savetxt(csv, table.astype(np.float32), delimiter=",", fmt="%.9g")
 
     init = {}
@@ -79,16 +90,22 @@ def run_case(loss, opt, args, tmp, seed):
         init[f"W{i}"] = (rng.normal(size=(fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32)
         if bias:
             init[f"b{i}"] = (rng.normal(size=fan_out) * 0.1).astype(np.float32)
-    w_path = os.path.join(tmp, f"{loss}-{opt}-init.npz")
+    w_path = os.path.join(tmp, f"{name}-init.npz")
     np.savez(w_path, **init)
-    out_path = os.path.join(tmp, f"{loss}-{opt}-out.npz")
+    out_path = os.path.join(tmp, f"{name}-out.npz")
 
-    cmd = ["java", "-XX:-PrintWarnings", "-jar", args.jar, "train", "--data", csv, "--layers", SPECS[loss], "--loss", loss,
+    cmd = ["java", "-XX:-PrintWarnings", "-jar", args.jar, "train", "--data", csv, "--layers", spec, "--loss", loss,
            "--optimizer", opt, "--lr", str(LR[opt]), "--batch", str(BATCH), "--epochs", str(args.epochs),
            "--no-shuffle", "--weight-decay", str(WEIGHT_DECAY), "--init", w_path, "--save", out_path,
            "--device", args.device, "--quiet"]
     if loss != "cross-entropy":
         cmd += ["--targets", str(n_out)]
+    if extra and extra[0] == "schedule":
+        cmd += ["--lr-schedule", extra[1]]
+    if extra and extra[0] == "clip":
+        cmd += ["--clip-norm", str(extra[1])]
+    if extra and extra[0] == "weights":
+        cmd += ["--class-weights", ",".join(str(w) for w in extra[1])]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=java_env())
     got = np.load(out_path)
 
@@ -108,7 +125,16 @@ def run_case(loss, opt, args, tmp, seed):
         optim = torch.optim.SGD(params, lr=LR[opt], momentum=0.9, weight_decay=WEIGHT_DECAY)
     else:
         optim = torch.optim.Adam(params, lr=LR[opt], weight_decay=WEIGHT_DECAY)
+    scheduler = None
+    if extra and extra[0] == "schedule":
+        if extra[1].startswith("step:"):
+            _, size, gamma = extra[1].split(":")
+            scheduler = torch.optim.lr_scheduler.StepLR(optim, step_size=int(size), gamma=float(gamma))
+        else:
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=args.epochs)
+    ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(extra[1], dtype=torch.float64) if extra and extra[0] == "weights" else None)
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    clipped = [0, 0]
     for _ in range(args.epochs):
         for off in range(0, ROWS, BATCH):
             xb, yb = tx[off:off + BATCH], ty[off:off + BATCH]
@@ -123,10 +149,15 @@ def run_case(loss, opt, args, tmp, seed):
             elif loss == "bce":
                 l = torch.nn.functional.binary_cross_entropy(a, yb)
             else:
-                l = torch.nn.functional.cross_entropy(a, yb.argmax(dim=1))
+                l = ce(a, yb.argmax(dim=1))
             optim.zero_grad()
             l.backward()
+            if extra and extra[0] == "clip":
+                clipped[0] += float(torch.nn.utils.clip_grad_norm_(params, extra[1])) > extra[1]
+            clipped[1] += 1
             optim.step()
+        if scheduler is not None:
+            scheduler.step()
 
     worst_abs, worst_rel, ok = 0.0, 0.0, True
     for i, (lin, _) in enumerate(mods, 1):
@@ -139,6 +170,8 @@ def run_case(loss, opt, args, tmp, seed):
             worst_abs = max(worst_abs, float(d.max()))
             worst_rel = max(worst_rel, float((d / np.maximum(np.abs(r), 1e-12)).max()))
             ok &= bool(np.all(d <= RTOL * np.abs(r) + ATOL))
+    if extra and extra[0] == "clip":
+        print(f"    (the gradient norm exceeded {extra[1]} in {clipped[0]} of {clipped[1]} steps)", flush=True)
     return worst_abs, worst_rel, ok
 
 
@@ -152,15 +185,22 @@ def main():
         sys.exit(f"{args.jar}: not built; run scripts/clprop --help first")
     print(f"clprop --device {args.device} vs PyTorch {torch.__version__} float64, {args.epochs} epochs, "
           f"{ROWS} rows, batch {BATCH} (last batch {ROWS % BATCH}), weight decay {WEIGHT_DECAY}")
-    print(f"{'loss':<14} {'optimizer':<9} {'max |diff|':>11} {'max rel':>10}  result")
+    print(f"{'loss':<14} {'optimizer':<9} {'extra':<24} {'max |diff|':>11} {'max rel':>10}  result")
+    cases = [(loss, opt, None, 100 + seed) for seed, loss in enumerate(SPECS) for opt in ("sgd", "momentum", "adam")]
+    for opt in ("sgd", "momentum", "adam"):
+        for loss in ("cross-entropy", "mse"):
+            # mse's gradients (a mean over all outputs) stay below 0.5, so its clipping is tested at 0.02
+            for extra in (("schedule", "step:2:0.5"), ("schedule", "cosine"), ("clip", 0.5 if loss == "cross-entropy" else 0.02)):
+                cases.append((loss, opt, extra, 200 + len(cases)))
+        cases.append(("cross-entropy", opt, ("weights", CLASS_WEIGHTS), 200 + len(cases)))
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for seed, loss in enumerate(SPECS):
-            for opt in ("sgd", "momentum", "adam"):
-                a, r, ok = run_case(loss, opt, args, tmp, 100 + seed)
-                failed += not ok
-                print(f"{loss:<14} {opt:<9} {a:11.3e} {r:10.3e}  {'ok' if ok else 'FAIL'}")
-    print(f"{12 - failed} passed, {failed} failed")
+        for loss, opt, extra, seed in cases:
+            a, r, ok = run_case(loss, opt, args, tmp, seed, extra)
+            failed += not ok
+            label = "" if extra is None else f"{extra[0]} {extra[1]}".replace("[1.0, 2.0, 0.5]", "1,2,0.5")
+            print(f"{loss:<14} {opt:<9} {label:<24} {a:11.3e} {r:10.3e}  {'ok' if ok else 'FAIL'}", flush=True)
+    print(f"{len(cases) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 

@@ -13,6 +13,7 @@ import dev.clprop.model.Architecture;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
 import dev.clprop.optim.Optimizer;
+import dev.clprop.optim.Schedule;
 import dev.clprop.train.Cancellation;
 import dev.clprop.train.RunConfig;
 import dev.clprop.train.TrainingListener;
@@ -56,6 +57,10 @@ public final class Trainer {
     private final Model initialWeights;
     private final Path checkpoint;
     private final int verifyEvery;
+    private final Schedule schedule;
+    private final float clipNorm;
+    private final float[] classWeights;
+    private final boolean balancedClassWeights;
     private final Device device;
     private final String deviceChoice;
     private final TrainingListener listener;
@@ -84,6 +89,25 @@ public final class Trainer {
         checkpoint = b.checkpoint;
         if (b.verifyEvery < 0) throw new InvalidSettingException("verifyEvery", "must be >= 0, got " + b.verifyEvery);
         verifyEvery = b.verifyEvery;
+        schedule = b.schedule;
+        if (!(b.clipNorm >= 0) || !Float.isFinite(b.clipNorm)) throw new InvalidSettingException("clipNorm", "must be a number >= 0, got " + b.clipNorm);
+        clipNorm = b.clipNorm;
+        if ((b.classWeights != null || b.balancedClassWeights) && loss != Loss.CROSS_ENTROPY) {
+            throw new InvalidSettingException("classWeights", "apply to cross-entropy only, not " + loss);
+        }
+        if (b.classWeights != null) {
+            if (b.classWeights.length != architecture.outputs()) {
+                throw new InvalidSettingException("classWeights", "has " + b.classWeights.length + " weights for " + architecture.outputs() + " classes");
+            }
+            boolean positive = false;
+            for (float w : b.classWeights) {
+                if (!(w >= 0) || !Float.isFinite(w)) throw new InvalidSettingException("classWeights", "must be numbers >= 0, got " + w);
+                positive |= w > 0;
+            }
+            if (!positive) throw new InvalidSettingException("classWeights", "must not all be 0");
+        }
+        classWeights = b.classWeights == null ? null : b.classWeights.clone();
+        balancedClassWeights = b.balancedClassWeights;
         device = b.device;
         deviceChoice = b.deviceChoice;
         listener = b.listener != null ? b.listener : new TrainingListener() { };
@@ -169,8 +193,21 @@ public final class Trainer {
         return run(p, TrainingLoop.Start.from(c));
     }
 
-    /** Data ready for the loop: split, standardized, and the settings that fingerprint the run. */
-    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, Map<String, String> settings) {
+    /** Data ready for the loop: split, standardized, the class weights, and the settings that fingerprint the run. */
+    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, float[] classWeights, Map<String, String> settings) {
+    }
+
+    /**
+     * scikit-learn's "balanced" weights, n / (C·count_c) over the C classes present in the training
+     * rows; a class without rows gets 0 (it is never a target).
+     */
+    public static float[] balanced(Dataset train, int outputs) {
+        int[] counts = java.util.Arrays.copyOf(train.classCounts(), outputs);
+        int present = 0;
+        for (int c : counts) if (c > 0) present++;
+        float[] w = new float[outputs];
+        for (int c = 0; c < outputs; c++) w[c] = counts[c] == 0 ? 0f : (float) ((double) train.rows() / ((double) present * counts[c]));
+        return w;
     }
 
     private Prepared prepare(Dataset all, Dataset validation, Standardizer fixed) {
@@ -200,6 +237,11 @@ public final class Trainer {
             train = train.standardized(st);
             if (validation != null) validation = validation.standardized(st);
         }
+        float[] weights = classWeights;
+        if (balancedClassWeights) {
+            if (!train.isClassification()) throw new InvalidSettingException("classWeights", "need class labels; the data is regression data");
+            weights = balanced(train, architecture.outputs());
+        }
         Map<String, String> s = new LinkedHashMap<>();
         s.put("architecture", architecture.spelling());
         s.put("loss", loss.spelling());
@@ -215,8 +257,11 @@ public final class Trainer {
         s.put("validationSplit", validation == null ? "none" : validationSplit > 0 ? Double.toString(validationSplit) : "given: " + fingerprint(validation));
         s.put("standardize", Boolean.toString(st != null));
         s.put("earlyStopping", Integer.toString(earlyStopping));
+        s.put("schedule", schedule.spelling());
+        s.put("clipNorm", Float.toString(clipNorm));
+        s.put("classWeights", weights == null ? "none" : java.util.Arrays.toString(weights));
         s.put("trainingData", fingerprint(all));
-        return new Prepared(train, validation, st, s);
+        return new Prepared(train, validation, st, weights, s);
     }
 
     private void checkData(Dataset d) {
@@ -264,7 +309,7 @@ public final class Trainer {
 
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {
         RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
-                p.standardizer, p.settings);
+                p.standardizer, p.settings, schedule, clipNorm, p.classWeights);
         Device d = device != null ? device : Device.open(deviceChoice, listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> {
@@ -294,6 +339,10 @@ public final class Trainer {
         private Model initialWeights;
         private Path checkpoint;
         private int verifyEvery;
+        private Schedule schedule = Schedule.CONSTANT;
+        private float clipNorm;
+        private float[] classWeights;
+        private boolean balancedClassWeights;
         private Device device;
         private String deviceChoice = "auto";
         private TrainingListener listener;
@@ -374,6 +423,32 @@ public final class Trainer {
         /** Every this many steps, check each op of the step against EJML and report (0: off). */
         public Builder verifyEvery(int steps) {
             this.verifyEvery = steps;
+            return this;
+        }
+
+        /** How the learning rate changes over the run (default constant); see {@link Schedule}. */
+        public Builder schedule(Schedule schedule) {
+            this.schedule = schedule == null ? Schedule.CONSTANT : schedule;
+            return this;
+        }
+
+        /** Clip the gradients to this global L2 norm before each update, as torch.nn.utils.clip_grad_norm_ (0: off). */
+        public Builder clipNorm(float maxNorm) {
+            this.clipNorm = maxNorm;
+            return this;
+        }
+
+        /** Weight each class's cross-entropy, as torch.nn.CrossEntropyLoss(weight=w): one weight per output. */
+        public Builder classWeights(float... weights) {
+            this.classWeights = weights;
+            this.balancedClassWeights = false;
+            return this;
+        }
+
+        /** Class weights n / (C·count_c) from the training rows (scikit-learn's "balanced"). */
+        public Builder balancedClassWeights() {
+            this.classWeights = null;
+            this.balancedClassWeights = true;
             return this;
         }
 

@@ -36,6 +36,10 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void biasActivation(Tensor z, Tensor b, Activation act, int m) { inner.biasActivation(z, b, act, m); }
     @Override public void activationBackward(Tensor g, Tensor a, Activation act, int m) { inner.activationBackward(g, a, act, m); }
     @Override public void lossGradient(Loss l, Tensor o, Tensor t, int m, Tensor g, Tensor s) { inner.lossGradient(l, o, t, m, g, s); }
+    @Override public void weightedLossGradient(Tensor o, Tensor t, Tensor w, int m, Tensor g, Tensor s) { inner.weightedLossGradient(o, t, w, m, g, s); }
+    @Override public void sumOfSquares(Tensor t, Tensor p, int off) { inner.sumOfSquares(t, p, off); }
+    @Override public void clipCoefficient(Tensor p, int count, float max, Tensor c) { inner.clipCoefficient(p, count, max, c); }
+    @Override public void scale(Tensor t, Tensor c) { inner.scale(t, c); }
     @Override public void columnSums(Tensor d, Tensor out, int m) { inner.columnSums(d, out, m); }
     @Override public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) { inner.optimizerStep(o, step, p, g, s1, s2); }
     @Override public void dropout(Tensor s, Tensor d, long key, int threshold, float scale, int m) { inner.dropout(s, d, key, threshold, scale, m); }

@@ -85,7 +85,7 @@ final class ConsoleProgress implements TrainingListener {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.6f", r.epoch(), epochs, r.trainLoss()));
         if (!Double.isNaN(r.validationLoss())) sb.append(String.format(Locale.ROOT, "  val loss %.6f", r.validationLoss()));
         if (!Double.isNaN(r.validationAccuracy())) sb.append(String.format(Locale.ROOT, "  val acc %.2f%%", 100 * r.validationAccuracy()));
-        sb.append(String.format(Locale.ROOT, "  %.2fs  %.0f samples/s", r.seconds(), r.samplesPerSecond()));
+        sb.append(String.format(Locale.ROOT, "  lr %.3g  %.2fs  %.0f samples/s", r.learningRate(), r.seconds(), r.samplesPerSecond()));
         out.println(sb);
         out.flush();
     }

@@ -29,7 +29,8 @@ public final class Main implements Runnable {
             Map.entry("batchSize", "--batch"), Map.entry("epochs", "--epochs"), Map.entry("seed", "--seed"),
             Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"),
             Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"),
-            Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("initialWeights", "--init"));
+            Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("schedule", "--lr-schedule"), Map.entry("clipNorm", "--clip-norm"),
+            Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"));
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

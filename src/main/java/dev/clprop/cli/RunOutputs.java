@@ -10,7 +10,13 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
+
 import java.io.IOException;
+import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,11 +63,13 @@ final class RunOutputs {
         Path f = dir.resolve(METRICS);
         List<EpochSummary> out = new ArrayList<>();
         if (!Files.isRegularFile(f)) return out;
-        try {
-            List<String> lines = Files.readAllLines(f);
-            for (int i = 1; i < lines.size(); i++) {
-                String[] c = lines.get(i).split(",");
-                out.add(new EpochSummary(Integer.parseInt(c[0]), d(c[1]), d(c[2]), d(c[3]), d(c[4]), d(c[5])));
+        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8);
+             CSVParser csv = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build().parse(r)) {
+            for (CSVRecord c : csv) {
+                // files written before learning_rate was recorded have no such column
+                double lr = c.isMapped("learning_rate") ? d(c.get("learning_rate")) : Double.NaN;
+                out.add(new EpochSummary(Integer.parseInt(c.get("epoch")), d(c.get("train_loss")), d(c.get("val_loss")), d(c.get("val_accuracy")),
+                        d(c.get("seconds")), d(c.get("samples_per_second")), lr));
             }
         } catch (IOException | RuntimeException e) {
             return new ArrayList<>(); // a damaged log only loses the earlier curve, not the run
@@ -78,15 +86,15 @@ final class RunOutputs {
     }
 
     private void writeCsv() {
-        StringBuilder sb = new StringBuilder("epoch,train_loss,val_loss,val_accuracy,seconds,samples_per_second\n");
-        for (EpochSummary r : rows) {
-            sb.append(r.epoch()).append(',').append(f(r.trainLoss())).append(',').append(f(r.validationLoss())).append(',')
-                    .append(f(r.validationAccuracy())).append(',').append(f(r.seconds())).append(',').append(f(r.samplesPerSecond())).append('\n');
-        }
         AtomicFiles.write(dir.resolve(METRICS), out -> {
-            try (Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8)) {
-                w.write(sb.toString());
+            Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+            CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
+                    .setHeader("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "samples_per_second", "learning_rate").build());
+            for (EpochSummary r : rows) {
+                csv.printRecord(r.epoch(), f(r.trainLoss()), f(r.validationLoss()), f(r.validationAccuracy()), f(r.seconds()),
+                        f(r.samplesPerSecond()), f(r.learningRate()));
             }
+            csv.flush();
         });
     }
 

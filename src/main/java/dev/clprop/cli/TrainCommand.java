@@ -15,6 +15,7 @@ import dev.clprop.loss.Loss;
 import dev.clprop.metrics.Metrics;
 import dev.clprop.model.Architecture;
 import dev.clprop.optim.Optimizer;
+import dev.clprop.optim.Schedule;
 import dev.clprop.train.Cancellation;
 import dev.clprop.train.Outcome;
 import picocli.CommandLine.Command;
@@ -64,6 +65,16 @@ public final class TrainCommand implements Runnable {
 
     @Option(names = "--weight-decay", paramLabel = "F", description = "L2 weight decay added to the gradient (default: ${DEFAULT-VALUE})")
     float weightDecay = 0f;
+
+    @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", description = {"How the learning rate changes (PyTorch's formulas): constant (default),",
+            "step:S:G (StepLR), cosine or cosine:T (CosineAnnealingLR), warmup:N (linear over N steps), warmup:N+cosine, warmup:N+step:S:G"})
+    String lrSchedule = "constant";
+
+    @Option(names = "--clip-norm", paramLabel = "F", description = "Clip the gradients to this global L2 norm before each update (torch.nn.utils.clip_grad_norm_)")
+    float clipNorm = 0f;
+
+    @Option(names = "--class-weights", paramLabel = "w0,w1,...|balanced", description = "Cross-entropy class weights (torch.nn.CrossEntropyLoss(weight=w)), or balanced: n/(C·count) from the training rows")
+    String classWeights;
 
     @Option(names = "--batch", paramLabel = "N", description = "Minibatch size (default: ${DEFAULT-VALUE})")
     int batch = 32;
@@ -138,9 +149,14 @@ public final class TrainCommand implements Runnable {
                 .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
                 .validationSplit(valSplit != null ? valSplit : source.defaultValidationFraction())
                 .earlyStopping(earlyStop).standardize(standardize).verifyEvery(verifyEvery)
+                .schedule(Schedule.parse(lrSchedule)).clipNorm(clipNorm)
                 .checkpoint(folder == null ? null : folder.staged(RunOutputs.CHECKPOINT))
                 .listener(progress).cancellation(cancellation);
         if (init != null) b.initialWeights(Model.loadWeights(init, arch));
+        if (classWeights != null) {
+            if (classWeights.trim().equalsIgnoreCase("balanced")) b.balancedClassWeights();
+            else b.classWeights(weights(classWeights));
+        }
 
         try (Device dev = Device.open(device, progress::onMessage)) {
             Trainer trainer = b.device(dev).build();
@@ -170,6 +186,19 @@ public final class TrainCommand implements Runnable {
             if (folder != null) report.println("outputs in " + out + ": " + RunOutputs.MODEL + ", " + RunOutputs.CHECKPOINT + ", " + RunOutputs.METRICS + ", " + RunOutputs.CHART);
             report.flush();
         }
+    }
+
+    private static float[] weights(String list) {
+        String[] f = list.split(",", -1);
+        float[] w = new float[f.length];
+        for (int i = 0; i < f.length; i++) {
+            try {
+                w[i] = Float.parseFloat(f[i].trim());
+            } catch (NumberFormatException e) {
+                throw new InvalidSettingException("classWeights", dev.clprop.error.Quote.of(f[i]) + " is not a number (expected w0,w1,... or balanced)");
+            }
+        }
+        return w;
     }
 
     /**

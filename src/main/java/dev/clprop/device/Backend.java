@@ -55,6 +55,32 @@ public interface Backend extends AutoCloseable {
      */
     void lossGradient(Loss loss, Tensor output, Tensor target, int m, Tensor grad, Tensor lossSum);
 
+    /**
+     * Cross-entropy with class weights (torch.nn.CrossEntropyLoss(weight=w)): row i weighs
+     * {@code r_i = Σ_j w_j·target[i,j]}; {@code grad[i,j] = r_i·(p − y)/Σ_i r_i} with respect to the
+     * logits, and {@code Σ_i r_i·(−Σ_j y·ln p)/Σ_i r_i} is added to lossSum[0]. A batch whose rows all
+     * weigh 0 adds 0 and gets a zero gradient. Modifies grad and lossSum.
+     */
+    void weightedLossGradient(Tensor output, Tensor target, Tensor classWeights, int m, Tensor grad, Tensor lossSum);
+
+    /** Elements per partial sum of {@link #sumOfSquares}: the fixed grouping both paths sum in. */
+    int SQUARES_CHUNK = 4096;
+
+    /**
+     * {@code partials[offset + c] = Σ t[i]²} over chunk c ({@link #SQUARES_CHUNK} elements) of the
+     * whole tensor, for every chunk, each summed in order. Modifies partials.
+     */
+    void sumOfSquares(Tensor t, Tensor partials, int offset);
+
+    /**
+     * {@code coef[0] = min(1, maxNorm / (√(Σ_{i<count} partials[i]) + 1e-6))}, summed in order:
+     * torch.nn.utils.clip_grad_norm_'s factor for a global norm. Modifies coef.
+     */
+    void clipCoefficient(Tensor partials, int count, float maxNorm, Tensor coef);
+
+    /** {@code t ← t·coef[0]}. Modifies t. */
+    void scale(Tensor t, Tensor coef);
+
     /** {@code out[j] = Σ_{i<m} delta[i,j]} (the bias gradient). Modifies out. */
     void columnSums(Tensor delta, Tensor out, int m);
 

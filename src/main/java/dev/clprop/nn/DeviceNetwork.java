@@ -24,7 +24,7 @@ public final class DeviceNetwork implements AutoCloseable {
     private final Backend backend;
     private final Architecture architecture;
     private final Loss loss;
-    private final Optimizer optimizer;
+    private Optimizer optimizer;
     private final int maxBatch;
     private final long seed;
     private final List<Layer> layers = new ArrayList<>();
@@ -34,6 +34,13 @@ public final class DeviceNetwork implements AutoCloseable {
     private final List<Tensor> owned = new ArrayList<>();
     private final Tensor lossSum;
     private long step;
+    /** Gradient clipping: the global norm's limit (0: off), partial sums of squares, the factor, each parameter's first partial. */
+    private float clipNorm;
+    private Tensor partials, clipCoef;
+    private int[] partialOffsets;
+    private int partialCount;
+    /** Cross-entropy class weights on the device, or null. */
+    private Tensor classWeights;
 
     /**
      * @param optimizer null for a network that only runs forward (evaluation, prediction)
@@ -124,6 +131,42 @@ public final class DeviceNetwork implements AutoCloseable {
         return layers;
     }
 
+    /** The learning rate of the next updates (a schedule changes it step by step). */
+    public void setLearningRate(float learningRate) {
+        if (learningRate != optimizer.learningRate()) optimizer = optimizer.withLearningRate(learningRate);
+    }
+
+    /**
+     * Clips the gradients before each update so that their global L2 norm over every parameter is at
+     * most {@code maxNorm} (torch.nn.utils.clip_grad_norm_), computed on the device; 0 turns it off.
+     */
+    public void setClipNorm(float maxNorm) {
+        if (!(maxNorm >= 0) || !Float.isFinite(maxNorm)) throw new dev.clprop.error.InvalidSettingException("clipNorm", "must be a number >= 0, got " + maxNorm);
+        clipNorm = maxNorm;
+        if (maxNorm == 0 || partials != null) return;
+        partialOffsets = new int[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            partialOffsets[i] = partialCount;
+            partialCount += (params.get(i).shape().size() + Backend.SQUARES_CHUNK - 1) / Backend.SQUARES_CHUNK;
+        }
+        partials = own(1, partialCount);
+        clipCoef = own(1, 1);
+    }
+
+    /** Weights the cross-entropy of each class (torch.nn.CrossEntropyLoss(weight=w)); null for none. */
+    public void setClassWeights(float[] weights) {
+        if (weights == null) {
+            classWeights = null;
+            return;
+        }
+        if (loss != Loss.CROSS_ENTROPY) throw new dev.clprop.error.InvalidSettingException("classWeights", "apply to cross-entropy only, not " + loss);
+        if (weights.length != architecture.outputs()) {
+            throw new dev.clprop.error.InvalidSettingException("classWeights", "has " + weights.length + " weights for " + architecture.outputs() + " classes");
+        }
+        if (classWeights == null) classWeights = own(1, weights.length);
+        backend.upload(classWeights, weights);
+    }
+
     /** Optimizer steps taken so far (Adam's t). */
     public long step() {
         return step;
@@ -150,15 +193,21 @@ public final class DeviceNetwork implements AutoCloseable {
     public void backward(Tensor x, Tensor y, int m, Pass pass) {
         checkBatch(m);
         Layer last = layers.get(layers.size() - 1);
-        backend.lossGradient(loss, last.output(), y, m, last.outputGradient(), lossSum);
+        if (classWeights != null) backend.weightedLossGradient(last.output(), y, classWeights, m, last.outputGradient(), lossSum);
+        else backend.lossGradient(loss, last.output(), y, m, last.outputGradient(), lossSum);
         for (int i = layers.size() - 1; i >= 0; i--) {
             Layer l = layers.get(i);
             l.backward(i == 0 ? x : layers.get(i - 1).output(), i == 0 ? null : layers.get(i - 1).outputGradient(), m, pass);
         }
     }
 
-    /** One optimizer update of every parameter from the current gradients. */
+    /** One optimizer update of every parameter from the current gradients (clipped first when asked). */
     public void update() {
+        if (clipNorm > 0) {
+            for (int i = 0; i < params.size(); i++) backend.sumOfSquares(params.get(i).gradient(), partials, partialOffsets[i]);
+            backend.clipCoefficient(partials, partialCount, clipNorm, clipCoef);
+            for (Param p : params) backend.scale(p.gradient(), clipCoef);
+        }
         step++;
         for (int i = 0; i < params.size(); i++) {
             Param p = params.get(i);

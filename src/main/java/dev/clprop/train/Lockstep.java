@@ -231,6 +231,60 @@ public final class Lockstep implements Backend {
     }
 
     @Override
+    public void weightedLossGradient(Tensor output, Tensor target, Tensor weights, int m, Tensor grad, Tensor lossSum) {
+        if (!armed) {
+            device.weightedLossGradient(output, target, weights, m, grad, lossSum);
+            return;
+        }
+        float[] ov = get(output), tv = get(target), wv = get(weights), gv = get(grad), sv = get(lossSum);
+        device.weightedLossGradient(output, target, weights, m, grad, lossSum);
+        float[][] r = new float[2][];
+        onRef(new Tensor[]{output, target, weights, grad, lossSum}, new float[][]{ov, tv, wv, gv, sv}, new int[]{3, 4},
+                t -> ref.weightedLossGradient(t[0], t[1], t[2], m, t[3], t[4]), r);
+        check("weighted_loss_gradient " + m + "x" + output.cols(), Tolerance.OP, get(grad), r[0], m * grad.cols());
+        check("weighted_loss_sum", Tolerance.OP, get(lossSum), r[1], 1);
+    }
+
+    @Override
+    public void sumOfSquares(Tensor t, Tensor partials, int offset) {
+        if (!armed) {
+            device.sumOfSquares(t, partials, offset);
+            return;
+        }
+        float[] tv = get(t), pv = get(partials);
+        device.sumOfSquares(t, partials, offset);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{t, partials}, new float[][]{tv, pv}, new int[]{1}, x -> ref.sumOfSquares(x[0], x[1], offset), r);
+        check("sum_squares " + t.size(), Tolerance.gemm(Math.min(t.size(), SQUARES_CHUNK)), get(partials), r[0], partials.size());
+    }
+
+    @Override
+    public void clipCoefficient(Tensor partials, int count, float maxNorm, Tensor coef) {
+        if (!armed) {
+            device.clipCoefficient(partials, count, maxNorm, coef);
+            return;
+        }
+        float[] pv = get(partials), cv = get(coef);
+        device.clipCoefficient(partials, count, maxNorm, coef);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{partials, coef}, new float[][]{pv, cv}, new int[]{1}, x -> ref.clipCoefficient(x[0], count, maxNorm, x[1]), r);
+        check("clip_coefficient", Tolerance.OP, get(coef), r[0], 1);
+    }
+
+    @Override
+    public void scale(Tensor t, Tensor coef) {
+        if (!armed) {
+            device.scale(t, coef);
+            return;
+        }
+        float[] tv = get(t), cv = get(coef);
+        device.scale(t, coef);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{t, coef}, new float[][]{tv, cv}, new int[]{0}, x -> ref.scale(x[0], x[1]), r);
+        check("scale " + t.size(), Tolerance.OP, get(t), r[0], t.size());
+    }
+
+    @Override
     public void columnSums(Tensor delta, Tensor out, int m) {
         if (!armed) {
             device.columnSums(delta, out, m);

@@ -69,6 +69,10 @@ public final class TrainingLoop {
              DeviceData valData = validation == null ? null : new DeviceData(b, validation, outputs, batch)) {
             net.setParameters(start.parameters());
             if (start.optimizerState() != null) net.setOptimizerState(start.optimizerState());
+            net.setClipNorm(cfg.clipNorm());
+            net.setClassWeights(cfg.classWeights());
+            float baseRate = cfg.optimizer().learningRate();
+            float rate = baseRate;
             listener.onStart(new RunInfo(backend.name(), cfg.architecture(), cfg.loss(), cfg.optimizer(), cfg.batch(), cfg.epochs(), cfg.seed(),
                     train.rows(), validation == null ? 0 : validation.rows(), start.epochsDone() + 1));
 
@@ -89,6 +93,8 @@ public final class TrainingLoop {
                 firstRow = 0;
                 for (; off < train.rows(); off += batch) {
                     int m = Math.min(batch, train.rows() - off);
+                    rate = cfg.schedule().learningRate(baseRate, epoch, cfg.epochs(), net.step() + 1);
+                    net.setLearningRate(rate);
                     boolean verify = lockstep != null && (net.step() + 1) % cfg.verifyEvery() == 0;
                     if (verify) lockstep.begin();
                     data.gatherBatch(off, m);
@@ -130,7 +136,7 @@ public final class TrainingLoop {
                     valAcc = ev.accuracy();
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
-                EpochSummary summary = new EpochSummary(epoch, trainLoss, valLoss, valAcc, secs, train.rows() / secs);
+                EpochSummary summary = new EpochSummary(epoch, trainLoss, valLoss, valAcc, secs, train.rows() / secs, rate);
                 history.add(summary);
                 listener.onEpochEnd(summary);
                 lastGood = params;

@@ -230,6 +230,47 @@ class TrainerApiTest extends ClpropTestBase {
     }
 
     @Test
+    void schedulesClippingAndClassWeightsResumeAndAreRefusedWhenChanged() {
+        Dataset d = clusters(64);
+        Path ckpt = dir.resolve("s.npz");
+        java.util.function.Supplier<Trainer.Builder> t = () -> trainer().schedule(dev.clprop.optim.Schedule.parse("warmup:3+cosine"))
+                .clipNorm(0.5f).classWeights(1f, 2f);
+        Cancellation stop = new Cancellation();
+        t.get().checkpoint(ckpt).cancellation(stop).listener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochSummary s) {
+                if (s.epoch() == 2) stop.cancel();
+            }
+        }).build().fit(d);
+        TrainingResult straight = t.get().build().fit(d);
+        assertTrue(t.get().build().resume(ckpt, d).model().sameAs(straight.model()), "the schedule continues where it stood");
+        assertEquals("schedule", assertThrows(InvalidSettingException.class,
+                () -> t.get().schedule(dev.clprop.optim.Schedule.parse("cosine")).build().resume(ckpt, d)).setting());
+        assertEquals("clipNorm", assertThrows(InvalidSettingException.class, () -> t.get().clipNorm(1f).build().resume(ckpt, d)).setting());
+        assertEquals("classWeights", assertThrows(InvalidSettingException.class, () -> t.get().classWeights(1f, 3f).build().resume(ckpt, d)).setting());
+        double[] rates = straight.history().stream().mapToDouble(EpochSummary::learningRate).toArray();
+        assertEquals(0.05, rates[0], 1e-7, "epoch 1 ends after the 3-step warmup, at the cosine's start");
+        assertEquals(0.05 * (1 + Math.cos(Math.PI * 4 / 5)) / 2, rates[4], 1e-7);
+    }
+
+    @Test
+    void balancedClassWeightsAreScikitLearns() {
+        Dataset d = Dataset.classification(new float[6][2], new int[]{0, 0, 0, 0, 1, 1});
+        float[] w = Trainer.balanced(d, 3);
+        assertEquals(6.0 / (2 * 4), w[0], 1e-7);
+        assertEquals(6.0 / (2 * 2), w[1], 1e-7);
+        assertEquals(0, w[2], "a class without rows weighs nothing");
+        assertEquals("classWeights", assertThrows(InvalidSettingException.class, () -> trainer().classWeights(1f, 2f, 3f).build()).setting());
+        assertEquals("classWeights", assertThrows(InvalidSettingException.class, () -> trainer().classWeights(0f, 0f).build()).setting());
+        assertEquals("classWeights", assertThrows(InvalidSettingException.class, () -> trainer().classWeights(1f, -1f).build()).setting());
+        assertEquals("classWeights", assertThrows(InvalidSettingException.class,
+                () -> Trainer.builder(Architecture.parse("2,1:sigmoid")).classWeights(1f).build()).setting(), "cross-entropy only");
+        assertEquals("clipNorm", assertThrows(InvalidSettingException.class, () -> trainer().clipNorm(-1f).build()).setting());
+        TrainingResult r = trainer().balancedClassWeights().build().fit(clusters(64));
+        assertEquals(Outcome.COMPLETED, r.outcome());
+    }
+
+    @Test
     void devicesOpenByChoiceAndCloseOnce() {
         try (Device cpu = Device.open("cpu")) {
             assertTrue(cpu.isReference());

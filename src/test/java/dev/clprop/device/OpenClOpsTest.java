@@ -204,6 +204,60 @@ class OpenClOpsTest extends ClpropTestBase {
         }
     }
 
+    static Stream<Arguments> batchShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : new int[][]{{1, 1}, {7, 3}, {17, 10}, {33, 129}, {129, 7}}) out.add(Arguments.of(s[0], s[1]));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}x{1}")
+    @MethodSource("batchShapes")
+    void weightedCrossEntropyMatchesEjml(int m, int n) {
+        float[] p = new float[m * n], y = new float[m * n], w = new float[n];
+        for (int r = 0; r < m; r++) {
+            double sum = 0;
+            for (int j = 0; j < n; j++) sum += p[r * n + j] = (float) (0.05 + rng.nextDouble());
+            for (int j = 0; j < n; j++) p[r * n + j] /= (float) sum;
+            y[r * n + rng.nextInt(n)] = 1f;
+        }
+        for (int j = 0; j < n; j++) w[j] = (float) (rng.nextDouble() * 2);
+        int[][] shapes = {{m, n}, {m, n}, {1, n}, {m, n}, {1, 1}};
+        float[][] grad = both(shapes, new float[][]{p, y, w, null, new float[]{0.5f}}, 3, (b, t) -> b.weightedLossGradient(t[0], t[1], t[2], m, t[3], t[4]));
+        assertClose(Tolerance.OP, grad[0], grad[1], "weighted gradient");
+        float[][] sum = both(shapes, new float[][]{p, y, w, null, new float[]{0.5f}}, 4, (b, t) -> b.weightedLossGradient(t[0], t[1], t[2], m, t[3], t[4]));
+        assertClose(Tolerance.OP, sum[0], sum[1], "weighted loss (added to 0.5)");
+    }
+
+    @Test
+    void clippingOpsMatchEjml() {
+        for (int size : new int[]{1, 7, 4095, 4096, 4097, 9000}) {
+            float[] g = randomArray(size, 1);
+            int chunks = (size + Backend.SQUARES_CHUNK - 1) / Backend.SQUARES_CHUNK;
+            float[][] partials = both(new int[][]{{1, size}, {1, chunks + 1}}, new float[][]{g, null}, 1, (b, t) -> b.sumOfSquares(t[0], t[1], 1));
+            assertClose(Tolerance.gemm(Backend.SQUARES_CHUNK), partials[0], partials[1], size + " partial sums of squares");
+            assertEquals(0f, partials[0][0], "offset respected");
+            for (float max : new float[]{0.1f, 1e6f}) {
+                float[][] coef = both(new int[][]{{1, chunks + 1}, {1, 1}}, new float[][]{partials[1], null}, 1,
+                        (b, t) -> b.clipCoefficient(t[0], chunks + 1, max, t[1]));
+                assertClose(Tolerance.OP, coef[0], coef[1], "clip coefficient");
+            }
+            float[][] scaled = both(new int[][]{{1, size}, {1, 1}}, new float[][]{g, new float[]{0.37f}}, 0, (b, t) -> b.scale(t[0], t[1]));
+            assertClose(Tolerance.OP, scaled[0], scaled[1], "scale");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{1}")
+    @MethodSource("batchShapes")
+    void dropoutMatchesEjmlExactly(int m, int n) {
+        float[] x = randomArray(m * n, 1);
+        for (float p : new float[]{0f, 0.3f, 0.9f}) {
+            dev.clprop.model.DropoutSpec d = new dev.clprop.model.DropoutSpec(p);
+            float[][] r = both(new int[][]{{m, n}, {m, n}}, new float[][]{x, null}, 1,
+                    (b, t) -> b.dropout(t[0], t[1], dev.clprop.model.DropoutSpec.key(5, m, n), d.threshold(), d.scale(), m));
+            assertArrayEquals(r[1], r[0], "p " + p);
+        }
+    }
+
     @Test
     void gatherMatchesEjml() {
         for (int[] s : new int[][]{{1, 1}, {17, 7}, {129, 33}}) {

@@ -146,6 +146,86 @@ class SemanticsTest extends ClpropTestBase {
         assertArrayEquals(new int[]{0, 1, 2, 3, 4}, fileOrder);
     }
 
+    /**
+     * Clipping by the global norm, checked against the formula: gradients of norm g are scaled by
+     * min(1, c/(g + 1e-6)) before an sgd step of lr 1, so the step is the scaled gradient.
+     */
+    @ParameterizedTest
+    @EnumSource(BackendKind.class)
+    void clippingScalesTheGradientsToTheGlobalNorm(BackendKind kind) {
+        Architecture spec = Architecture.parse("3,4:tanh,2:linear");
+        float[] x = randomArray(5 * 3, 1), y = randomArray(5 * 2, 3);
+        Parameters init = Parameters.initialise(spec, 2);
+        for (float c : new float[]{0.05f, 1e6f}) {
+            try (Backend b = kind.open(); DeviceNetwork net = new DeviceNetwork(b, spec, Loss.MSE, Optimizer.sgd(1f), 5, 0);
+                 Tensor tx = b.allocate(5, 3); Tensor ty = b.allocate(5, 2)) {
+                net.setParameters(init);
+                net.setClipNorm(c);
+                b.upload(tx, x);
+                b.upload(ty, y);
+                net.forward(tx, 5, dev.clprop.nn.Pass.training(0, 1));
+                net.backward(tx, ty, 5, dev.clprop.nn.Pass.training(0, 1));
+                Parameters g = net.gradients();
+                double sq = 0;
+                for (var s : spec.parameterShapes()) for (float v : g.get(s.name())) sq += (double) v * v;
+                double factor = Math.min(1, c / (Math.sqrt(sq) + 1e-6));
+                net.update();
+                Parameters after = net.parameters();
+                for (var s : spec.parameterShapes()) {
+                    double[] want = new double[s.size()];
+                    for (int i = 0; i < want.length; i++) want[i] = init.get(s.name())[i] - factor * g.get(s.name())[i];
+                    assertClose(1e-6, want, after.get(s.name()), "clip " + c + " " + s.name());
+                }
+                if (c < 1) assertTrue(factor < 0.5, "the small limit clips: factor " + factor);
+            }
+        }
+    }
+
+    /** torch.nn.CrossEntropyLoss(weight=w) by its definition, in float64. */
+    @ParameterizedTest
+    @EnumSource(BackendKind.class)
+    void classWeightsFollowTorchsWeightedMean(BackendKind kind) {
+        int m = 4, n = 3;
+        float[] p = {0.7f, 0.2f, 0.1f, 0.1f, 0.3f, 0.6f, 0.2f, 0.2f, 0.6f, 0.3f, 0.5f, 0.2f};
+        int[] labels = {0, 2, 2, 1};
+        float[] y = new float[m * n];
+        for (int r = 0; r < m; r++) y[r * n + labels[r]] = 1f;
+        float[] w = {1f, 2f, 0.5f};
+        double total = 0, loss = 0;
+        for (int r = 0; r < m; r++) total += w[labels[r]];
+        for (int r = 0; r < m; r++) loss -= w[labels[r]] * Math.log(p[r * n + labels[r]]);
+        loss /= total;
+        double[] grad = new double[m * n];
+        for (int r = 0; r < m; r++) for (int j = 0; j < n; j++) grad[r * n + j] = w[labels[r]] * (p[r * n + j] - y[r * n + j]) / total;
+        try (Backend b = kind.open(); Tensor tp = b.allocate(m, n); Tensor ty = b.allocate(m, n); Tensor tw = b.allocate(1, n);
+             Tensor g = b.allocate(m, n); Tensor s = b.allocate(1, 1)) {
+            b.upload(tp, p);
+            b.upload(ty, y);
+            b.upload(tw, w);
+            b.weightedLossGradient(tp, ty, tw, m, g, s);
+            float[] got = new float[m * n], sum = new float[1];
+            b.download(g, got);
+            b.download(s, sum);
+            assertClose(1e-6, grad, got, "weighted gradient");
+            assertEquals(loss, sum[0], 1e-6);
+            b.upload(tw, new float[]{1, 1, 1});
+            b.zero(s);
+            b.weightedLossGradient(tp, ty, tw, m, g, s);
+            float[] ones = new float[m * n], plain = new float[m * n];
+            b.download(g, ones);
+            b.lossGradient(Loss.CROSS_ENTROPY, tp, ty, m, g, s);
+            b.download(g, plain);
+            assertArrayEquals(plain, ones, "weights of 1 are exactly the unweighted loss");
+            b.upload(tw, new float[]{0, 1, 1});
+            b.zero(s);
+            b.weightedLossGradient(tp, ty, tw, 1, g, s);
+            b.download(g, got);
+            b.download(s, sum);
+            for (int j = 0; j < n; j++) assertEquals(0f, got[j], "a batch whose rows all weigh 0 has no gradient");
+            assertEquals(0f, sum[0]);
+        }
+    }
+
     @Test
     void aNetworkTooLargeForItsBackendIsRefusedBeforeAnythingIsAllocated() {
         try (Backend small = new dev.clprop.DelegatingBackend(new EjmlBackend()) {

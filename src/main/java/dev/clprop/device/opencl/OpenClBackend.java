@@ -28,9 +28,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
     private final ClKernel gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
-            lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout;
-    /** Scratch for per-row loss terms, grown to the largest batch seen. */
-    private ClTensor rowLoss;
+            lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
+            classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
+    /** Scratch for per-row loss terms and row weights, grown to the largest batch seen, and a weight total. */
+    private ClTensor rowLoss, rowWeight, weightTotal;
     int live;
     private boolean profiling;
     private final Map<String, long[]> profile = new LinkedHashMap<>();
@@ -65,9 +66,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             lossGradient = pl.kernel("loss_gradient", this);
             lossAccumulate = pl.kernel("loss_accumulate", this);
             columnSums = pl.kernel("column_sums", this);
+            classWeightTotal = pl.kernel("class_weight_total", this);
+            weightedLossGradient = pl.kernel("weighted_loss_gradient", this);
             sgd = po.kernel("sgd_step", this);
             momentum = po.kernel("momentum_step", this);
             adam = po.kernel("adam_step", this);
+            sumSquares = po.kernel("sum_squares", this);
+            clipCoefficient = po.kernel("clip_coefficient", this);
+            scaleBy = po.kernel("scale_by", this);
             gatherRows = pga.kernel("gather_rows", this);
             dropout = pd.kernel("dropout", this);
         } catch (RuntimeException e) {
@@ -113,7 +119,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public List<String> verifiedKernels() {
         List<String> out = new ArrayList<>();
         for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
-                lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout}) {
+                lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
+                sumSquares, clipCoefficient, scaleBy}) {
             if (k != null && k.verified()) out.add(k.name);
         }
         return out;
@@ -251,6 +258,39 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     @Override
+    public void weightedLossGradient(Tensor output, Tensor target, Tensor classWeights, int m, Tensor grad, Tensor lossSum) {
+        int n = output.cols();
+        ensureRowLoss(m);
+        if (rowWeight == null || rowWeight.rows < m) {
+            if (rowWeight != null) rowWeight.close();
+            rowWeight = new ClTensor(this, ctx, m, 1);
+        }
+        if (weightTotal == null) weightTotal = new ClTensor(this, ctx, 1, 1);
+        classWeightTotal.call().floats("target", t(target)).floats("class_weights", t(classWeights)).i32("m", m).i32("n", n)
+                .floats("row_weight", rowWeight).floats("total", weightTotal).run(new long[]{1}, null);
+        weightedLossGradient.call().floats("out", t(output)).floats("target", t(target)).floats("row_weight", rowWeight).floats("total", weightTotal)
+                .i32("m", m).i32("n", n).floats("grad", t(grad)).floats("row_loss", rowLoss).run(new long[]{m}, null);
+        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", 1f).floats("loss_sum", t(lossSum)).run(new long[]{1}, null);
+    }
+
+    @Override
+    public void sumOfSquares(Tensor x, Tensor partials, int offset) {
+        int count = x.size();
+        sumSquares.call().floats("t", t(x)).i32("count", count).i32("chunk", SQUARES_CHUNK).floats("partials", t(partials)).i32("offset", offset)
+                .run(new long[]{ceilDiv(count, SQUARES_CHUNK)}, null);
+    }
+
+    @Override
+    public void clipCoefficient(Tensor partials, int count, float maxNorm, Tensor coef) {
+        clipCoefficient.call().floats("partials", t(partials)).i32("count", count).f32("max_norm", maxNorm).floats("coef", t(coef)).run(new long[]{1}, null);
+    }
+
+    @Override
+    public void scale(Tensor x, Tensor coef) {
+        scaleBy.call().floats("t", t(x)).i32("count", x.size()).floats("coef", t(coef)).run(new long[]{x.size()}, null);
+    }
+
+    @Override
     public void columnSums(Tensor delta, Tensor out, int m) {
         int n = delta.cols();
         columnSums.call().floats("delta", t(delta)).i32("m", m).i32("n", n).floats("out", t(out)).run(new long[]{n}, null);
@@ -306,7 +346,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public int liveBuffers() {
-        return live - (rowLoss == null ? 0 : 1); // the row-loss scratch buffer is not the caller's
+        // the scratch buffers are not the caller's
+        return live - (rowLoss == null ? 0 : 1) - (rowWeight == null ? 0 : 1) - (weightTotal == null ? 0 : 1);
     }
 
     private static long ceilDiv(long a, long b) {
@@ -335,8 +376,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public void close() {
-        if (rowLoss != null) rowLoss.close();
-        rowLoss = null;
+        for (ClTensor scratch : new ClTensor[]{weightTotal, rowWeight, rowLoss}) if (scratch != null) scratch.close();
+        rowLoss = rowWeight = weightTotal = null;
         for (int i = programs.size() - 1; i >= 0; i--) programs.get(i).close();
         programs.clear();
         ctx.close();

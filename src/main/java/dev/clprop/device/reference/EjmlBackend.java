@@ -245,6 +245,56 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public void weightedLossGradient(Tensor outT, Tensor targetT, Tensor weightsT, int m, Tensor gradT, Tensor lossSumT) {
+        float[] p = t(outT).data, y = t(targetT).data, w = t(weightsT).data, g = t(gradT).data;
+        int n = outT.cols();
+        float total = 0f;
+        for (int i = 0; i < m; i++) total += rowWeight(w, y, i * n, n);
+        float batchLoss = 0f;
+        for (int i = 0; i < m; i++) {
+            float r = rowWeight(w, y, i * n, n);
+            float rowLoss = 0f;
+            for (int j = i * n, end = j + n; j < end; j++) {
+                rowLoss += Loss.CROSS_ENTROPY.elementLoss(p[j], y[j]);
+                g[j] = total == 0f ? 0f : r * (p[j] - y[j]) / total;
+            }
+            batchLoss += total == 0f ? 0f : r * rowLoss / total;
+        }
+        t(lossSumT).data[0] += batchLoss;
+    }
+
+    private static float rowWeight(float[] w, float[] y, int off, int n) {
+        float r = 0f;
+        for (int j = 0; j < n; j++) r += w[j] * y[off + j];
+        return r;
+    }
+
+    @Override
+    public void sumOfSquares(Tensor x, Tensor partialsT, int offset) {
+        float[] v = t(x).data, out = t(partialsT).data;
+        for (int c = 0, start = 0; start < v.length; c++, start += SQUARES_CHUNK) {
+            float s = 0f;
+            for (int i = start, end = Math.min(start + SQUARES_CHUNK, v.length); i < end; i++) s += v[i] * v[i];
+            out[offset + c] = s;
+        }
+    }
+
+    @Override
+    public void clipCoefficient(Tensor partialsT, int count, float maxNorm, Tensor coefT) {
+        float[] p = t(partialsT).data;
+        float s = 0f;
+        for (int i = 0; i < count; i++) s += p[i];
+        t(coefT).data[0] = Math.min(1f, maxNorm / ((float) Math.sqrt(s) + 1e-6f));
+    }
+
+    @Override
+    public void scale(Tensor x, Tensor coefT) {
+        float[] v = t(x).data;
+        float c = t(coefT).data[0];
+        for (int i = 0; i < v.length; i++) v[i] *= c;
+    }
+
+    @Override
     public void columnSums(Tensor dt, Tensor outT, int m) {
         float[] d = t(dt).data;
         float[] o = t(outT).data;
