@@ -7,6 +7,7 @@ import dev.clprop.io.ModelFormat;
 import dev.clprop.loss.Loss;
 import dev.clprop.metrics.Metrics;
 import dev.clprop.model.Architecture;
+import dev.clprop.model.DataSchema;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
 import dev.clprop.train.Evaluator;
@@ -30,12 +31,21 @@ public final class Model {
     private final Parameters parameters;
     private final Loss loss;
     private final Standardizer standardizer;
+    private final DataSchema schema;
 
     /**
      * @param loss the loss it is scored with (null: the default for its output activation)
      * @param standardizer applied to every input before the network, or null
      */
     public Model(Parameters parameters, Loss loss, Standardizer standardizer) {
+        this(parameters, loss, standardizer, DataSchema.UNKNOWN);
+    }
+
+    /**
+     * @param schema what its inputs and outputs are called and its task (see {@link DataSchema});
+     *               null: unknown
+     */
+    public Model(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
         Architecture a = parameters.architecture();
         this.loss = loss != null ? loss : Loss.defaultFor(a.outputActivation());
         this.loss.checkOutput(a.outputActivation());
@@ -46,12 +56,14 @@ public final class Model {
         if (bad != null) throw new InvalidInputException("parameter " + bad + " holds a non-finite value");
         this.parameters = parameters.copy();
         this.standardizer = standardizer;
+        this.schema = schema == null ? DataSchema.UNKNOWN : schema;
+        this.schema.checkAgainst(a, "the model");
     }
 
     /** Reads a model file written by {@link #save} (or by clprop's command line). */
     public static Model load(Path file) {
         ModelFormat.StoredModel m = ModelFormat.readModel(file);
-        return new Model(m.parameters(), m.loss(), m.standardizer());
+        return new Model(m.parameters(), m.loss(), m.standardizer(), m.schema());
     }
 
     /**
@@ -65,7 +77,7 @@ public final class Model {
 
     /** Writes the model atomically: a crash leaves the old file or the new one, never half of one. */
     public void save(Path file) {
-        ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer));
+        ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer, schema));
     }
 
     public Architecture architecture() {
@@ -79,6 +91,22 @@ public final class Model {
     /** The input standardization, or null. */
     public Standardizer standardizer() {
         return standardizer;
+    }
+
+    /** What the inputs and outputs are called, and the task; parts may be unknown. */
+    public DataSchema schema() {
+        return schema;
+    }
+
+    /** This model with another schema (e.g. class names for a model trained on numeric labels). */
+    public Model withSchema(DataSchema schema) {
+        return new Model(parameters, loss, standardizer, schema);
+    }
+
+    /** Whether this model predicts classes: as its file says, else as its loss suggests. */
+    public boolean isClassifier() {
+        if (schema.task() != null) return schema.task() == DataSchema.Task.CLASSIFICATION;
+        return loss == Loss.CROSS_ENTROPY || loss == Loss.BCE;
     }
 
     /** A copy of the parameters. */
@@ -166,10 +194,15 @@ public final class Model {
     /** As {@link #evaluate(Dataset)}, on {@code device}. */
     public Metrics evaluate(Dataset data, Device device) {
         checkWidth(data);
-        if (data.isClassification() && data.classCount() > outputs()) {
+        if (data.isClassification() == schema.isRegression() && schema.task() != null) {
+            throw new IncompatibleModelException(data.name() + ": is " + (data.isClassification() ? "classification" : "regression")
+                    + " data but the model is a " + schema.task().spelling() + " model");
+        }
+        if (data.isClassification() && data.classNames() == null && data.classCount() > outputs()) {
             throw new IncompatibleModelException(data.name() + ": has class labels up to " + (data.classCount() - 1) + " but the model has " + outputs() + " outputs");
         }
-        Dataset in = standardizer == null ? data : data.standardized(standardizer);
+        Dataset named = data.withClassesOf(schema.classNames());
+        Dataset in = standardizer == null ? named : named.standardized(standardizer);
         return device.use(backends -> Evaluator.evaluate(backends.get(0), parameters, loss, in));
     }
 
@@ -180,7 +213,10 @@ public final class Model {
         }
     }
 
-    /** Whether two models hold bit-identical parameters, the same loss and standardization. */
+    /**
+     * Whether two models compute the same numbers: bit-identical parameters, the same loss and
+     * standardization ({@link #schema()}, which only names things, is not compared).
+     */
     public boolean sameAs(Model o) {
         return parameters.bitwiseEquals(o.parameters) && loss == o.loss
                 && (standardizer == null ? o.standardizer == null : o.standardizer != null

@@ -10,6 +10,7 @@ import dev.clprop.io.AtomicFiles;
 import dev.clprop.io.ModelFormat;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
+import dev.clprop.model.DataSchema;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
 import dev.clprop.optim.Optimizer;
@@ -194,7 +195,8 @@ public final class Trainer {
     }
 
     /** Data ready for the loop: split, standardized, the class weights, and the settings that fingerprint the run. */
-    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, float[] classWeights, Map<String, String> settings) {
+    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, float[] classWeights, Map<String, String> settings,
+                            DataSchema schema) {
     }
 
     /**
@@ -214,6 +216,7 @@ public final class Trainer {
         if (all == null) throw new InvalidInputException("no training data was given");
         checkData(all);
         if (validation != null) {
+            validation = validation.withClassesOf(all.classNames());
             checkData(validation);
             if (validationSplit > 0) throw new InvalidSettingException("validationSplit", "cannot be combined with separate validation data");
         }
@@ -261,7 +264,7 @@ public final class Trainer {
         s.put("clipNorm", Float.toString(clipNorm));
         s.put("classWeights", weights == null ? "none" : java.util.Arrays.toString(weights));
         s.put("trainingData", fingerprint(all));
-        return new Prepared(train, validation, st, weights, s);
+        return new Prepared(train, validation, st, weights, s, all.schema());
     }
 
     private void checkData(Dataset d) {
@@ -309,7 +312,7 @@ public final class Trainer {
 
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {
         RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
-                p.standardizer, p.settings, schedule, clipNorm, p.classWeights);
+                p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema);
         Device d = device != null ? device : Device.open(deviceChoice, listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> {
@@ -318,7 +321,7 @@ public final class Trainer {
                 }
                 return new TrainingLoop(backends.get(0), cfg, listener, cancellation).run(p.train, p.validation, start);
             });
-            return new TrainingResult(new Model(r.parameters(), loss, p.standardizer), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema), r.outcome(), r.epochsDone(), r.message(), r.history());
         } finally {
             if (device == null) d.close();
         }

@@ -6,17 +6,25 @@ import dev.clprop.data.CsvOptions;
 import dev.clprop.data.DataSources;
 import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
+import dev.clprop.io.AtomicFiles;
 import dev.clprop.metrics.Metrics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Reports a model's loss, and accuracy with a confusion matrix (classification) or MSE (regression).")
+        description = {"Reports a model's loss and, for a classifier, accuracy, per-class precision, recall and F1 and a confusion matrix;",
+                "for regression, MSE, RMSE, MAE and R² per target. The model file says which columns it needs."},
+        footer = {"", "Examples:",
+                "  clprop evaluate --model runs/digits/model.npz",
+                "  clprop evaluate --model iris.npz --data iris-test.csv --json iris-test.json --plot iris-confusion.png"})
 public final class EvaluateCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -25,31 +33,60 @@ public final class EvaluateCommand implements Runnable {
     Path model;
 
     @Option(names = "--data", paramLabel = "FILE|DIR|digits", description = "CSV file, MNIST folder (its t10k test set) or 'digits' (its test split); default: ${DEFAULT-VALUE}")
-    String data = "digits";
+    String data = DataSources.DIGITS;
 
-    @Option(names = "--targets", paramLabel = "N", description = "Regression: the last N columns are targets")
-    Integer targets;
+    @Mixin
+    ColumnOptions columns = new ColumnOptions();
 
     @Option(names = "--device", paramLabel = "auto|cpu|opencl[:N]|NAME", description = "default: ${DEFAULT-VALUE}")
     String device = "cpu";
 
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures here as JSON (atomically)")
+    Path json;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Draw the confusion matrix as a heat map (classifiers)")
+    Path plot;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
+        Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
+        if (json != null) AtomicFiles.checkTarget("json", json, dataFile, model);
+        if (plot != null) AtomicFiles.checkTarget("plot", plot, dataFile, model, json);
         Model m = Model.load(model);
-        DataSplit src = DataSources.open(data, null, targets == null ? CsvOptions.classification() : CsvOptions.regression(targets));
-        Dataset d = src.test() != null ? src.test() : src.train();
+        Dataset d = read(m);
+        if (plot != null && !m.isClassifier()) throw new dev.clprop.error.InvalidSettingException("plot", "draws a confusion matrix; this is a regression model");
         try (Device dev = Device.open(device)) {
             Metrics ev = m.evaluate(d, dev);
-            out.printf(Locale.ROOT, "model %s (%s), data %s: %d rows%n", model, m.architecture(), d.name(), ev.rows());
-            out.printf(Locale.ROOT, "loss (%s) %.6f%n", m.loss(), ev.loss());
-            if (ev.isClassification()) {
-                out.printf(Locale.ROOT, "accuracy %.2f%%%n", 100 * ev.accuracy());
-                out.print("confusion matrix (rows: true class, columns: predicted)\n" + ev.confusionTable());
-            } else {
-                out.printf(Locale.ROOT, "MSE %.6g%n", ev.mse());
+            out.printf("model %s (%s), data %s%n", model, m.architecture(), d.name());
+            Reports.print(out, "", ev, m.schema(), m.loss().toString(), true);
+            if (json != null) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "evaluate");
+                j.put("model", model.toString());
+                j.put("architecture", m.architecture().toString());
+                j.put("data", d.name());
+                j.putAll(Reports.figures(ev, m.schema()));
+                Reports.writeJson(json, j);
+                out.println("wrote " + json);
+            }
+            if (plot != null) {
+                Reports.writeConfusionChart(plot, ev, Reports.outputNames(m.schema(), ev));
+                out.println("wrote " + plot);
             }
             out.flush();
         }
+    }
+
+    private Dataset read(Model m) {
+        Path p = data.equals(DataSources.DIGITS) ? null : Path.of(data);
+        if (p != null && Files.isRegularFile(p)) {
+            return columns.inputsFor(m).labelled(p);
+        }
+        if (columns.label != null || !columns.ignore.isEmpty() || columns.targets != null) {
+            throw new dev.clprop.error.InvalidInputException("--label, --ignore and --targets apply to CSV data, not " + data);
+        }
+        DataSplit src = DataSources.open(data, null, CsvOptions.classification());
+        return src.test() != null ? src.test() : src.train();
     }
 }

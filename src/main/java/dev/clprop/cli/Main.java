@@ -4,6 +4,7 @@ import dev.clprop.error.ClpropException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -30,10 +31,14 @@ public final class Main implements Runnable {
             Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"),
             Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"),
             Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("schedule", "--lr-schedule"), Map.entry("clipNorm", "--clip-norm"),
-            Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"));
+            Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"),
+            Map.entry("label", "--label"), Map.entry("ignore", "--ignore"), Map.entry("json", "--json"), Map.entry("plot", "--plot"), Map.entry("output", "--output"));
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** What "-" reads (standard input, or a test's stream). */
+    InputStream stdin = System.in;
 
     @Override
     public void run() {
@@ -52,10 +57,17 @@ public final class Main implements Runnable {
 
     /** Runs a command with the given streams and returns its exit status (used by main and by tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.in, out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with the stream that "-" reads. */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         // the library also logs its one warning (no libjsig.so) through System.Logger; here it reaches
         // the user through the command's own output, once
         java.util.logging.Logger.getLogger("dev.clprop").setLevel(java.util.logging.Level.OFF);
-        CommandLine cl = new CommandLine(new Main());
+        Main main = new Main();
+        main.stdin = in;
+        CommandLine cl = new CommandLine(main);
         PrintWriter errWriter = new PrintWriter(err, true);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(errWriter);

@@ -27,13 +27,15 @@ import java.util.Locale;
 
 /**
  * What a run leaves in --out: metrics.csv (one row per epoch) and loss.png (loss and accuracy
- * curves), rewritten atomically after every epoch so an interrupted run still has them.
+ * curves), rewritten atomically after every epoch so an interrupted run still has them; at the end
+ * model.npz and, for a classifier, confusion.png.
  */
 final class RunOutputs {
     static final String METRICS = "metrics.csv";
     static final String CHART = "loss.png";
     static final String CHECKPOINT = "checkpoint.npz";
     static final String MODEL = "model.npz";
+    static final String CONFUSION = "confusion.png";
 
     private final Path dir;
     private final List<EpochSummary> rows = new ArrayList<>();

@@ -4,7 +4,6 @@ import dev.clprop.Device;
 import dev.clprop.Model;
 import dev.clprop.Trainer;
 import dev.clprop.TrainingResult;
-import dev.clprop.data.CsvOptions;
 import dev.clprop.data.DataSources;
 import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
@@ -19,12 +18,16 @@ import dev.clprop.optim.Schedule;
 import dev.clprop.train.Cancellation;
 import dev.clprop.train.Outcome;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +37,8 @@ import java.util.concurrent.TimeUnit;
         footer = {"", "Examples:",
                 "  clprop train",
                 "  clprop train --data mnist/ --layers 784,256:relu,128:relu,10:softmax --epochs 10 --out runs/mnist",
-                "  clprop train --data xy.csv --targets 1 --layers 3,16:tanh,1:linear --loss mse --optimizer sgd --lr 0.05"})
+                "  clprop train --data xy.csv --targets 1 --layers 3,16:tanh,1:linear --loss mse --optimizer sgd --lr 0.05",
+                "  clprop train --data iris.csv --label species --ignore id --standardize --epochs 200 --json iris.json"})
 public final class TrainCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,11 +46,14 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--data", paramLabel = "FILE|DIR|digits", description = "CSV file, MNIST-layout folder, or 'digits' (bundled; default)")
     String data = DataSources.DIGITS;
 
-    @Option(names = "--targets", paramLabel = "N", description = "Regression: the last N CSV columns are real-valued targets (default: the last column is a class label)")
-    Integer targets;
+    @Mixin
+    ColumnOptions columns = new ColumnOptions();
 
-    @Option(names = "--test", paramLabel = "FILE", description = "CSV test set, evaluated at the end")
+    @Option(names = "--test", paramLabel = "FILE", description = "CSV test set with the training file's columns, evaluated at the end")
     Path test;
+
+    @Option(names = "--val", paramLabel = "FILE", description = "CSV validation set with the training file's columns (instead of a split of the training rows)")
+    Path val;
 
     @Option(names = "--layers", paramLabel = "SPEC", description = "Input width, then units:activation[:nobias] per layer, e.g. 784,256:relu,10:softmax (default: from the data)")
     String layers;
@@ -88,7 +95,7 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--no-shuffle", description = "Consecutive rows in file order instead of a shuffled order each epoch")
     boolean noShuffle;
 
-    @Option(names = "--val-split", paramLabel = "F", description = "Hold out this fraction of the training rows for validation (default: 0.1 for digits and MNIST folders, none for CSV; 0 = none)")
+    @Option(names = "--val-split", paramLabel = "F", description = "Hold out this fraction of the training rows for validation (default: 0.1 when there is a test set: digits, MNIST, --test; else none; 0 = none)")
     Double valSplit;
 
     @Option(names = "--standardize", description = "Scale each input feature to zero mean, unit variance (fitted on the training rows; stored in the model)")
@@ -116,6 +123,9 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--verify-every", paramLabel = "N", description = "Every N steps, check each op of the step against EJML and report the largest difference")
     int verifyEvery = 0;
 
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the settings, the history and the final figures here as JSON (atomically)")
+    Path json;
+
     @Option(names = "--quiet", description = "Only the final report")
     boolean quiet;
 
@@ -126,14 +136,15 @@ public final class TrainCommand implements Runnable {
         if (init != null && resume != null) throw new InvalidSettingException("initialWeights", "--init and --resume cannot be combined: a checkpoint already holds the weights");
         // outputs are checked before any work, so a bad path does not cost a whole run
         Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
-        if (save != null) AtomicFiles.checkTarget("save", save, dataFile, test, init, resume);
+        if (save != null) AtomicFiles.checkTarget("save", save, dataFile, test, val, init, resume);
+        if (json != null) AtomicFiles.checkTarget("json", json, dataFile, test, val, init, resume, save);
         try (RunFolder folder = out == null ? null : RunFolder.open(out)) {
             train(report, info, folder);
         }
     }
 
     private void train(PrintWriter report, PrintWriter info, RunFolder folder) {
-        DataSplit source = DataSources.open(data, test, targets == null ? CsvOptions.classification() : CsvOptions.regression(targets));
+        DataSplit source = DataSources.open(data, test, val, columns.csv());
         Dataset train = source.train();
         Architecture arch = layers != null ? Architecture.parse(layers)
                 : init != null ? Model.load(init).architecture()
@@ -160,32 +171,50 @@ public final class TrainCommand implements Runnable {
 
         try (Device dev = Device.open(device, progress::onMessage)) {
             Trainer trainer = b.device(dev).build();
+            Dataset validation = source.validation();
             TrainingResult result = runWithInterruptHandling(cancellation, folder,
-                    () -> resume != null ? trainer.resume(resume, train) : trainer.fit(train));
+                    () -> resume != null ? trainer.resume(resume, train, validation) : trainer.fit(train, validation));
             progress.closeBar();
             Model model = result.model();
             if (result.outcome() == Outcome.DIVERGED) throw new Main.Stopped(Main.EXIT_USAGE, result.message());
             if (save != null) model.save(save);
             if (result.outcome() == Outcome.EARLY_STOPPED) info.println(result.message());
-            if (folder != null) {
-                model.save(folder.staged(RunOutputs.MODEL));
-                folder.commit();
-            }
-
             Dataset evalSet = source.test() != null ? source.test() : train;
             String which = source.test() != null ? "test" : "training";
             Metrics m = model.evaluate(evalSet, dev);
-            report.printf(Locale.ROOT, "%s loss %.6f on %d rows%n", which, m.loss(), m.rows());
-            if (m.isClassification()) {
-                report.printf(Locale.ROOT, "%s accuracy %.2f%% (%d rows)%n", which, 100 * m.accuracy(), m.rows());
-                if (!quiet) report.print("confusion matrix (rows: true class, columns: predicted)\n" + m.confusionTable());
-            } else {
-                report.printf(Locale.ROOT, "%s MSE %.6g%n", which, m.mse());
+            List<String> names = Reports.outputNames(model.schema(), m);
+            if (folder != null) {
+                model.save(folder.staged(RunOutputs.MODEL));
+                if (m.isClassification()) Reports.writeConfusionChart(folder.staged(RunOutputs.CONFUSION), m, names);
+                folder.commit();
             }
+            Reports.print(report, which, m, model.schema(), model.loss().toString(), !quiet);
+            if (json != null) Reports.writeJson(json, jsonReport(result, which, evalSet, m, model));
             if (save != null) report.println("saved " + save);
-            if (folder != null) report.println("outputs in " + out + ": " + RunOutputs.MODEL + ", " + RunOutputs.CHECKPOINT + ", " + RunOutputs.METRICS + ", " + RunOutputs.CHART);
+            if (json != null) report.println("wrote " + json);
+            if (folder != null) {
+                report.println("outputs in " + out + ": " + RunOutputs.MODEL + ", " + RunOutputs.CHECKPOINT + ", " + RunOutputs.METRICS + ", " + RunOutputs.CHART
+                        + (m.isClassification() ? ", " + RunOutputs.CONFUSION : ""));
+            }
             report.flush();
         }
+    }
+
+    private Map<String, Object> jsonReport(TrainingResult result, String which, Dataset evalSet, Metrics m, Model model) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("command", "train");
+        j.put("options", Reports.options(spec));
+        j.put("architecture", model.architecture().toString());
+        j.put("loss", model.loss().toString());
+        j.put("outcome", result.outcome().name().toLowerCase(Locale.ROOT));
+        j.put("epochs", result.epochs());
+        j.put("message", result.message());
+        j.put("history", Reports.history(result.history()));
+        Map<String, Object> e = Reports.figures(m, model.schema());
+        e.put("set", which);
+        e.put("data", evalSet.name());
+        j.put("evaluation", e);
+        return j;
     }
 
     private static float[] weights(String list) {

@@ -1,6 +1,7 @@
 package dev.clprop.data;
 
 import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.InvalidSettingException;
 import dev.clprop.error.Quote;
 import dev.clprop.io.CsvReader;
 import dev.clprop.io.IdxReader;
@@ -32,25 +33,39 @@ public final class DataSources {
      * optional CSV test file, else null).
      */
     public static DataSplit open(String data, Path testFile, CsvOptions csv) {
-        if (data == null || data.equals(DIGITS)) {
-            if (testFile != null) throw new InvalidInputException("a test file applies to CSV data; digits has its own fixed test split");
-            return digits();
+        return open(data, testFile, null, csv);
+    }
+
+    /**
+     * As {@link #open(String, Path, CsvOptions)}, with an optional CSV file of validation rows. Test and
+     * validation files are read like the training file and must match it: the same feature columns
+     * (by name when the files have headers), and only classes the training rows have.
+     */
+    public static DataSplit open(String data, Path testFile, Path validationFile, CsvOptions csv) {
+        if (data == null || data.equals(DIGITS) || Files.isDirectory(Path.of(data))) {
+            String own = data == null || data.equals(DIGITS) ? "digits has its own fixed test split" : "an MNIST folder has its own t10k test files";
+            if (testFile != null) throw new InvalidInputException("a test file applies to CSV data; " + own);
+            if (validationFile != null) throw new InvalidInputException("a validation file applies to CSV data; use a validation split with " + (data == null ? DIGITS : data));
+            return data == null || data.equals(DIGITS) ? digits() : mnist(Path.of(data));
         }
         Path p = Path.of(data);
-        if (Files.isDirectory(p)) {
-            if (testFile != null) throw new InvalidInputException("a test file applies to CSV data; an MNIST folder has its own t10k test files");
-            return mnist(p);
-        }
         if (!Files.exists(p)) throw new InvalidInputException(data + ": no such file (expected a CSV file, an MNIST folder or 'digits')");
         Dataset train = csv(p, csv);
-        Dataset test = null;
-        if (testFile != null) {
-            test = csv(testFile, csv);
-            if (test.featureCount() != train.featureCount()) {
-                throw new InvalidInputException(testFile + ": has " + test.featureCount() + " feature columns but " + data + " has " + train.featureCount());
-            }
+        Dataset test = testFile == null ? null : companion(csv(testFile, csv), train);
+        Dataset validation = validationFile == null ? null : companion(csv(validationFile, csv), train);
+        return new DataSplit(data, train, test, validation);
+    }
+
+    /** Checks rows read to go with {@code train} against it, and numbers their classes as train does. */
+    static Dataset companion(Dataset other, Dataset train) {
+        if (other.featureCount() != train.featureCount()) {
+            throw new InvalidInputException(other.name() + ": has " + other.featureCount() + " feature columns but " + train.name() + " has " + train.featureCount());
         }
-        return new DataSplit(data, train, test);
+        if (other.featureNames() != null && train.featureNames() != null && !other.featureNames().equals(train.featureNames())) {
+            throw new InvalidInputException(other.name() + ": its feature columns " + String.join(", ", other.featureNames())
+                    + " differ from those of " + train.name() + ": " + String.join(", ", train.featureNames()));
+        }
+        return other.withClassesOf(train.classNames());
     }
 
     /** CSV text from a stream (not closed here); {@code name} is used in messages. */
@@ -61,26 +76,6 @@ public final class DataSources {
     /** A CSV file (optionally .gz); see {@link CsvOptions} for which columns are what. */
     public static Dataset csv(Path file, CsvOptions options) {
         return toDataset(CsvReader.read(file, layout(options)), options);
-    }
-
-    /**
-     * Rows of model inputs from a CSV file: each row holds {@code inputs} features, optionally followed
-     * by one label column or {@code outputs} target columns, which are dropped. Any other width is an error.
-     */
-    public static float[][] inputs(Path file, int inputs, int outputs) {
-        CsvReader.Result t = CsvReader.read(file, (header, cols, source) -> {
-            int extra = cols - inputs;
-            if (extra != 0 && extra != 1 && extra != outputs) {
-                throw new InvalidInputException(source + ": has " + cols + " columns but the model takes " + inputs
-                        + " inputs (optionally followed by 1 label column" + (outputs > 1 ? " or " + outputs + " target columns" : "") + ")");
-            }
-            CsvReader.Role[] roles = new CsvReader.Role[cols];
-            for (int c = 0; c < cols; c++) roles[c] = c < inputs ? CsvReader.Role.FEATURE : CsvReader.Role.IGNORED;
-            return roles;
-        });
-        float[][] rows = new float[t.rows()][inputs];
-        for (int r = 0; r < t.rows(); r++) System.arraycopy(t.features(), r * inputs, rows[r], 0, inputs);
-        return rows;
     }
 
     /** The bundled UCI optical digits (1797 rows of 8×8 pixels, scaled to [0,1]) with a fixed 20% test split. */
@@ -143,18 +138,34 @@ public final class DataSources {
         throw new InvalidInputException(dir + ": not an MNIST folder: " + base + " (or " + base + ".gz) is missing");
     }
 
-    /** Which column is what: the last N targets for regression, else the last column a label. */
+    /**
+     * Which column is what: ignored columns are set aside first; then the label column (named, else the
+     * last one left) or the last N columns left as targets; every other column is a feature.
+     */
     static CsvReader.Layout layout(CsvOptions options) {
         return (header, cols, source) -> {
-            int targets = options.targets();
-            int special = options.isRegression() ? targets : 1;
-            if (cols <= special) {
-                throw new InvalidInputException(source + ": has " + cols + " column(s), too few for "
-                        + (options.isRegression() ? targets + " target column(s)" : "a label column") + " and at least one feature");
-            }
             CsvReader.Role[] roles = new CsvReader.Role[cols];
-            for (int c = 0; c < cols; c++) {
-                roles[c] = c < cols - special ? CsvReader.Role.FEATURE : options.isRegression() ? CsvReader.Role.TARGET : CsvReader.Role.LABEL;
+            java.util.Arrays.fill(roles, CsvReader.Role.FEATURE);
+            for (String ref : options.ignore()) roles[CsvOptions.resolve(ref, header, cols, "ignore", source)] = CsvReader.Role.IGNORED;
+            int left = 0;
+            for (CsvReader.Role r : roles) if (r == CsvReader.Role.FEATURE) left++;
+            int special = options.isRegression() ? options.targets() : 1;
+            if (left <= special) {
+                throw new InvalidInputException(source + ": has " + cols + " column(s)" + (left < cols ? ", " + left + " not ignored," : "")
+                        + " too few for " + (options.isRegression() ? options.targets() + " target column(s)" : "a label column") + " and at least one feature");
+            }
+            if (options.label() != null) {
+                int c = CsvOptions.resolve(options.label(), header, cols, "label", source);
+                if (roles[c] == CsvReader.Role.IGNORED) throw new InvalidSettingException("label", Quote.of(options.label()) + " is also among the ignored columns");
+                roles[c] = CsvReader.Role.LABEL;
+                return roles;
+            }
+            CsvReader.Role role = options.isRegression() ? CsvReader.Role.TARGET : CsvReader.Role.LABEL;
+            for (int c = cols - 1, n = 0; c >= 0 && n < special; c--) {
+                if (roles[c] == CsvReader.Role.FEATURE) {
+                    roles[c] = role;
+                    n++;
+                }
             }
             return roles;
         };
@@ -166,6 +177,11 @@ public final class DataSources {
      * in sorted order, and the dataset keeps the names.
      */
     static Dataset toDataset(CsvReader.Result t, CsvOptions options) {
+        return labelled(t, options).withColumnNames(t.names(CsvReader.Role.FEATURE),
+                t.names(options.isRegression() ? CsvReader.Role.TARGET : CsvReader.Role.LABEL), t.names(CsvReader.Role.IGNORED));
+    }
+
+    static Dataset labelled(CsvReader.Result t, CsvOptions options) {
         if (options.isRegression()) return Dataset.regression(t.source(), t.features(), t.featureCount(), t.targets(), t.targetCount(), t.lines());
         String[] text = t.labels();
         int[] labels = new int[t.rows()];

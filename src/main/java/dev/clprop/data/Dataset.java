@@ -26,7 +26,13 @@ public final class Dataset {
     private final float[] targets;
     private final int targetCount;
     private final int[] lines;
-    private final java.util.List<String> classNames;
+    private final Names names;
+
+    /** What the classes and columns are called, where known (each null when not). */
+    private record Names(java.util.List<String> classes, java.util.List<String> features, java.util.List<String> targets,
+                         java.util.List<String> ignored) {
+        static final Names NONE = new Names(null, null, null, null);
+    }
 
     private Dataset(String name, float[] x, int rows, int featureCount, int[] labels, float[] targets, int targetCount, int[] lines) {
         this.name = name;
@@ -37,7 +43,7 @@ public final class Dataset {
         this.targets = targets;
         this.targetCount = targetCount;
         this.lines = lines;
-        this.classNames = null;
+        this.names = Names.NONE;
         if (rows < 1) throw new InvalidInputException(name + ": has no rows");
         if (featureCount < 1) throw new InvalidInputException(name + ": has no feature columns");
         for (int i = 0; i < x.length; i++) {
@@ -116,28 +122,87 @@ public final class Dataset {
     }
 
     /** A copy whose classes have names: class i is {@code names.get(i)}. */
-    public Dataset withClassNames(java.util.List<String> names) {
+    public Dataset withClassNames(java.util.List<String> classNames) {
         if (labels == null) throw new InvalidInputException(name + ": regression data has no classes to name");
-        if (names.size() < classCount) throw new InvalidInputException(name + ": " + names.size() + " class names for " + classCount + " classes");
-        return new Dataset(this, java.util.List.copyOf(names));
+        if (classNames.size() < classCount) throw new InvalidInputException(name + ": " + classNames.size() + " class names for " + classCount + " classes");
+        return new Dataset(this, new Names(java.util.List.copyOf(classNames), names.features, names.targets, names.ignored));
     }
 
-    private Dataset(Dataset d, java.util.List<String> classNames) {
+    /**
+     * A copy that knows its columns' names (from a CSV header): one per feature; the label column's
+     * (classification) or one per target (regression); and the columns that were set aside. Each may be null.
+     */
+    public Dataset withColumnNames(java.util.List<String> featureNames, java.util.List<String> targetNames, java.util.List<String> ignoredNames) {
+        if (featureNames != null && featureNames.size() != featureCount) {
+            throw new InvalidInputException(name + ": " + featureNames.size() + " feature names for " + featureCount + " features");
+        }
+        int outputs = labels != null ? 1 : targetCount;
+        if (targetNames != null && targetNames.size() != outputs) {
+            throw new InvalidInputException(name + ": " + targetNames.size() + " label or target names for " + outputs + " column(s)");
+        }
+        return new Dataset(this, new Names(names.classes, copy(featureNames), copy(targetNames), copy(ignoredNames)));
+    }
+
+    private static java.util.List<String> copy(java.util.List<String> l) {
+        return l == null ? null : java.util.List.copyOf(l);
+    }
+
+    /**
+     * The same rows with labels numbered by {@code classNames} (say a test file's, numbered by the
+     * training file's names): a label this data has that is not among them is an error naming the row.
+     * Data without class names (numbered classes) is returned as it is.
+     */
+    public Dataset withClassesOf(java.util.List<String> classNames) {
+        if (labels == null || names.classes == null || names.classes.equals(classNames)) return this;
+        if (classNames == null) throw new InvalidInputException(name + ": has text class labels (" + String.join(", ", names.classes) + ") but the classes are numbered");
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < classNames.size(); i++) index.put(classNames.get(i), i);
+        int[] to = new int[names.classes.size()];
+        for (int c = 0; c < to.length; c++) to[c] = index.getOrDefault(names.classes.get(c), -1);
+        int[] relabelled = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            relabelled[r] = to[labels[r]];
+            if (relabelled[r] < 0) {
+                throw new InvalidInputException(where(r) + ": class " + dev.clprop.error.Quote.of(names.classes.get(labels[r]))
+                        + " is not one of the classes " + String.join(", ", classNames));
+            }
+        }
+        Dataset d = new Dataset(name, x, rows, featureCount, relabelled, null, 0, lines);
+        return new Dataset(d, new Names(java.util.List.copyOf(classNames), names.features, names.targets, names.ignored));
+    }
+
+    /** What this data's columns and classes are, as a model records it. */
+    public dev.clprop.model.DataSchema schema() {
+        return new dev.clprop.model.DataSchema(labels != null ? dev.clprop.model.DataSchema.Task.CLASSIFICATION : dev.clprop.model.DataSchema.Task.REGRESSION,
+                names.features, names.targets, labels != null ? names.classes : null, names.ignored);
+    }
+
+    private Dataset(Dataset d, Names names) {
         this.name = d.name;
         this.x = d.x;
         this.rows = d.rows;
         this.featureCount = d.featureCount;
         this.labels = d.labels;
-        this.classCount = Math.max(d.classCount, classNames.size());
+        this.classCount = names.classes == null ? d.classCount : Math.max(d.classCount, names.classes.size());
         this.targets = d.targets;
         this.targetCount = d.targetCount;
         this.lines = d.lines;
-        this.classNames = classNames;
+        this.names = names;
     }
 
     /** The names of the classes, when the labels were text (e.g. "setosa"); null when they were numbers. */
     public java.util.List<String> classNames() {
-        return classNames;
+        return names.classes;
+    }
+
+    /** The feature columns' names (from a header row), or null. */
+    public java.util.List<String> featureNames() {
+        return names.features;
+    }
+
+    /** The label column's name (classification) or the target columns' names (regression), from a header row; or null. */
+    public java.util.List<String> targetNames() {
+        return names.targets;
     }
 
     /** Where the data came from (a file name, "digits", "data"). */
@@ -245,8 +310,7 @@ public final class Dataset {
             if (nt != null) System.arraycopy(targets, idx[i] * targetCount, nt, i * targetCount, targetCount);
             if (nlines != null) nlines[i] = lines[idx[i]];
         }
-        Dataset d = new Dataset(newName, nx, idx.length, featureCount, nl, nt, targetCount, nlines);
-        return classNames == null ? d : new Dataset(d, classNames);
+        return new Dataset(new Dataset(newName, nx, idx.length, featureCount, nl, nt, targetCount, nlines), names);
     }
 
     /** A copy with standardized features. */
@@ -254,8 +318,7 @@ public final class Dataset {
         if (s.features() != featureCount) {
             throw new InvalidInputException(name + ": has " + featureCount + " features but the standardization is for " + s.features());
         }
-        Dataset d = new Dataset(name, s.apply(x), rows, featureCount, labels, targets, targetCount, lines);
-        return classNames == null ? d : new Dataset(d, classNames);
+        return new Dataset(new Dataset(name, s.apply(x), rows, featureCount, labels, targets, targetCount, lines), names);
     }
 
     @Override

@@ -35,20 +35,60 @@ public final class Splits {
     }
 
     /**
-     * Holds out {@code fraction} of the rows (chosen by a seeded shuffle) for validation; both parts
-     * keep the file order. Returns {training part, validation part}.
+     * Holds out {@code fraction} of the rows for validation, chosen by a seeded shuffle; both parts keep
+     * the file order. Classification data is split stratified: each class gives the validation part
+     * its share of round(rows · fraction) rows (largest remainders settle the rounding), so a rare
+     * class is not left out of either part by chance. Returns {training part, validation part}.
      */
     public static Dataset[] validation(Dataset d, double fraction, long seed) {
         if (!(fraction > 0 && fraction < 1)) throw new InvalidSettingException("validationSplit", "must be between 0 and 1 (exclusive), got " + fraction);
-        int nVal = (int) Math.round(d.rows() * fraction);
-        if (nVal < 1 || nVal >= d.rows()) {
-            throw new InvalidSettingException("validationSplit", fraction + " leaves no rows for training or validation (" + d.rows() + " rows)");
+        int n = d.rows();
+        int nVal = (int) Math.round(n * fraction);
+        if (nVal < 1 || nVal >= n) {
+            throw new InvalidSettingException("validationSplit", fraction + " leaves no rows for training or validation (" + n + " rows)");
         }
-        int[] perm = permutation(d.rows(), seed ^ 0x5DEECE66DL);
-        int[] tr = Arrays.copyOfRange(perm, 0, d.rows() - nVal);
-        int[] va = Arrays.copyOfRange(perm, d.rows() - nVal, d.rows());
-        Arrays.sort(tr);
-        Arrays.sort(va);
+        int[] perm = permutation(n, seed ^ 0x5DEECE66DL);
+        int[] quota = d.isClassification() ? quotas(d.classCounts(), nVal) : null;
+        boolean[] held = new boolean[n];
+        // from the end of the shuffle, so unstratified and one-class splits take its last nVal rows
+        for (int i = n - 1, taken = 0; i >= 0 && taken < nVal; i--) {
+            int r = perm[i];
+            if (quota != null) {
+                if (quota[d.label(r)] == 0) continue;
+                quota[d.label(r)]--;
+            }
+            held[r] = true;
+            taken++;
+        }
+        int[] tr = new int[n - nVal];
+        int[] va = new int[nVal];
+        for (int r = 0, a = 0, b = 0; r < n; r++) {
+            if (held[r]) va[b++] = r;
+            else tr[a++] = r;
+        }
         return new Dataset[]{d.subset(tr, d.name() + " (train part)"), d.subset(va, d.name() + " (validation part)")};
+    }
+
+    /**
+     * Rows each class gives to a hold-out of {@code total}: counts[c]·total/n rounded down, then one
+     * more to the classes with the largest remainders (the lower class first on ties) until they add up.
+     */
+    static int[] quotas(int[] counts, int total) {
+        long n = 0;
+        for (int c : counts) n += c;
+        int[] q = new int[counts.length];
+        long[] rem = new long[counts.length];
+        int given = 0;
+        for (int c = 0; c < counts.length; c++) {
+            long exact = (long) counts[c] * total;
+            q[c] = (int) (exact / n);
+            rem[c] = exact % n;
+            given += q[c];
+        }
+        Integer[] order = new Integer[counts.length];
+        for (int c = 0; c < order.length; c++) order[c] = c;
+        Arrays.sort(order, (a, b) -> rem[a] != rem[b] ? Long.compare(rem[b], rem[a]) : Integer.compare(a, b));
+        for (int i = 0; given < total; i++, given++) q[order[i]]++;
+        return q;
     }
 }

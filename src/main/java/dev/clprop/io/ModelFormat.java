@@ -2,8 +2,10 @@ package dev.clprop.io;
 
 import dev.clprop.error.IncompatibleModelException;
 import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.Quote;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
+import dev.clprop.model.DataSchema;
 import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
@@ -26,6 +28,10 @@ import java.util.TreeMap;
  *   <tr><td>{@code spec}</td><td>text: the architecture string, so the file alone describes the network</td></tr>
  *   <tr><td>{@code loss}</td><td>text: the loss it was trained with</td></tr>
  *   <tr><td>{@code input_shift, input_scale}</td><td>float32 (features,): input standardization, when trained with it</td></tr>
+ *   <tr><td>{@code task}</td><td>text: classification or regression</td></tr>
+ *   <tr><td>{@code class_names}</td><td>text (classes,): what output i is called, when the labels were text</td></tr>
+ *   <tr><td>{@code feature_names, target_names, ignored_names}</td><td>text: the training CSV header's feature,
+ *       label-or-target and ignored columns, when it had a header</td></tr>
  *   <tr><td>{@code clprop_format}</td><td>int64: {@value #VERSION}</td></tr>
  * </table>
  * A checkpoint adds the progress ({@code clprop_epoch}, {@code clprop_step}, {@code clprop_rows_done},
@@ -53,9 +59,25 @@ public final class ModelFormat {
     static final String BEST_LOSS = "clprop_best_loss";
     static final String SINCE_BEST = "clprop_since_best";
     static final String BEST = "best.";
+    static final String TASK = "task";
+    static final String CLASS_NAMES = "class_names";
+    static final String FEATURE_NAMES = "feature_names";
+    static final String TARGET_NAMES = "target_names";
+    static final String IGNORED_NAMES = "ignored_names";
 
-    /** A trained network: its parameters (which carry the architecture), loss, and input standardization or null. */
-    public record StoredModel(Parameters parameters, Loss loss, Standardizer standardizer) {
+    /**
+     * A trained network: its parameters (which carry the architecture), loss, input standardization or
+     * null, and what its inputs and outputs mean.
+     */
+    public record StoredModel(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
+        public StoredModel {
+            if (schema == null) schema = DataSchema.UNKNOWN;
+        }
+
+        public StoredModel(Parameters parameters, Loss loss, Standardizer standardizer) {
+            this(parameters, loss, standardizer, DataSchema.UNKNOWN);
+        }
+
         public Architecture architecture() {
             return parameters.architecture();
         }
@@ -113,8 +135,18 @@ public final class ModelFormat {
             e.put(INPUT_SHIFT, Npz.Entry.floats(m.standardizer().shift(), m.standardizer().features()));
             e.put(INPUT_SCALE, Npz.Entry.floats(m.standardizer().scale(), m.standardizer().features()));
         }
+        DataSchema d = m.schema();
+        if (d.task() != null) e.put(TASK, Npz.Entry.text(d.task().spelling()));
+        names(e, CLASS_NAMES, d.classNames());
+        names(e, FEATURE_NAMES, d.featureNames());
+        names(e, TARGET_NAMES, d.targetNames());
+        names(e, IGNORED_NAMES, d.ignoredNames());
         e.put(FORMAT, Npz.Entry.int64(VERSION));
         return e;
+    }
+
+    private static void names(Map<String, Npz.Entry> e, String key, List<String> names) {
+        if (names != null && !names.isEmpty()) e.put(key, Npz.Entry.texts(names));
     }
 
     /** A model whose file names its own architecture ({@code spec}). */
@@ -176,7 +208,28 @@ public final class ModelFormat {
         } catch (InvalidInputException e) {
             throw new InvalidInputException(file + ": its 'loss' entry: " + e.getMessage());
         }
-        return new StoredModel(new Parameters(arch, values), loss, standardizer(r, arch));
+        return new StoredModel(new Parameters(arch, values), loss, standardizer(r, arch), schema(r, arch));
+    }
+
+    private static DataSchema schema(Npz.Reader r, Architecture arch) {
+        String taskName = text(r, TASK);
+        DataSchema.Task task = taskName == null ? null : DataSchema.Task.parse(taskName);
+        if (taskName != null && task == null) throw new InvalidInputException(r.file() + ": its 'task' entry " + Quote.of(taskName) + " is neither classification nor regression");
+        DataSchema d;
+        try {
+            d = new DataSchema(task, texts(r, FEATURE_NAMES), texts(r, TARGET_NAMES), texts(r, CLASS_NAMES), texts(r, IGNORED_NAMES));
+        } catch (IncompatibleModelException e) {
+            throw new IncompatibleModelException(r.file() + ": " + e.getMessage());
+        }
+        d.checkAgainst(arch, r.file().toString());
+        return d;
+    }
+
+    private static List<String> texts(Npz.Reader r, String name) {
+        if (!r.has(name)) return null;
+        Npz.Header h = r.header(name);
+        if (h.dtype() != Npz.DType.TEXT || h.shape().length != 1) throw new InvalidInputException(r.file() + ": " + name + " should be a 1-d array of text");
+        return List.of(r.read(name).texts());
     }
 
     private static Standardizer standardizer(Npz.Reader r, Architecture arch) {

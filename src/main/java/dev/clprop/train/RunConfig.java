@@ -3,6 +3,7 @@ package dev.clprop.train;
 import dev.clprop.error.InvalidSettingException;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
+import dev.clprop.model.DataSchema;
 import dev.clprop.model.Standardizer;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.Schedule;
@@ -22,19 +23,22 @@ import java.util.Map;
  * @param schedule how the learning rate changes over the run
  * @param clipNorm clip gradients to this global L2 norm before each update; 0 = off
  * @param classWeights cross-entropy class weights, or null
+ * @param schema what the data's columns and classes are called, stored with the model and checkpoints
  */
 public record RunConfig(Architecture architecture, Loss loss, Optimizer optimizer, int batch, int epochs, long seed,
                         boolean shuffle, Path checkpoint, int verifyEvery, int earlyStop, Standardizer standardizer,
-                        Map<String, String> settings, Schedule schedule, float clipNorm, float[] classWeights) {
+                        Map<String, String> settings, Schedule schedule, float clipNorm, float[] classWeights,
+                        DataSchema schema) {
     /** A run with a constant learning rate, no clipping and no class weights. */
     public RunConfig(Architecture architecture, Loss loss, Optimizer optimizer, int batch, int epochs, long seed, boolean shuffle,
                      Path checkpoint, int verifyEvery, int earlyStop, Standardizer standardizer, Map<String, String> settings) {
         this(architecture, loss, optimizer, batch, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStop, standardizer, settings,
-                Schedule.CONSTANT, 0f, null);
+                Schedule.CONSTANT, 0f, null, DataSchema.UNKNOWN);
     }
 
     public RunConfig {
         if (schedule == null) schedule = Schedule.CONSTANT;
+        if (schema == null) schema = DataSchema.UNKNOWN;
         if (!(clipNorm >= 0) || !Float.isFinite(clipNorm)) throw new InvalidSettingException("clipNorm", "must be a number >= 0, got " + clipNorm);
         if (batch <= 0) throw new InvalidSettingException("batchSize", "must be a positive integer, got " + batch);
         if (epochs <= 0) throw new InvalidSettingException("epochs", "must be a positive integer, got " + epochs);

@@ -64,7 +64,7 @@ class OutcomeTest {
         assertEquals(test.classCounts()[0] / (double) test.rows(), m.accuracy(), 1e-12, "and every row goes to class 0");
     }
 
-    static final Pattern FIGURE = Pattern.compile("test loss ([0-9.]+) on 359 rows\\s+test accuracy ([0-9.]+)%");
+    static final Pattern FIGURE = Pattern.compile("test loss ([0-9.]+) on 359 rows \\(cross-entropy\\)\\s+test accuracy ([0-9.]+)%");
 
     @Test
     void evaluateAndPredictReproduceTheFiguresTrainingReported() throws IOException {
@@ -76,7 +76,7 @@ class OutcomeTest {
 
         dev.clprop.cli.CliRunner eval = dev.clprop.cli.CliRunner.run("evaluate", "--model", model.toString());
         assertEquals(0, eval.status(), eval.err());
-        assertTrue(eval.out().contains("loss (cross-entropy) " + t.group(1)), eval.out());
+        assertTrue(eval.out().contains("loss " + t.group(1) + " on 359 rows (cross-entropy)"), eval.out());
         assertTrue(eval.out().contains("accuracy " + t.group(2) + "%"), eval.out());
 
         Dataset test = DataSources.digits().test();
@@ -88,7 +88,7 @@ class OutcomeTest {
         }
         Path in = dir.resolve("test.csv");
         Files.writeString(in, csv);
-        dev.clprop.cli.CliRunner pred = dev.clprop.cli.CliRunner.run("predict", "--model", model.toString(), "--data", in.toString());
+        dev.clprop.cli.CliRunner pred = dev.clprop.cli.CliRunner.run("predict", "--model", model.toString(), "--data", in.toString(), "--no-header");
         assertEquals(0, pred.status(), pred.err());
         List<String> lines = pred.out().lines().toList();
         assertEquals(test.rows(), lines.size());
@@ -100,6 +100,16 @@ class OutcomeTest {
             if (Metrics.argmax(p, 0, p.length) == test.label(r)) correct++;
         }
         assertEquals(t.group(2), String.format(Locale.ROOT, "%.2f", 100.0 * correct / test.rows()), "predict's argmax scores what training reported");
+
+        // the same rows straight from the bundled set, as class numbers after a header
+        dev.clprop.cli.CliRunner classes = dev.clprop.cli.CliRunner.run("predict", "--model", model.toString(), "--data", "digits", "--output", "class");
+        assertEquals(0, classes.status(), classes.err());
+        List<String> c = classes.out().lines().toList();
+        assertEquals("class", c.get(0));
+        int right = 0;
+        for (int r = 0; r < test.rows(); r++) if (Integer.parseInt(c.get(r + 1)) == test.label(r)) right++;
+        assertEquals(test.rows() + 1, c.size());
+        assertEquals(correct, right);
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -100,7 +101,10 @@ class CliGoldenTest extends ClpropTestBase {
         Files.writeString(csv, "0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0\n");
         CliRunner p = CliRunner.run("predict", "--model", model.toString(), "--data", csv.toString());
         assertEquals(0, p.status(), p.err());
-        String[] cells = p.out().trim().split(",");
+        List<String> lines = p.out().lines().toList();
+        assertEquals("p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9", lines.get(0), "a header row names the outputs");
+        assertEquals(2, lines.size(), p.out());
+        String[] cells = lines.get(1).split(",");
         assertEquals(10, cells.length, p.out());
         double sum = 0;
         for (String c : cells) sum += Double.parseDouble(c);

@@ -132,8 +132,8 @@ class DataSourcesCliTest {
         assertEquals(0, t.status(), t.err());
         Path csv = dir.resolve("narrow.csv");
         Files.writeString(csv, "1,2,3,0\n4,5,6,1\n");
-        expectError(CliRunner.run("evaluate", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "3 feature columns", "takes 64");
-        expectError(CliRunner.run("predict", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "4 columns", "64 inputs");
+        expectError(CliRunner.run("evaluate", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "4 column(s)", "takes 64 inputs followed by a label column");
+        expectError(CliRunner.run("predict", "--model", model.toString(), "--data", csv.toString()), "narrow.csv", "4 column(s)", "64 inputs (optionally followed by a label column)");
     }
 
     @Test

@@ -151,17 +151,6 @@ class DatasetTest {
     }
 
     @Test
-    void inputsForPredictionTakeTheModelsWidthAndDropALabelOrTargets() throws IOException {
-        Path f = Files.writeString(dir.resolve("p.csv"), "1,2,3,4,5\n6,7,8,9,10\n");
-        assertArrayEquals(new float[]{1, 2, 3, 4, 5}, DataSources.inputs(f, 5, 2)[0]);
-        assertArrayEquals(new float[]{6, 7, 8, 9}, DataSources.inputs(f, 4, 2)[1], "4 inputs and a label");
-        assertArrayEquals(new float[]{1, 2, 3}, DataSources.inputs(f, 3, 2)[0], "3 inputs and 2 targets");
-        assertEquals(f + ": has 5 columns but the model takes 2 inputs (optionally followed by 1 label column or 2 target columns)",
-                error(() -> DataSources.inputs(f, 2, 2)));
-        assertEquals(f + ": has 5 columns but the model takes 2 inputs (optionally followed by 1 label column)", error(() -> DataSources.inputs(f, 2, 1)));
-    }
-
-    @Test
     void tooManyTextClassesAreRefused() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i <= Dataset.MAX_CLASSES; i++) sb.append("1,c").append(i).append('\n');
