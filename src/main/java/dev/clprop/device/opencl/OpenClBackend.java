@@ -326,7 +326,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
         int n = src.cols();
         gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
-                .floats("dst", t(dst)).run(new long[]{(long) count * n}, null);
+                .floats("dst", t(dst)).run(new long[]{n, count}, null);
     }
 
     @Override
