@@ -54,7 +54,7 @@ public final class BenchReport {
             }
             for (TrainBench.Result r : training) {
                 Stats s = r.samplesPerSecond();
-                csv.printRecord("training", r.backend(), r.spec(), "", "", "", r.batch(), "samples/s", s.median(), s.min(), s.max(), s.n(), "");
+                csv.printRecord("training", r.backend(), r.spec() + " " + r.optimizer(), "", "", "", r.batch(), "samples/s", s.median(), s.min(), s.max(), s.n(), "");
             }
             csv.flush();
         });
@@ -84,7 +84,7 @@ public final class BenchReport {
         c.getStyler().setXAxisLogarithmic(true);
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (TrainBench.Result r : training) {
-            series.computeIfAbsent(shortName(r.backend()), x -> new ArrayList<>()).add(new double[]{r.batch(), r.samplesPerSecond().median()});
+            series.computeIfAbsent(shortName(r.backend()) + " " + r.optimizer(), x -> new ArrayList<>()).add(new double[]{r.batch(), r.samplesPerSecond().median()});
         }
         series.forEach((name, pts) -> c.addSeries(name, pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray()));
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG));

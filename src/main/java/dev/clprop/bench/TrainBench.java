@@ -21,7 +21,7 @@ import java.util.Random;
  * network's shape (uploaded once, as in real training), timed after a warm-up epoch.
  */
 public final class TrainBench {
-    public record Result(String backend, String spec, int batch, Stats samplesPerSecond) {
+    public record Result(String backend, String spec, String optimizer, int batch, Stats samplesPerSecond) {
     }
 
     /** Device time per kernel per training step, from OpenCL profiling events. */
@@ -42,12 +42,21 @@ public final class TrainBench {
         return Dataset.classification("synthetic", x, f, labels, null);
     }
 
-    /** Adam at lr 1e-3 with cross-entropy, shuffled batches, seed 1: the workload every figure is measured on. */
+    /** Cross-entropy, shuffled batches, seed 1, the optimizer at its default learning rate: the workload every figure is measured on. */
+    static RunConfig config(Architecture spec, Optimizer.Kind opt, int batch, int epochs) {
+        return new RunConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(opt, opt.defaultLearningRate()), batch, epochs, 1, true, null, 0, 0, null, Map.of());
+    }
+
+    /** Adam, the optimizer of the kernel profile and of {@link #run(Backend, Architecture, int, int, int)}. */
     static RunConfig config(Architecture spec, int batch, int epochs) {
-        return new RunConfig(spec, Loss.CROSS_ENTROPY, Optimizer.adam(1e-3f), batch, epochs, 1, true, null, 0, 0, null, Map.of());
+        return config(spec, Optimizer.Kind.ADAM, batch, epochs);
     }
 
     public static Result run(Backend b, Architecture spec, int batch, int rows, int reps) {
+        return run(b, spec, Optimizer.Kind.ADAM, batch, rows, reps);
+    }
+
+    public static Result run(Backend b, Architecture spec, Optimizer.Kind opt, int batch, int rows, int reps) {
         Dataset data = syntheticClassification(spec, rows, 1);
         double[] rates = new double[reps];
         int[] next = {0};
@@ -62,8 +71,8 @@ public final class TrainBench {
                 return Long.MAX_VALUE;
             }
         };
-        new TrainingLoop(b, config(spec, batch, 1 + reps), l, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
-        return new Result(b.name(), spec.spelling(), batch, Stats.of(rates));
+        new TrainingLoop(b, config(spec, opt, batch, 1 + reps), l, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
+        return new Result(b.name(), spec.spelling(), opt.spelling(), batch, Stats.of(rates));
     }
 
     /** One profiled epoch: every launch waits for its event, so this is for attribution, not throughput. */

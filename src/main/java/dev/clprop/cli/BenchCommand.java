@@ -13,6 +13,7 @@ import dev.clprop.bench.Stats;
 import dev.clprop.bench.TrainBench;
 import dev.clprop.device.opencl.TuningCache;
 import dev.clprop.model.Architecture;
+import dev.clprop.optim.Optimizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -51,8 +52,11 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--layers", paramLabel = "SPEC", description = "The standard MLP (default: ${DEFAULT-VALUE})")
     String layers = "784,256:relu,128:relu,10:softmax";
 
+    @Option(names = "--optimizers", split = ",", paramLabel = "NAME", description = "Training optimizers (default: ${DEFAULT-VALUE})")
+    List<String> optimizers = List.of("sgd", "adam");
+
     @Option(names = "--batches", split = ",", paramLabel = "N", description = "Training batch sizes (default: ${DEFAULT-VALUE})")
-    int[] batches = {1, 4, 16, 32, 64, 128, 256, 512};
+    int[] batches = {1, 8, 32, 128, 512};
 
     @Option(names = "--profile-batch", paramLabel = "N", description = "Batch size of the kernel profile (default: ${DEFAULT-VALUE})")
     int profileBatch = 128;
@@ -169,31 +173,35 @@ public final class BenchCommand implements Runnable {
     }
 
     private void training(PrintWriter o, List<Supplier<Backend>> backends, Architecture ns, BenchReport report) {
-        o.printf(Locale.ROOT, "%nTraining %s, %d synthetic rows per epoch, adam: samples/s, median of %d epochs after a warm-up epoch%n", ns, rows, reps);
-        StringBuilder head = new StringBuilder(String.format("%-10s", "backend"));
+        List<Optimizer.Kind> kinds = optimizers.stream().map(Optimizer.Kind::parse).toList();
+        o.printf(Locale.ROOT, "%nTraining %s, %d synthetic rows per epoch: samples/s, median of %d epochs after a warm-up epoch%n", ns, rows, reps);
+        StringBuilder head = new StringBuilder(String.format("%-16s", "backend"));
         for (int b : batches) head.append(String.format("%10s", "batch " + b));
         o.println(head);
-        Map<Integer, Double> ejml = new java.util.HashMap<>();
+        Map<String, Double> ejml = new java.util.HashMap<>();
         for (Supplier<Backend> sb : backends) {
             try (Backend b = sb.get()) {
-                StringBuilder line = new StringBuilder(String.format("%-10s", shortName(b)));
                 Integer cross = null;
-                for (int batch : batches) {
-                    TrainBench.Result r = TrainBench.run(b, ns, batch, rows, reps);
-                    report.training.add(r);
-                    double v = r.samplesPerSecond().median();
-                    line.append(String.format(Locale.ROOT, "%10.0f", v));
-                    if (b instanceof EjmlBackend) ejml.put(batch, v);
-                    else if (cross == null && ejml.containsKey(batch) && v > ejml.get(batch)) cross = batch;
+                for (Optimizer.Kind kind : kinds) {
+                    StringBuilder line = new StringBuilder(String.format("%-16s", shortName(b) + " " + kind.spelling()));
+                    for (int batch : batches) {
+                        TrainBench.Result r = TrainBench.run(b, ns, kind, batch, rows, reps);
+                        report.training.add(r);
+                        double v = r.samplesPerSecond().median();
+                        line.append(String.format(Locale.ROOT, "%10.0f", v));
+                        String key = kind + "/" + batch;
+                        if (b instanceof EjmlBackend) ejml.put(key, v);
+                        else if (kind == kinds.get(0) && cross == null && ejml.containsKey(key) && v > ejml.get(key)) cross = batch;
+                    }
+                    o.println(line);
+                    o.flush();
                 }
-                o.println(line);
-                o.flush();
                 if (!(b instanceof EjmlBackend) && !ejml.isEmpty()) report.crossover.put(b.name(), cross);
             }
         }
         report.crossover.forEach((name, batch) -> o.println(batch == null
-                ? "  " + name + " does not overtake ejml at the measured batch sizes"
-                : "  " + name + " trains faster than ejml from batch " + batch + " (of " + Arrays.toString(batches) + ")"));
+                ? "  " + name + " does not overtake ejml at the measured batch sizes (" + kinds.get(0).spelling() + ")"
+                : "  " + name + " trains faster than ejml from batch " + batch + " (of " + Arrays.toString(batches) + ", " + kinds.get(0).spelling() + ")"));
         o.flush();
     }
 
