@@ -4,6 +4,7 @@ import dev.clprop.OpenClDevices;
 import dev.clprop.error.DeviceException;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -45,6 +46,7 @@ class KernelContractTest {
     }
 
     @Test
+    @Tag("source-tree") // reads kernels/ from the checkout; the GPU bundle has only the jar
     void noKernelFileRetypesAConstant() throws IOException {
         Pattern retyped = Pattern.compile("#\\s*define\\s+(ACT_|LOSS_|LEAKY_SLOPE|BCE_)");
         try (Stream<Path> files = Files.list(KERNELS)) {
