@@ -75,6 +75,14 @@ public final class Model {
         return new Model(m.parameters(), m.loss(), m.standardizer());
     }
 
+    /**
+     * Writes the weights alone under the state_dict keys of the matching PyTorch nn.Sequential (see
+     * {@link dev.clprop.model.TorchNames}), atomically. {@link #loadWeights} reads such files back.
+     */
+    public void saveTorchWeights(Path file) {
+        ModelFormat.writeTorchWeights(file, parameters);
+    }
+
     /** Writes the model atomically: a crash leaves the old file or the new one, never half of one. */
     public void save(Path file) {
         ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer, schema));

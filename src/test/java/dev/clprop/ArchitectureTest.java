@@ -21,6 +21,7 @@ class ArchitectureTest {
     void layersOnlyUseTheLayersBelowThem() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("dev.clprop.cli..")
+                .layer("export").definedBy("dev.clprop.export..")
                 .layer("bench").definedBy("dev.clprop.bench..")
                 .layer("api").definedBy("dev.clprop")
                 .layer("train").definedBy("dev.clprop.train..")
@@ -32,14 +33,15 @@ class ArchitectureTest {
                 .layer("model").definedBy("dev.clprop.model..", "dev.clprop.loss..", "dev.clprop.optim..")
                 .layer("error").definedBy("dev.clprop.error..", "dev.clprop.util..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "bench")
+                .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "bench", "export")
                 .whereLayer("train").mayOnlyBeAccessedByLayers("api", "bench", "cli")
                 .whereLayer("nn").mayOnlyBeAccessedByLayers("train", "api", "bench")
                 .whereLayer("metrics").mayOnlyBeAccessedByLayers("train", "api", "bench", "cli")
                 .whereLayer("device").mayOnlyBeAccessedByLayers("nn", "train", "api", "bench", "cli")
                 .whereLayer("data").mayOnlyBeAccessedByLayers("metrics", "train", "api", "bench", "cli")
-                .whereLayer("io").mayOnlyBeAccessedByLayers("data", "device", "train", "api", "bench", "cli")
+                .whereLayer("io").mayOnlyBeAccessedByLayers("data", "device", "train", "api", "bench", "cli", "export")
                 .check(MAIN);
     }
 
@@ -57,9 +59,14 @@ class ArchitectureTest {
     @Test
     void onlyTheCommandLineAndBenchmarksUseTheirOptionalDependencies() {
         noClasses().that().resideOutsideOfPackages("dev.clprop.cli..", "dev.clprop.bench..")
-                .should().dependOnClassesThat().resideInAnyPackage("picocli..", "me.tongfei..", "org.knowm..", "com.google.gson..",
+                .should().dependOnClassesThat().resideInAnyPackage("picocli..", "me.tongfei..", "org.knowm..",
                         "de.rototor..", "org.apache.pdfbox..")
                 .because("they are optional dependencies: a library user's classpath does not have them")
+                .check(MAIN);
+        // ONNX's protobuf classes and Gson: only the command line, the benchmarks and the ONNX exporter,
+        // which says in its javadoc that a library user who exports adds them
+        noClasses().that().resideOutsideOfPackages("dev.clprop.cli..", "dev.clprop.bench..", "dev.clprop.export..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.google.gson..", "ai.onnx..", "com.google.protobuf..", "org.tribuo..")
                 .check(MAIN);
         noClasses().that().resideOutsideOfPackage("dev.clprop.cli..").should().dependOnClassesThat().resideInAPackage("dev.clprop.cli..")
                 .check(MAIN);

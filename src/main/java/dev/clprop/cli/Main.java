@@ -15,7 +15,7 @@ import java.util.Map;
  */
 @Command(name = "clprop", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains multilayer perceptrons with OpenCL kernels, checked against an EJML reference path.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DevicesCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ImportCommand.class, DevicesCommand.class,
                 BenchCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
@@ -32,7 +32,8 @@ public final class Main implements Runnable {
             Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"),
             Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("schedule", "--lr-schedule"), Map.entry("clipNorm", "--clip-norm"),
             Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"),
-            Map.entry("label", "--label"), Map.entry("ignore", "--ignore"), Map.entry("json", "--json"), Map.entry("plot", "--plot"), Map.entry("output", "--output"));
+            Map.entry("label", "--label"), Map.entry("ignore", "--ignore"), Map.entry("json", "--json"), Map.entry("plot", "--plot"), Map.entry("output", "--output"),
+            Map.entry("onnx", "--onnx"), Map.entry("torchNpz", "--torch-npz"));
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,6 +9,7 @@ import dev.clprop.model.DataSchema;
 import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
+import dev.clprop.model.TorchNames;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.OptimizerState;
 
@@ -103,6 +104,19 @@ public final class ModelFormat {
         Npz.write(file, modelEntries(m));
     }
 
+    /**
+     * The parameters alone, under the state_dict keys of the matching PyTorch {@code nn.Sequential}
+     * ({@link TorchNames}), float32: {@code model.load_state_dict({k: torch.tensor(v) for k, v in np.load(f).items()})}.
+     */
+    public static void writeTorchWeights(Path file, Parameters p) {
+        Map<String, Npz.Entry> e = new LinkedHashMap<>();
+        TorchNames.of(p.architecture()).forEach((name, key) -> {
+            ParamShape s = p.shapes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+            e.put(key, Npz.Entry.floats(p.get(name), s.fileShape()));
+        });
+        Npz.write(file, e);
+    }
+
     public static void writeCheckpoint(Path file, StoredCheckpoint c) {
         Map<String, Npz.Entry> e = modelEntries(c.model());
         Progress p = c.progress();
@@ -178,27 +192,35 @@ public final class ModelFormat {
             }
         }
         Map<String, float[]> values = new LinkedHashMap<>();
+        // clprop's own names, or a PyTorch nn.Sequential's state_dict keys (0.weight, 0.bias, ...)
+        Map<String, String> torch = TorchNames.of(arch);
+        boolean torchKeys = r.header("W1") == null && r.header(torch.get("W1")) != null;
         for (ParamShape p : arch.parameterShapes()) {
-            Npz.Header h = r.header(p.name());
+            String key = torchKeys ? torch.get(p.name()) : p.name();
+            String shown = torchKeys ? key + " (" + p.name() + ")" : p.name();
+            Npz.Header h = r.header(key);
             if (h == null || (h.dtype() != Npz.DType.FLOAT32 && h.dtype() != Npz.DType.FLOAT64)) {
-                throw new IncompatibleModelException(file + ": " + (h == null ? "missing array " : "expected a float array ") + p.name()
-                        + " of shape " + Npz.Entry.shapeString(p.fileShape()) + " for " + arch);
+                throw new IncompatibleModelException(file + ": " + (h == null ? "missing array " : "expected a float array ") + shown
+                        + " of shape " + Npz.Entry.shapeString(p.fileShape()) + " for " + arch
+                        + (torchKeys ? ", whose PyTorch form is " + TorchNames.sequential(arch) : ""));
             }
             if (!Arrays.equals(h.shape(), p.fileShape())) {
-                throw new IncompatibleModelException(file + ": " + p.name() + " has shape " + h.shapeString() + " but " + arch + " needs "
+                throw new IncompatibleModelException(file + ": " + shown + " has shape " + h.shapeString() + " but " + arch + " needs "
                         + Npz.Entry.shapeString(p.fileShape()));
             }
-            float[] v = r.read(p.name()).floats();
+            float[] v = r.read(key).floats();
             for (int i = 0; i < v.length; i++) {
-                if (!Float.isFinite(v[i])) throw new InvalidInputException(file + ": " + p.name() + " holds " + v[i] + " at index " + i + "; a model's values must be finite");
+                if (!Float.isFinite(v[i])) throw new InvalidInputException(file + ": " + shown + " holds " + v[i] + " at index " + i + "; a model's values must be finite");
             }
             values.put(p.name(), v);
         }
         List<String> names = r.names();
+        java.util.Collection<String> known = torchKeys ? torch.values() : values.keySet();
         for (String n : names) {
-            if (n.matches("[Wb]\\d+") && !values.containsKey(n)) {
+            if ((torchKeys ? n.matches("\\d+\\.(weight|bias)") : n.matches("[Wb]\\d+")) && !known.contains(n)) {
                 throw new IncompatibleModelException(file + ": has " + n + ", which " + arch + " does not have"
-                        + (n.startsWith("b") ? " (a layer without bias?)" : " (more layers than the architecture?)"));
+                        + (n.startsWith("b") || n.endsWith("bias") ? " (a layer without bias?)" : " (more layers than the architecture?)")
+                        + (torchKeys ? "; its PyTorch form is " + TorchNames.sequential(arch) : ""));
             }
         }
         String lossName = text(r, LOSS);

@@ -1,0 +1,162 @@
+package dev.clprop.export;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.gson.Gson;
+import com.google.protobuf.ByteString;
+import dev.clprop.Model;
+import dev.clprop.io.AtomicFiles;
+import dev.clprop.model.Activation;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.DataSchema;
+import dev.clprop.model.DenseSpec;
+import dev.clprop.model.LayerSpec;
+import dev.clprop.model.Parameters;
+import dev.clprop.model.Standardizer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model as ONNX (opset 13), for ONNX Runtime and every other ONNX consumer. The graph takes
+ * {@value #INPUT} (float, batch × inputs, the batch dimension dynamic) and gives {@value #OUTPUT}
+ * (batch × outputs), the same numbers as {@link Model#predict(float[][])}:
+ * <ul>
+ *   <li>stored standardization as {@code Sub} and {@code Div} nodes ({@code (x − input_shift) / input_scale});</li>
+ *   <li>each dense layer as {@code Gemm(h, W, b, transB=1)} ({@code h·Wᵀ + b}; no C without a bias);</li>
+ *   <li>its activation as {@code Relu}, {@code LeakyRelu(alpha=0.01)}, {@code Sigmoid}, {@code Tanh},
+ *       {@code Softmax(axis=1)}, or nothing for linear;</li>
+ *   <li>dropout left out (it is the identity outside training).</li>
+ * </ul>
+ * The metadata holds {@code clprop.spec}, {@code clprop.loss}, {@code clprop.task} and, when known,
+ * {@code clprop.class_names} and {@code clprop.feature_names} as JSON arrays.
+ * <p>Needs {@code org.tribuo:tribuo-util-onnx} (ONNX's protobuf classes) and Gson on the classpath;
+ * both are optional dependencies of the library and inside {@code clprop.jar}.
+ */
+public final class OnnxExport {
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "output";
+    static final int OPSET = 13;
+    /** ONNX IR version 7 goes with opset 13. */
+    static final long IR_VERSION = 7;
+
+    private OnnxExport() {
+    }
+
+    /** Writes {@code model} as ONNX to {@code file}, atomically. */
+    public static void write(Model model, Path file) {
+        byte[] bytes = toProto(model).toByteArray();
+        AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
+    /** The ONNX model, for callers that hand it on without a file. */
+    public static ModelProto toProto(Model model) {
+        Architecture arch = model.architecture();
+        Parameters p = model.parameters();
+        GraphProto.Builder g = GraphProto.newBuilder().setName("clprop " + arch.spelling());
+        g.addInput(valueInfo(INPUT, arch.inputs()));
+        g.addOutput(valueInfo(OUTPUT, arch.outputs()));
+
+        String h = INPUT;
+        Standardizer s = model.standardizer();
+        if (s != null) {
+            g.addInitializer(tensor("input_shift", s.shift(), s.features()));
+            g.addInitializer(tensor("input_scale", s.scale(), s.features()));
+            g.addNode(node("Sub", "standardize_sub", List.of(h, "input_shift"), "centred"));
+            g.addNode(node("Div", "standardize_div", List.of("centred", "input_scale"), "standardized"));
+            h = "standardized";
+        }
+        List<DenseSpec> dense = new ArrayList<>();
+        for (LayerSpec l : arch.layers()) if (l instanceof DenseSpec d) dense.add(d);
+        int width = arch.inputs();
+        for (int i = 1; i <= dense.size(); i++) {
+            DenseSpec d = dense.get(i - 1);
+            boolean last = i == dense.size();
+            g.addInitializer(tensor("W" + i, p.get("W" + i), d.units(), width));
+            List<String> in = new ArrayList<>(List.of(h, "W" + i));
+            if (d.bias()) {
+                g.addInitializer(tensor("b" + i, p.get("b" + i), d.units()));
+                in.add("b" + i);
+            }
+            boolean linear = d.activation() == Activation.LINEAR;
+            String z = last && linear ? OUTPUT : "z" + i;
+            g.addNode(node("Gemm", "dense" + i, in, z).addAttribute(intAttr("transB", 1)));
+            if (!linear) {
+                String a = last ? OUTPUT : "a" + i;
+                NodeProto.Builder act = switch (d.activation()) {
+                    case RELU -> node("Relu", "relu" + i, List.of(z), a);
+                    case LEAKY_RELU -> node("LeakyRelu", "leaky_relu" + i, List.of(z), a).addAttribute(floatAttr("alpha", Activation.LEAKY_SLOPE));
+                    case SIGMOID -> node("Sigmoid", "sigmoid" + i, List.of(z), a);
+                    case TANH -> node("Tanh", "tanh" + i, List.of(z), a);
+                    case SOFTMAX -> node("Softmax", "softmax" + i, List.of(z), a).addAttribute(intAttr("axis", 1));
+                    case LINEAR -> throw new AssertionError();
+                };
+                g.addNode(act);
+                z = a;
+            }
+            h = z;
+            width = d.units();
+        }
+
+        String version = OnnxExport.class.getPackage().getImplementationVersion();
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("clprop")
+                .setProducerVersion(version == null ? "development build" : version)
+                .setDocString("Multilayer perceptron " + arch.spelling() + " trained with clprop")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(g);
+        DataSchema schema = model.schema();
+        Gson gson = new Gson();
+        meta(m, "clprop.spec", arch.spelling());
+        meta(m, "clprop.loss", model.loss() == null ? "" : model.loss().toString());
+        if (schema.task() != null) meta(m, "clprop.task", schema.task().spelling());
+        if (schema.classNames() != null) meta(m, "clprop.class_names", gson.toJson(schema.classNames()));
+        if (schema.featureNames() != null) meta(m, "clprop.feature_names", gson.toJson(schema.featureNames()));
+        return m.build();
+    }
+
+    private static void meta(ModelProto.Builder m, String key, String value) {
+        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value));
+    }
+
+    private static ValueInfoProto valueInfo(String name, int width) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width)).build();
+        TypeProto type = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+                .setElemType(TensorProto.DataType.FLOAT.getNumber()).setShape(shape)).build();
+        return ValueInfoProto.newBuilder().setName(name).setType(type).build();
+    }
+
+    /** A float32 initializer, little-endian raw data as the ONNX spec requires. */
+    private static TensorProto tensor(String name, float[] values, int... dims) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (int d : dims) t.addDims(d);
+        return t.build();
+    }
+
+    private static NodeProto.Builder node(String op, String name, List<String> inputs, String output) {
+        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output);
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+}
