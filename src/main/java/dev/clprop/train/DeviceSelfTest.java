@@ -17,13 +17,19 @@ import java.util.Random;
 /**
  * Before a device trains: two training steps of small networks on the device under {@link Lockstep},
  * so that every op it will run (each GEMM form, every activation forward and backward, every loss
- * gradient, every optimizer update, dropout, the minibatch gather) is compared with EJML from the
+ * gradient (class-weighted too), every optimizer update, gradient clipping, dropout, the minibatch gather) is compared with EJML from the
  * same inputs. A device that disagrees is refused with the op and the numbers. Shapes are odd (13 rows,
  * widths that are no tile's multiple) so edge handling is exercised too.
  */
 public final class DeviceSelfTest {
-    /** Architecture, loss and optimizer of each case; together they cover every activation, loss and optimizer. */
-    record Case(String spec, Loss loss, Optimizer optimizer) {
+    /**
+     * Architecture, loss, optimizer, gradient clipping (0 = off) and class weights (null = none) of each
+     * case; together they cover every activation, loss, optimizer and op.
+     */
+    record Case(String spec, Loss loss, Optimizer optimizer, float clipNorm, float[] classWeights) {
+        Case(String spec, Loss loss, Optimizer optimizer) {
+            this(spec, loss, optimizer, 0f, null);
+        }
     }
 
     static final List<Case> CASES = List.of(
@@ -31,7 +37,9 @@ public final class DeviceSelfTest {
             new Case("37,9:linear,5:sigmoid", Loss.BCE, Optimizer.momentum(0.05f, 0.9f).withWeightDecay(0.01f)),
             new Case("37,17:relu:nobias,5:linear", Loss.MSE, Optimizer.sgd(0.05f)),
             new Case("37,7:sigmoid,5:softmax", Loss.HALF_SSE, Optimizer.sgd(0.05f)),
-            new Case("37,dropout:0.25,19:relu,dropout:0.5,5:softmax", Loss.CROSS_ENTROPY, Optimizer.sgd(0.05f)));
+            new Case("37,dropout:0.25,19:relu,dropout:0.5,5:softmax", Loss.CROSS_ENTROPY, Optimizer.sgd(0.05f)),
+            // a clip norm well below the gradients' norm, so the scaling really happens
+            new Case("37,19:tanh,5:softmax", Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 0.01f, new float[]{1f, 0.5f, 2f, 0.25f, 1.5f}));
 
     static final int ROWS = 29;
     static final int BATCH = 13;
@@ -50,6 +58,8 @@ public final class DeviceSelfTest {
                 try (DeviceNetwork net = new DeviceNetwork(lock, arch, c.loss(), c.optimizer(), BATCH, 11);
                      DeviceData d = new DeviceData(lock, data, arch.outputs(), BATCH)) {
                     net.setParameters(Parameters.initialise(arch, 11));
+                    net.setClipNorm(c.clipNorm());
+                    net.setClassWeights(c.classWeights());
                     d.setOrder(Splits.permutation(ROWS, 3));
                     for (int off = 0; off < 2 * BATCH; off += BATCH) {
                         d.gatherBatch(off, BATCH);

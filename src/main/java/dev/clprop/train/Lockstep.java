@@ -98,8 +98,8 @@ public final class Lockstep implements Backend {
         return t;
     }
 
-    /** Runs {@code op} on reference copies of the given host arrays and returns the contents of argument {@code out}. */
-    private float[] onRef(Tensor[] shapes, float[][] values, int[] outs, Consumer<Tensor[]> op, float[][] results) {
+    /** Runs {@code op} on reference copies of the given host arrays and puts the contents of arguments {@code outs} in {@code results}. */
+    private void onRef(Tensor[] shapes, float[][] values, int[] outs, Consumer<Tensor[]> op, float[][] results) {
         Tensor[] t = new Tensor[shapes.length];
         try {
             for (int i = 0; i < shapes.length; i++) t[i] = shapes[i] == null ? null : put(values[i], shapes[i]);
@@ -108,7 +108,6 @@ public final class Lockstep implements Backend {
                 results[i] = new float[t[outs[i]].size()];
                 ref.download(t[outs[i]], results[i]);
             }
-            return results[0];
         } finally {
             for (int i = t.length - 1; i >= 0; i--) if (t[i] != null) t[i].close();
         }
@@ -359,6 +358,11 @@ public final class Lockstep implements Backend {
     @Override
     public int liveBuffers() {
         return device.liveBuffers();
+    }
+
+    /** Buffers the reference side holds; 0 between ops, since every copy is closed after its op. */
+    int referenceBuffers() {
+        return ref.liveBuffers();
     }
 
     @Override

@@ -44,12 +44,28 @@ class SafetyNetTest extends ClpropTestBase {
         BIAS_GRADIENT("column_sums"),
         OPTIMIZER_UPDATE("step"),
         OPTIMIZER_STATE("exp_avg_sq"),
-        GATHER("gather");
+        OPTIMIZER_FIRST_MOMENT(": exp_avg:"),
+        GATHER("gather"),
+        /** Copies the batch's rows in file order, as if the shuffled index were not there. */
+        GATHER_IGNORES_ORDER("gather"),
+        DROPOUT("dropout", true),
+        WEIGHTED_LOSS_GRADIENT("weighted_loss_gradient", true),
+        WEIGHTED_LOSS_SUM("weighted_loss_sum", true),
+        SUM_OF_SQUARES("sum_squares", true),
+        CLIP_COEFFICIENT("clip_coefficient", true),
+        SCALE("scale", true);
 
         final String opName;
+        /** Whether the op runs only with dropout, gradient clipping and class weights switched on. */
+        final boolean extras;
 
         Fault(String opName) {
+            this(opName, false);
+        }
+
+        Fault(String opName, boolean extras) {
             this.opName = opName;
+            this.extras = extras;
         }
 
         Backend on(Backend inner) {
@@ -117,12 +133,52 @@ class SafetyNetTest extends ClpropTestBase {
                 public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) {
                     inner.optimizerStep(Fault.this == OPTIMIZER_UPDATE ? o.withLearningRate(o.learningRate() * 1.01f) : o, step, p, g, s1, s2);
                     if (Fault.this == OPTIMIZER_STATE && s2 != null) skew(s2, 1);
+                    if (Fault.this == OPTIMIZER_FIRST_MOMENT && s1 != null) skew(s1, 1);
                 }
 
                 @Override
                 public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) {
+                    if (Fault.this == GATHER_IGNORES_ORDER) {
+                        float[] s = new float[src.size()], d = new float[dst.size()];
+                        inner.download(src, s);
+                        inner.download(dst, d);
+                        System.arraycopy(s, off * src.cols(), d, 0, count * src.cols());
+                        inner.upload(dst, d);
+                        return;
+                    }
                     inner.gather(src, ix, off, count, dst);
                     if (Fault.this == GATHER) skew(dst, count);
+                }
+
+                @Override
+                public void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m) {
+                    inner.dropout(src, dst, key, threshold, scale, m);
+                    if (Fault.this == DROPOUT) skew(dst, m);
+                }
+
+                @Override
+                public void weightedLossGradient(Tensor o, Tensor t, Tensor w, int m, Tensor g, Tensor s) {
+                    inner.weightedLossGradient(o, t, w, m, g, s);
+                    if (Fault.this == WEIGHTED_LOSS_GRADIENT) skew(g, m);
+                    if (Fault.this == WEIGHTED_LOSS_SUM) skew(s, 1);
+                }
+
+                @Override
+                public void sumOfSquares(Tensor t, Tensor partials, int offset) {
+                    inner.sumOfSquares(t, partials, offset);
+                    if (Fault.this == SUM_OF_SQUARES) skew(partials, 1);
+                }
+
+                @Override
+                public void clipCoefficient(Tensor partials, int count, float maxNorm, Tensor coef) {
+                    inner.clipCoefficient(partials, count, maxNorm, coef);
+                    if (Fault.this == CLIP_COEFFICIENT) skew(coef, 1);
+                }
+
+                @Override
+                public void scale(Tensor t, Tensor coef) {
+                    inner.scale(t, coef);
+                    if (Fault.this == SCALE) skew(t, t.rows());
                 }
             };
         }
@@ -149,9 +205,15 @@ class SafetyNetTest extends ClpropTestBase {
 
 
     List<String> train(Backend b, int verifyEvery) {
+        return train(b, verifyEvery, false);
+    }
+
+    /** With {@code extras}: a dropout layer, gradient clipping to a norm below the gradients' and class weights. */
+    List<String> train(Backend b, int verifyEvery, boolean extras) {
         Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
-        Architecture arch = Architecture.parse("6,9:tanh,7:relu,4:softmax");
-        RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verifyEvery, 0, null, Map.of());
+        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,7:relu,4:softmax");
+        RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verifyEvery, 0, null, Map.of(),
+                null, extras ? 0.01f : 0f, extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null, null);
         List<String> lines = new ArrayList<>();
         new TrainingLoop(b, cfg, new TrainingListener() {
             @Override
@@ -166,7 +228,7 @@ class SafetyNetTest extends ClpropTestBase {
     @EnumSource(Fault.class)
     void lockstepStopsARunOnADeviceWithAWrongOp(Fault fault) {
         try (Backend bad = fault.on(new EjmlBackend())) {
-            DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5));
+            DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5, fault.extras));
             assertTrue(e.getMessage().startsWith("lockstep verification failed at step 5: "), e.getMessage());
             assertTrue(e.getMessage().contains(fault.opName), e.getMessage());
         }
@@ -218,10 +280,11 @@ class SafetyNetTest extends ClpropTestBase {
         }
     }
 
-    @Test
-    void lockstepPassesACorrectDeviceOnEveryStep() {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void lockstepPassesACorrectDeviceOnEveryStep(boolean extras) {
         try (Backend cl = OpenClDevices.backend()) {
-            List<String> reports = train(cl, 1);
+            List<String> reports = train(cl, 1, extras);
             assertEquals(18, reports.size(), "3 epochs of 6 steps, each verified: " + reports);
             for (String r : reports) assertTrue(r.matches("verify step \\d+ vs ejml: \\d+ ops agree; largest difference .*"), r);
         }
