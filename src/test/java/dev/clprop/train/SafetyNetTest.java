@@ -45,6 +45,7 @@ class SafetyNetTest extends ClpropTestBase {
         OPTIMIZER_UPDATE("step"),
         OPTIMIZER_STATE("exp_avg_sq"),
         OPTIMIZER_FIRST_MOMENT(": exp_avg:"),
+        MOMENTUM_BUFFER("momentum_buffer"),
         GATHER("gather"),
         /** Copies the batch's rows in file order, as if the shuffled index were not there. */
         GATHER_IGNORES_ORDER("gather"),
@@ -134,6 +135,7 @@ class SafetyNetTest extends ClpropTestBase {
                     inner.optimizerStep(Fault.this == OPTIMIZER_UPDATE ? o.withLearningRate(o.learningRate() * 1.01f) : o, step, p, g, s1, s2);
                     if (Fault.this == OPTIMIZER_STATE && s2 != null) skew(s2, 1);
                     if (Fault.this == OPTIMIZER_FIRST_MOMENT && s1 != null) skew(s1, 1);
+                    if (Fault.this == MOMENTUM_BUFFER && o.kind() == Optimizer.Kind.MOMENTUM) skew(s1, 1);
                 }
 
                 @Override
@@ -210,9 +212,13 @@ class SafetyNetTest extends ClpropTestBase {
 
     /** With {@code extras}: a dropout layer, gradient clipping to a norm below the gradients' and class weights. */
     List<String> train(Backend b, int verifyEvery, boolean extras) {
+        return train(b, verifyEvery, extras, Optimizer.adam(0.01f));
+    }
+
+    List<String> train(Backend b, int verifyEvery, boolean extras, Optimizer optimizer) {
         Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
         Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,7:relu,4:softmax");
-        RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verifyEvery, 0, null, Map.of(),
+        RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, optimizer, 8, 3, 4, true, null, verifyEvery, 0, null, Map.of(),
                 null, extras ? 0.01f : 0f, extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null, null);
         List<String> lines = new ArrayList<>();
         new TrainingLoop(b, cfg, new TrainingListener() {
@@ -228,21 +234,25 @@ class SafetyNetTest extends ClpropTestBase {
     @EnumSource(Fault.class)
     void lockstepStopsARunOnADeviceWithAWrongOp(Fault fault) {
         try (Backend bad = fault.on(new EjmlBackend())) {
-            DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5, fault.extras));
+            DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5, fault.extras,
+                    fault == Fault.MOMENTUM_BUFFER ? Optimizer.momentum(0.05f, 0.9f) : Optimizer.adam(0.01f)));
             assertTrue(e.getMessage().startsWith("lockstep verification failed at step 5: "), e.getMessage());
             assertTrue(e.getMessage().contains(fault.opName), e.getMessage());
         }
     }
 
-    @Test
-    void lockstepDoesNotChangeARunsResult() {
+    /** Verified steps and the unverified ones between them: every op must still reach the device. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void lockstepDoesNotChangeARunsResult(boolean extras) {
         for (Backend b : new Backend[]{new EjmlBackend(), OpenClDevices.backend()}) {
             try (b) {
                 Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
-                Architecture arch = Architecture.parse("6,9:tanh,7:relu,4:softmax");
+                Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,7:relu,4:softmax");
                 Parameters[] out = new Parameters[2];
                 for (int verify : new int[]{0, 3}) {
-                    RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verify, 0, null, Map.of());
+                    RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verify, 0, null, Map.of(),
+                            null, extras ? 0.01f : 0f, extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null, null);
                     out[verify == 0 ? 0 : 1] = new TrainingLoop(b, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(Parameters.initialise(arch, 4))).parameters();
                 }
                 assertTrue(out[0].bitwiseEquals(out[1]), b.name() + ": a run verified every 3 steps ends with other weights than an unverified one");

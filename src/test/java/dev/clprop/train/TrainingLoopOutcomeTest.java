@@ -124,8 +124,40 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
     }
 
     @Test
+    void noProgressIsReportedBeforeItsIntervalHasPassed() {
+        RunConfig cfg = new RunConfig(ARCH, Loss.CROSS_ENTROPY, Optimizer.sgd(0.1f), 4, 2, 3, true, null, 0, 0, null, Map.of());
+        int[] progress = {0};
+        try (Backend b = new EjmlBackend()) {
+            new TrainingLoop(b, cfg, new TrainingListener() {
+                @Override
+                public void onProgress(int epoch, int rowsDone, int rows, double meanLoss) {
+                    progress[0]++;
+                }
+
+                @Override
+                public long progressIntervalMillis() {
+                    return Long.MAX_VALUE / 2;
+                }
+            }, null).run(DATA, null, TrainingLoop.Start.fresh(START));
+        }
+        assertEquals(0, progress[0], "progress reported within an interval of 146 million years");
+    }
+
+    @Test
     void lockstepPassesEveryOtherCallToItsDeviceAndLeavesNoReferenceBuffers() {
-        try (EjmlBackend ejml = new EjmlBackend(); Lockstep lock = new Lockstep(ejml)) {
+        int[] finished = {0};
+        EjmlBackend reference = new EjmlBackend(false);
+        try (Backend ejml = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+            @Override
+            public String name() {
+                return inner.name();
+            }
+
+            @Override
+            public void finish() {
+                finished[0]++;
+            }
+        }; Lockstep lock = new Lockstep(ejml, reference)) {
             assertEquals(ejml.name(), lock.name());
             assertTrue(lock.device() == ejml);
             Tensor t = lock.allocate(2, 3);
@@ -134,6 +166,7 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
             lock.upload(t, new float[]{1, 2, 3, 4, 5, 6});
             lock.zero(t);
             lock.finish();
+            assertEquals(1, finished[0], "finish did not reach the device");
             float[] back = new float[6];
             ejml.download(t, back);
             assertFalse(IntStream.range(0, 6).anyMatch(i -> back[i] != 0), "zero did not reach the device");
@@ -143,7 +176,10 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
             lock.gemmForward(t, w, out, 2);
             lock.scale(out, c);
             assertTrue(lock.end("a test").startsWith("verify a test vs ejml: 2 ops agree"));
-            assertEquals(0, lock.referenceBuffers(), "the reference copies of an op's arguments are closed after it");
+            assertEquals(0, reference.liveBuffers(), "the reference copies of an op's arguments are closed after it");
+            lock.begin();
+            lock.gemmForward(t, w, out, 2);
+            assertEquals(0, reference.liveBuffers());
             c.close();
             out.close();
             w.close();
