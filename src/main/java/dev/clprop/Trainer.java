@@ -315,12 +315,7 @@ public final class Trainer {
                 p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema);
         Device d = device != null ? device : Device.open(deviceChoice, listener::onMessage);
         try {
-            TrainingLoop.Result r = d.use(backends -> {
-                if (backends.size() > 1) {
-                    throw new InvalidSettingException("device", "names " + backends.size() + " devices; training on several devices at once is not available yet");
-                }
-                return new TrainingLoop(backends.get(0), cfg, listener, cancellation).run(p.train, p.validation, start);
-            });
+            TrainingLoop.Result r = d.use(backends -> new TrainingLoop(backends, cfg, listener, cancellation).run(p.train, p.validation, start));
             return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema), r.outcome(), r.epochsDone(), r.message(), r.history());
         } finally {
             if (device == null) d.close();

@@ -20,6 +20,9 @@ import java.util.function.Consumer;
  *   <li>{@code auto}: a GPU, else a CPU OpenCL device, else EJML, saying what it picked and why;</li>
  *   <li>{@code cpu} (or {@code ejml}): the EJML reference path;</li>
  *   <li>{@code opencl}: the best OpenCL device (as auto), {@code opencl:N} device N of {@link OpenCl#devices()};</li>
+ *   <li>{@code opencl:N/K}: device N split into K sub-devices of equal compute units, K devices in all
+ *       (a CPU through PoCL: data parallelism tried on one machine, its cores shared);</li>
+ *   <li>{@code gpus}: every OpenCL GPU;</li>
  *   <li>anything else: the OpenCL device whose name contains it (case-insensitive);</li>
  *   <li>a comma-separated list of the above: several devices.</li>
  * </ul>
@@ -70,12 +73,69 @@ public final class DeviceSelection {
     public static List<Backend> open(String choice, Consumer<String> say) {
         List<Backend> out = new ArrayList<>();
         try {
-            for (String c : split(choice)) out.add(openOne(c, say));
+            for (String c : split(choice)) {
+                if (c.equals("gpus")) out.addAll(openAllGpus(say));
+                else if (c.matches("opencl:\\d+/\\d+")) out.addAll(openParts(c, say));
+                else out.add(openOne(c, say));
+            }
         } catch (RuntimeException e) {
             for (int i = out.size() - 1; i >= 0; i--) out.get(i).close();
             throw e;
         }
         return out;
+    }
+
+    private static List<DeviceInfo> devicesFor(String c) {
+        try {
+            return OpenCl.devices();
+        } catch (OpenClUnavailableException e) {
+            throw new OpenClUnavailableException(SETTING, c + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Backend> openAllGpus(Consumer<String> say) {
+        List<Backend> out = new ArrayList<>();
+        for (DeviceInfo d : devicesFor("gpus")) if (d.isGpu()) out.add(openDevice(d, "every GPU was asked for", say));
+        if (out.isEmpty()) throw new InvalidSettingException(SETTING, "gpus: no OpenCL GPU was found (see 'clprop devices')");
+        return out;
+    }
+
+    /** {@code opencl:N/K}: K sub-devices of device N, each its own backend. */
+    private static List<Backend> openParts(String c, Consumer<String> say) {
+        int slash = c.indexOf('/');
+        DeviceInfo parent = byIndex(c.substring(0, slash), devicesFor(c));
+        int k;
+        try {
+            k = Integer.parseInt(c.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            k = 0;
+        }
+        if (k < 1) throw new InvalidSettingException(SETTING, c + ": expected opencl:N/K with K a number of parts >= 1");
+        List<DeviceInfo> parts;
+        try {
+            parts = OpenCl.subDevices(parent, k);
+        } catch (OpenClUnavailableException e) {
+            throw new OpenClUnavailableException(SETTING, c + ": " + e.getMessage(), e);
+        }
+        List<Backend> out = new ArrayList<>();
+        int i = 0;
+        try {
+            for (; i < parts.size(); i++) out.add(openDevice(parts.get(i), "as asked (sub-devices share the device's memory)", say));
+        } catch (RuntimeException e) {
+            for (int j = out.size() - 1; j >= 0; j--) out.get(j).close();
+            // part i's handle went with its failed context; the later ones were never handed out
+            for (int j = i + 1; j < parts.size(); j++) org.jocl.CL.clReleaseDevice(parts.get(j).device());
+            throw e;
+        }
+        return out;
+    }
+
+    private static Backend openDevice(DeviceInfo pick, String why, Consumer<String> say) {
+        var tuned = TuningCache.lookup(pick);
+        OpenClBackend b = new OpenClBackend(pick, tuned);
+        say.accept("device: " + pick.describe() + ", " + why + (tuned != null ? "; tuned GEMM " + tuned : ""));
+        warnWithoutSignalChaining(say);
+        return b;
     }
 
     private static Backend openOne(String c, Consumer<String> say) {

@@ -97,6 +97,14 @@ public enum Loss {
     }
 
     /** Turns a sum of element losses over m rows of n outputs into the loss: a sum, or a mean. */
+    /**
+     * Whether a batch's loss (and gradient) is a sum over its rows rather than a mean: half-SSE. Shards of
+     * a batch then add up to the batch, instead of averaging to it.
+     */
+    public boolean sumsOverBatch() {
+        return this == HALF_SSE;
+    }
+
     public double scale(double sum, int m, int n) {
         switch (this) {
             case HALF_SSE: return sum;

@@ -57,8 +57,19 @@ public record DropoutSpec(float p) implements LayerSpec {
 
     /** Whether element {@code i} of a mask with this key survives (the same function as kernels/dropout.cl). */
     public static boolean keeps(long key, long i, int threshold) {
-        return (int) (mix(key + i * 0x9E3779B97F4A7C15L) >>> (64 - BITS)) >= threshold;
+        return (int) (mix(key + i * GOLDEN) >>> (64 - BITS)) >= threshold;
     }
+
+    /**
+     * The key whose element i is element {@code first + i} of {@code key}'s mask: a mask over part of
+     * a batch, drawn by a kernel that counts elements from 0.
+     */
+    public static long shift(long key, long first) {
+        return key + first * GOLDEN;
+    }
+
+    /** The odd constant that spreads consecutive element indices over the hash's input (2^64 / golden ratio). */
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     /** SplitMix64's finalizer: a bijection of 64-bit values whose outputs look independent. */
     static long mix(long z) {

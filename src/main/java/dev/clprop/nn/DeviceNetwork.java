@@ -218,10 +218,36 @@ public final class DeviceNetwork implements AutoCloseable {
 
     /** forward, backward and update on the first m rows of x and y, as optimizer step {@link #step()} + 1. */
     public void trainStep(Tensor x, Tensor y, int m) {
-        Pass pass = Pass.training(seed, step + 1);
+        computeGradients(x, y, m, 0);
+        update();
+    }
+
+    /**
+     * forward and backward, no update, on the first m rows of x and y, which are rows
+     * {@code firstRow}.. of optimizer step {@link #step()} + 1's batch (what a replica in data-parallel
+     * training computes: its share of the batch, with that share's dropout masks).
+     */
+    public void computeGradients(Tensor x, Tensor y, int m, int firstRow) {
+        Pass pass = Pass.training(seed, step + 1).fromRow(firstRow);
         forward(x, m, pass);
         backward(x, y, m, pass);
-        update();
+    }
+
+    /** Copies every gradient, in {@link #parameterShapes()} order, into {@code into} (one array per parameter). */
+    public void readGradients(float[][] into) {
+        for (int i = 0; i < params.size(); i++) backend.download(params.get(i).gradient(), into[i]);
+    }
+
+    /** Replaces every gradient, in {@link #parameterShapes()} order (e.g. by gradients combined across replicas). */
+    public void writeGradients(float[][] from) {
+        for (int i = 0; i < params.size(); i++) backend.upload(params.get(i).gradient(), from[i]);
+    }
+
+    /** The shapes of the parameters, in the order gradients are read and written. */
+    public List<ParamShape> parameterShapes() {
+        List<ParamShape> out = new ArrayList<>();
+        for (Param p : params) out.add(p.shape());
+        return out;
     }
 
     /** The output layer's activations after the last forward pass (maxBatch × outputs). */

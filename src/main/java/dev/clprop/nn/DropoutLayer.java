@@ -69,8 +69,13 @@ final class DropoutLayer implements Layer {
     }
 
     private void apply(Tensor src, Tensor dst, int m, Pass pass) {
-        if (pass.training()) b.dropout(src, dst, DropoutSpec.key(pass.seed(), pass.step(), index), spec.threshold(), spec.scale(), m);
-        else b.dropout(src, dst, 0, 0, 1f, m);
+        if (pass.training()) {
+            long key = DropoutSpec.shift(DropoutSpec.key(pass.seed(), pass.step(), index), (long) pass.firstRow() * width);
+            b.dropout(src, dst, key, spec.threshold(), spec.scale(), m);
+        }
+        else {
+            b.dropout(src, dst, 0, 0, 1f, m);
+        }
     }
 
     @Override

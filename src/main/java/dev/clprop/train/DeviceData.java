@@ -58,7 +58,7 @@ final class DeviceData implements AutoCloseable {
         if (y != null) backend.gather(y, order, offset, count, batchY);
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    static void closeQuietly(AutoCloseable c) {
         if (c == null) return;
         try {
             c.close();

@@ -7,7 +7,6 @@ import dev.clprop.error.TrainingInterruptedException;
 import dev.clprop.io.ModelFormat;
 import dev.clprop.metrics.Metrics;
 import dev.clprop.model.Parameters;
-import dev.clprop.nn.DeviceNetwork;
 import dev.clprop.optim.OptimizerState;
 
 import java.util.ArrayList;
@@ -15,8 +14,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Epochs of minibatch training on one backend. The dataset is uploaded once; each epoch uploads one
- * permutation, and then every step is gather, forward, backward, update on the device. The loss is
+ * Epochs of minibatch training on one backend, or data-parallel on several. The dataset is uploaded
+ * once; each epoch uploads one permutation, and then every step is gather, forward, backward, update
+ * on the device (with several devices, the gradients are combined before the update). The loss is
  * read back only at progress updates and at the end of an epoch. The permutation of epoch e depends
  * only on (seed, e), so a resumed run repeats an uninterrupted one bit for bit.
  */
@@ -41,13 +41,22 @@ public final class TrainingLoop {
     public record Result(Parameters parameters, Outcome outcome, int epochsDone, String message, List<EpochSummary> history) {
     }
 
-    private final Backend backend;
+    private final List<Backend> backends;
     private final RunConfig cfg;
     private final TrainingListener listener;
     private final Cancellation cancellation;
 
     public TrainingLoop(Backend backend, RunConfig cfg, TrainingListener listener, Cancellation cancellation) {
-        this.backend = backend;
+        this(List.of(backend), cfg, listener, cancellation);
+    }
+
+    /**
+     * A loop over several devices trains data-parallel ({@link DataParallelRunner}): the same weights as
+     * one device with the same global batch, within rounding.
+     */
+    public TrainingLoop(List<Backend> backends, RunConfig cfg, TrainingListener listener, Cancellation cancellation) {
+        if (backends.isEmpty()) throw new IllegalArgumentException("no device");
+        this.backends = List.copyOf(backends);
         this.cfg = cfg;
         this.listener = listener == null ? new TrainingListener() { } : listener;
         this.cancellation = cancellation == null ? new Cancellation() : cancellation;
@@ -61,19 +70,16 @@ public final class TrainingLoop {
     public Result run(Dataset train, Dataset validation, Start start) {
         int outputs = cfg.architecture().outputs();
         int batch = Math.min(cfg.batch(), train.rows());
-        Lockstep lockstep = cfg.verifyEvery() > 0 ? new Lockstep(backend) : null;
-        Backend b = lockstep != null ? lockstep : backend;
         List<EpochSummary> history = new ArrayList<>();
-        try (DeviceNetwork net = new DeviceNetwork(b, cfg.architecture(), cfg.loss(), cfg.optimizer(), batch, cfg.seed());
-             DeviceData data = new DeviceData(b, train, outputs, batch);
-             DeviceData valData = validation == null ? null : new DeviceData(b, validation, outputs, batch)) {
+        try (StepRunner net = backends.size() == 1 ? new SingleDeviceRunner(backends.get(0), cfg, train, validation, batch)
+                : new DataParallelRunner(backends, cfg, train, validation, batch)) {
             net.setParameters(start.parameters());
             if (start.optimizerState() != null) net.setOptimizerState(start.optimizerState());
             net.setClipNorm(cfg.clipNorm());
             net.setClassWeights(cfg.classWeights());
             float baseRate = cfg.optimizer().learningRate();
             float rate = baseRate;
-            listener.onStart(new RunInfo(backend.name(), cfg.architecture(), cfg.loss(), cfg.optimizer(), cfg.batch(), cfg.epochs(), cfg.seed(),
+            listener.onStart(new RunInfo(deviceNames(), cfg.architecture(), cfg.loss(), cfg.optimizer(), cfg.batch(), cfg.epochs(), cfg.seed(),
                     train.rows(), validation == null ? 0 : validation.rows(), start.epochsDone() + 1));
 
             ModelFormat.EarlyStopState best = start.earlyStop();
@@ -83,7 +89,7 @@ public final class TrainingLoop {
             while (epoch < cfg.epochs()) {
                 epoch++;
                 long t0 = System.nanoTime();
-                data.setOrder(Splits.epochOrder(train.rows(), cfg.seed(), epoch, cfg.shuffle()));
+                net.setOrder(Splits.epochOrder(train.rows(), cfg.seed(), epoch, cfg.shuffle()));
                 listener.onEpochStart(epoch, cfg.epochs(), train.rows());
                 double lossTotal = 0;
                 int batches = 0;
@@ -95,11 +101,10 @@ public final class TrainingLoop {
                     int m = Math.min(batch, train.rows() - off);
                     rate = cfg.schedule().learningRate(baseRate, epoch, cfg.epochs(), net.step() + 1);
                     net.setLearningRate(rate);
-                    boolean verify = lockstep != null && (net.step() + 1) % cfg.verifyEvery() == 0;
-                    if (verify) lockstep.begin();
-                    data.gatherBatch(off, m);
-                    net.trainStep(data.batchX, data.batchY, m);
-                    if (verify) listener.onMessage(lockstep.end("step " + net.step()));
+                    boolean verify = cfg.verifyEvery() > 0 && (net.step() + 1) % cfg.verifyEvery() == 0;
+                    if (verify) net.beginVerify();
+                    net.trainBatch(off, m);
+                    if (verify) listener.onMessage(net.endVerify("step " + net.step()));
                     batches++;
                     long now = System.currentTimeMillis();
                     if (now - lastReport >= listener.progressIntervalMillis()) {
@@ -131,7 +136,7 @@ public final class TrainingLoop {
                 if (!params.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
                 double valLoss = Double.NaN, valAcc = Double.NaN;
                 if (validation != null) {
-                    Metrics ev = Metrics.of(validation, cfg.loss(), Evaluator.predict(net, valData), outputs);
+                    Metrics ev = Metrics.of(validation, cfg.loss(), net.validationOutputs(), outputs);
                     valLoss = ev.loss();
                     valAcc = ev.accuracy();
                 }
@@ -154,10 +159,15 @@ public final class TrainingLoop {
                 }
                 if (stopAsked() && epoch < cfg.epochs()) return stopped(params, epoch, "after epoch " + epoch, history);
             }
+            if (net instanceof DataParallelRunner dp) listener.onMessage("data-parallel training on " + dp.timing());
             return new Result(lastGood, Outcome.COMPLETED, epoch, null, history);
-        } finally {
-            if (lockstep != null) lockstep.close();
         }
+    }
+
+    private String deviceNames() {
+        List<String> n = new ArrayList<>();
+        for (Backend b : backends) n.add(b.name());
+        return String.join(", ", n);
     }
 
     private Result diverged(Parameters lastGood, int epoch, String why, List<EpochSummary> history) {
@@ -172,7 +182,7 @@ public final class TrainingLoop {
         return new Result(now, Outcome.CANCELLED, epochsDone, msg, history);
     }
 
-    private void writeCheckpoint(DeviceNetwork net, Parameters params, int epochsDone, long rowsDone, ModelFormat.EarlyStopState best) {
+    private void writeCheckpoint(StepRunner net, Parameters params, int epochsDone, long rowsDone, ModelFormat.EarlyStopState best) {
         ModelFormat.writeCheckpoint(cfg.checkpoint(), new ModelFormat.StoredCheckpoint(
                 new ModelFormat.StoredModel(params, cfg.loss(), cfg.standardizer(), cfg.schema()), net.optimizerState(),
                 new ModelFormat.Progress(epochsDone, net.step(), rowsDone, cfg.seed()), cfg.settings(), best));

@@ -6,7 +6,10 @@ import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
 
-/** A context on one device and its in-order command queue, with profiling enabled from the start. */
+/**
+ * A context on one device and its in-order command queue, with profiling enabled from the start.
+ * A sub-device's handle belongs to its context and is released with it.
+ */
 final class ClContext implements AutoCloseable {
     final DeviceInfo device;
     final cl_context context;
@@ -17,14 +20,17 @@ final class ClContext implements AutoCloseable {
         this.device = device;
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL.CL_CONTEXT_PLATFORM, device.platform());
-        context = CL.clCreateContext(props, 1, new cl_device_id[]{device.device()}, null, null, null);
+        cl_context c = null;
         cl_command_queue q;
         try {
-            q = CL.clCreateCommandQueue(context, device.device(), CL.CL_QUEUE_PROFILING_ENABLE, null);
+            c = CL.clCreateContext(props, 1, new cl_device_id[]{device.device()}, null, null, null);
+            q = CL.clCreateCommandQueue(c, device.device(), CL.CL_QUEUE_PROFILING_ENABLE, null);
         } catch (RuntimeException e) {
-            CL.clReleaseContext(context);
+            if (c != null) CL.clReleaseContext(c);
+            if (device.isSubDevice()) CL.clReleaseDevice(device.device());
             throw e;
         }
+        context = c;
         queue = q;
     }
 
@@ -32,5 +38,6 @@ final class ClContext implements AutoCloseable {
     public void close() {
         CL.clReleaseCommandQueue(queue);
         CL.clReleaseContext(context);
+        if (device.isSubDevice()) CL.clReleaseDevice(device.device());
     }
 }

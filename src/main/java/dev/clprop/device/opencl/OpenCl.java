@@ -76,6 +76,48 @@ public final class OpenCl {
         return out;
     }
 
+    /**
+     * Splits {@code parent} into {@code parts} sub-devices of equal compute units
+     * ({@code clCreateSubDevices} by counts), each usable as a device of its own. PoCL offers this for
+     * CPUs; its compute units are the worker threads, {@code POCL_MAX_PTHREAD_COUNT} by default the
+     * cores. Each sub-device's handle is released when the context made on it closes.
+     */
+    public static List<DeviceInfo> subDevices(DeviceInfo parent, int parts) {
+        init();
+        if (parts < 1) throw new IllegalArgumentException("parts " + parts);
+        if (parts > parent.computeUnits()) {
+            throw new OpenClUnavailableException(parent.describe() + " has " + parent.computeUnits() + " compute unit(s), so it splits into at most "
+                    + parent.computeUnits() + " parts, not " + parts + (parent.platformName().contains("Portable") ? " (PoCL: set POCL_MAX_PTHREAD_COUNT)" : ""), null);
+        }
+        int units = parent.computeUnits() / parts;
+        long[] props = new long[parts + 2];
+        props[0] = CL.CL_DEVICE_PARTITION_BY_COUNTS;
+        for (int i = 0; i < parts; i++) props[i + 1] = units;
+        props[parts + 1] = CL.CL_DEVICE_PARTITION_BY_COUNTS_LIST_END;
+        cl_device_id[] out = new cl_device_id[parts];
+        try {
+            CL.clCreateSubDevices(parent.device(), partitionProperties(props), parts, out, null);
+        } catch (CLException e) {
+            throw new OpenClUnavailableException(parent.describe() + " cannot be split into " + parts + " sub-devices: " + e.getMessage(), e);
+        }
+        List<DeviceInfo> list = new ArrayList<>();
+        for (int i = 0; i < parts; i++) list.add(parent.asPart(out[i], i + 1, parts, units));
+        return list;
+    }
+
+    /** How many sub-devices {@code d} can be split into (0 or 1: none). */
+    public static int maxSubDevices(DeviceInfo d) {
+        init();
+        return (int) deviceInt(d.device(), CL.CL_DEVICE_PARTITION_MAX_SUB_DEVICES);
+    }
+
+    /** JOCL adds properties in pairs and ends the list with 0; an odd list gets one more 0 after its own end. */
+    private static org.jocl.cl_device_partition_property partitionProperties(long[] values) {
+        org.jocl.cl_device_partition_property p = new org.jocl.cl_device_partition_property();
+        for (int i = 0; i < values.length; i += 2) p.addProperty(values[i], i + 1 < values.length ? values[i + 1] : 0);
+        return p;
+    }
+
     static String typeName(long t) {
         List<String> s = new ArrayList<>();
         if ((t & CL.CL_DEVICE_TYPE_GPU) != 0) s.add("GPU");

@@ -1,0 +1,49 @@
+package dev.clprop.train;
+
+import dev.clprop.model.Parameters;
+import dev.clprop.optim.OptimizerState;
+
+/**
+ * What {@link TrainingLoop} drives: the network's replicas and the data on their devices. One device
+ * ({@link SingleDeviceRunner}) or several ({@link DataParallelRunner}); the loop's epochs, schedule,
+ * checkpoints and verification are the same for both. Not thread-safe.
+ */
+interface StepRunner extends AutoCloseable {
+    void setParameters(Parameters p);
+
+    void setOptimizerState(OptimizerState s);
+
+    void setClipNorm(float maxNorm);
+
+    void setClassWeights(float[] weights);
+
+    void setLearningRate(float rate);
+
+    /** Optimizer steps taken so far. */
+    long step();
+
+    /** The epoch's row order, a permutation of the training rows. */
+    void setOrder(int[] order);
+
+    /** One optimizer step on the rows {@code offset .. offset + m - 1} of the order. */
+    void trainBatch(int offset, int m);
+
+    /** The sum of the batch losses since the last call (each batch's mean loss, as one device computes it). */
+    double takeLossSum();
+
+    Parameters parameters();
+
+    OptimizerState optimizerState();
+
+    /** Outputs for every validation row (rows × outputs). */
+    float[] validationOutputs();
+
+    /** Arms op-by-op verification against EJML, when the run asked for it. */
+    void beginVerify();
+
+    /** Disarms verification; a summary line, or a {@link dev.clprop.error.DeviceException} naming the op that disagreed. */
+    String endVerify(String what);
+
+    @Override
+    void close();
+}
