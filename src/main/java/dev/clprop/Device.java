@@ -94,7 +94,7 @@ public final class Device implements AutoCloseable {
         List<DeviceDescription> out = new ArrayList<>();
         for (DeviceInfo d : OpenCl.devices()) {
             out.add(new DeviceDescription("opencl:" + d.index(), d.name(), d.vendor(), d.platformName(), d.type(), d.computeUnits(),
-                    d.globalMemory(), d.version()));
+                    d.globalMemory(), d.version(), OpenCl.maxSubDevices(d)));
         }
         return out;
     }

@@ -26,6 +26,7 @@ public final class BenchReport {
     public final List<GemmBench.Result> gemm = new ArrayList<>();
     public final List<TrainBench.KernelProfile> kernels = new ArrayList<>();
     public final List<TrainBench.Result> training = new ArrayList<>();
+    public final List<TrainBench.ParallelResult> dataParallel = new ArrayList<>();
     /** backend → the smallest measured batch from which it trains faster than EJML (null: never). */
     public final Map<String, Integer> crossover = new LinkedHashMap<>();
 
@@ -55,6 +56,14 @@ public final class BenchReport {
             for (TrainBench.Result r : training) {
                 Stats s = r.samplesPerSecond();
                 csv.printRecord("training", r.backend(), r.spec() + " " + r.optimizer(), "", "", "", r.batch(), "samples/s", s.median(), s.min(), s.max(), s.n(), "");
+            }
+            for (TrainBench.ParallelResult p : dataParallel) {
+                TrainBench.Result r = p.result();
+                Stats s = r.samplesPerSecond();
+                String what = r.spec() + " " + r.optimizer();
+                csv.printRecord("data-parallel", r.backend(), what, "", "", "", r.batch(), "samples/s", s.median(), s.min(), s.max(), s.n(), "");
+                csv.printRecord("data-parallel", r.backend(), what, "", "", "", r.batch(), "ms/step", p.timing().msPerStep(), "", "", p.timing().steps(), "");
+                csv.printRecord("data-parallel", r.backend(), what, "", "", "", r.batch(), "combine ms/step", p.timing().combineMsPerStep(), "", "", p.timing().steps(), "");
             }
             csv.flush();
         });

@@ -7,12 +7,15 @@ import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.Parameters;
 import dev.clprop.optim.Optimizer;
+import dev.clprop.train.DataParallelTiming;
 import dev.clprop.train.EpochSummary;
 import dev.clprop.train.RunConfig;
 import dev.clprop.train.TrainingListener;
 import dev.clprop.train.TrainingLoop;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -57,9 +60,19 @@ public final class TrainBench {
     }
 
     public static Result run(Backend b, Architecture spec, Optimizer.Kind opt, int batch, int rows, int reps) {
+        return runOn(List.of(b), spec, opt, batch, rows, reps).result();
+    }
+
+    /** A data-parallel measurement: throughput, and where each step's time went. */
+    public record ParallelResult(Result result, DataParallelTiming timing) {
+    }
+
+    /** Training throughput on one device, or data-parallel on several (then with its timing). */
+    public static ParallelResult runOn(List<Backend> devices, Architecture spec, Optimizer.Kind opt, int batch, int rows, int reps) {
         Dataset data = syntheticClassification(spec, rows, 1);
         double[] rates = new double[reps];
         int[] next = {0};
+        DataParallelTiming[] timing = {null};
         TrainingListener l = new TrainingListener() {
             @Override
             public void onEpochEnd(EpochSummary r) {
@@ -70,9 +83,16 @@ public final class TrainBench {
             public long progressIntervalMillis() {
                 return Long.MAX_VALUE;
             }
+
+            @Override
+            public void onDataParallelTiming(DataParallelTiming t) {
+                timing[0] = t;
+            }
         };
-        new TrainingLoop(b, config(spec, opt, batch, 1 + reps), l, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
-        return new Result(b.name(), spec.spelling(), opt.spelling(), batch, Stats.of(rates));
+        new TrainingLoop(devices, config(spec, opt, batch, 1 + reps), l, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
+        List<String> names = new ArrayList<>();
+        for (Backend b : devices) names.add(b.name());
+        return new ParallelResult(new Result(String.join(" + ", names), spec.spelling(), opt.spelling(), batch, Stats.of(rates)), timing[0]);
     }
 
     /** One profiled epoch: every launch waits for its event, so this is for attribution, not throughput. */

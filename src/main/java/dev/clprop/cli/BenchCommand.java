@@ -49,6 +49,11 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--sizes", split = ",", paramLabel = "N", description = "Square GEMM sizes (default: ${DEFAULT-VALUE})")
     int[] sizes = {64, 128, 256, 512, 1024, 2048};
 
+    @Option(names = "--data-parallel", paramLabel = "DEVICES",
+            description = "Also train data-parallel on these devices (e.g. opencl:0,opencl:1, gpus, or opencl:0/2 for two sub-devices of device 0)"
+                    + " and report each step's time and the part spent combining gradients")
+    String dataParallel;
+
     @Option(names = "--layers", paramLabel = "SPEC", description = "The standard MLP (default: ${DEFAULT-VALUE})")
     String layers = "784,256:relu,128:relu,10:softmax";
 
@@ -115,6 +120,7 @@ public final class BenchCommand implements Runnable {
         if (only.contains("gemm")) gemm(o, backends, ns, report);
         if (only.contains("kernels")) kernels(o, cl, ns, report);
         if (only.contains("training")) training(o, backends, ns, report);
+        if (dataParallel != null) dataParallel(o, ns, report);
         report.write(out);
         o.println("wrote " + out.resolve("results.csv") + ", results.json" + (report.gemm.isEmpty() ? "" : ", gemm.png")
                 + (report.training.isEmpty() ? "" : ", training.png"));
@@ -203,6 +209,31 @@ public final class BenchCommand implements Runnable {
                 ? "  " + name + " does not overtake ejml at the measured batch sizes (" + kinds.get(0).spelling() + ")"
                 : "  " + name + " trains faster than ejml from batch " + batch + " (of " + Arrays.toString(batches) + ", " + kinds.get(0).spelling() + ")"));
         o.flush();
+    }
+
+    private void dataParallel(PrintWriter o, Architecture ns, BenchReport report) {
+        List<Optimizer.Kind> kinds = optimizers.stream().map(Optimizer.Kind::parse).toList();
+        List<Backend> devices = DeviceSelection.open(dataParallel, line -> { });
+        try {
+            if (devices.size() < 2) throw new Main.Stopped(Main.EXIT_USAGE, "--data-parallel " + dataParallel + ": names one device; data parallelism needs two or more");
+            o.printf(Locale.ROOT, "%nData-parallel training %s on %d devices (%s), %d synthetic rows per epoch: median samples/s of %d epochs;"
+                    + " ms per step and the part combining gradients, averaged over all epochs%n", ns, devices.size(), dataParallel, rows, reps);
+            if (devices.stream().anyMatch(b -> b instanceof OpenClBackend c && c.device().isSubDevice())) {
+                o.println("  sub-devices share one device's cores and memory: this measures the method's overhead, not a speed-up");
+            }
+            o.printf(Locale.ROOT, "%-10s %6s %12s %10s %12s %8s%n", "optimizer", "batch", "samples/s", "ms/step", "combine ms", "share");
+            for (Optimizer.Kind kind : kinds) {
+                for (int batch : batches) {
+                    TrainBench.ParallelResult r = TrainBench.runOn(devices, ns, kind, batch, rows, reps);
+                    report.dataParallel.add(r);
+                    o.printf(Locale.ROOT, "%-10s %6d %12.0f %10.3f %12.3f %7.1f%%%n", kind.spelling(), batch, r.result().samplesPerSecond().median(),
+                            r.timing().msPerStep(), r.timing().combineMsPerStep(), 100 * r.timing().combineMsPerStep() / r.timing().msPerStep());
+                    o.flush();
+                }
+            }
+        } finally {
+            for (int i = devices.size() - 1; i >= 0; i--) devices.get(i).close();
+        }
     }
 
     private static String shortName(Backend b) {

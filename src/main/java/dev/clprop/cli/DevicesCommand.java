@@ -34,6 +34,12 @@ public final class DevicesCommand implements Runnable {
                     d.type(), d.computeUnits(), d.globalMemoryBytes() / (double) (1L << 30), d.openClVersion(), d.platform());
         }
         out.println("cpu       ejml (CPU reference path), always available");
+        for (DeviceDescription d : devices) {
+            if (d.maxSubDevices() >= 2) {
+                out.printf(Locale.ROOT, "%s splits into up to %d sub-devices: --device %s/2 trains data-parallel on two of them%n",
+                        d.id(), d.maxSubDevices(), d.id());
+            }
+        }
         out.flush();
     }
 

@@ -12,7 +12,6 @@ import dev.clprop.optim.OptimizerState;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Synchronous data-parallel training: one replica of the network per device, each holding the whole
@@ -258,12 +257,12 @@ final class DataParallelRunner implements StepRunner {
         return out.isEmpty() ? null : String.join("; ", out);
     }
 
-    /** e.g. "2 devices: 3.10 ms per step, of which 0.42 ms (13.5%) combining gradients through the host". */
-    String timing() {
-        if (steps == 0) return replicas.size() + " devices: no steps yet";
-        double step = stepNanos / 1e6 / steps, comb = combineNanos / 1e6 / steps;
-        return String.format(Locale.ROOT, "%d devices: %.3f ms per step, of which %.3f ms (%.1f%%) combining gradients through the host",
-                replicas.size(), step, comb, 100 * comb / step);
+    /** Step and combination times so far; bytes moved per step: every replica's gradients down and the sum back up. */
+    DataParallelTiming timing() {
+        long params = 0;
+        for (float[] c : combined) params += c.length;
+        return new DataParallelTiming(replicas.size(), steps, steps == 0 ? 0 : stepNanos / 1e6 / steps, steps == 0 ? 0 : combineNanos / 1e6 / steps,
+                2L * replicas.size() * params * Float.BYTES);
     }
 
     @Override

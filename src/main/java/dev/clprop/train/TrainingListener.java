@@ -26,4 +26,8 @@ public interface TrainingListener {
     default long progressIntervalMillis() {
         return 500;
     }
+
+    /** At the end of a completed data-parallel run: where its steps' time went. */
+    default void onDataParallelTiming(DataParallelTiming timing) {
+    }
 }

@@ -159,7 +159,11 @@ public final class TrainingLoop {
                 }
                 if (stopAsked() && epoch < cfg.epochs()) return stopped(params, epoch, "after epoch " + epoch, history);
             }
-            if (net instanceof DataParallelRunner dp) listener.onMessage("data-parallel training on " + dp.timing());
+            if (net instanceof DataParallelRunner dp) {
+                DataParallelTiming t = dp.timing();
+                listener.onDataParallelTiming(t);
+                listener.onMessage("data-parallel training on " + t.describe());
+            }
             return new Result(lastGood, Outcome.COMPLETED, epoch, null, history);
         }
     }

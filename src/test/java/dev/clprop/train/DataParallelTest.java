@@ -143,6 +143,29 @@ class DataParallelTest extends ClpropTestBase {
     }
 
     @Test
+    void aResumedDataParallelRunRepeatsAnUninterruptedOneBitForBit(@TempDir Path dir) {
+        RunConfig base = config(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM, true, 0.05f, null);
+        Dataset d = data(base);
+        Path whole = dir.resolve("whole.npz"), half = dir.resolve("half.npz");
+        List<Backend> bs = ejml(3);
+        try {
+            Parameters straight = new TrainingLoop(bs, withEpochs(base, 4, whole), null, null)
+                    .run(d, null, TrainingLoop.Start.fresh(Parameters.initialise(base.architecture(), 5))).parameters();
+            new TrainingLoop(bs, withEpochs(base, 2, half), null, null).run(d, null, TrainingLoop.Start.fresh(Parameters.initialise(base.architecture(), 5)));
+            Parameters resumed = new TrainingLoop(bs, withEpochs(base, 4, half), null, null)
+                    .run(d, null, TrainingLoop.Start.from(ModelFormat.readCheckpoint(half))).parameters();
+            assertTrue(straight.bitwiseEquals(resumed), "2 + 2 epochs on 3 replicas differ from 4");
+        } finally {
+            closeAll(bs);
+        }
+    }
+
+    static RunConfig withEpochs(RunConfig c, int epochs, Path checkpoint) {
+        return new RunConfig(c.architecture(), c.loss(), c.optimizer(), c.batch(), epochs, c.seed(), c.shuffle(), checkpoint, 0, 0, null, Map.of(),
+                c.schedule(), c.clipNorm(), c.classWeights(), c.schema());
+    }
+
+    @Test
     void moreReplicasThanRowsLeavesSomeIdleAndStillAgrees() {
         // a batch of 2 on 3 replicas: one shard is empty every step
         RunConfig base = config(Loss.MSE, Optimizer.Kind.MOMENTUM, false, 0f, null);
@@ -179,7 +202,7 @@ class DataParallelTest extends ClpropTestBase {
         // 6 steps, verified at steps 3 and 6, each on both replicas; then the timing line
         assertEquals(3, lines.size(), lines.toString());
         assertTrue(lines.get(0).matches("verify step 3 on ejml vs ejml: \\d+ ops agree.*; verify step 3 on ejml vs ejml: \\d+ ops agree.*"), lines.get(0));
-        assertTrue(lines.get(2).matches("data-parallel training on 2 devices: [0-9.]+ ms per step, of which [0-9.]+ ms \\([0-9.]+%\\) combining gradients through the host"),
+        assertTrue(lines.get(2).matches("data-parallel training on 2 devices: [0-9.]+ ms per step, of which [0-9.]+ ms \\([0-9.]+%\\) combining [0-9.]+ MB of gradients through the host"),
                 lines.get(2));
     }
 
