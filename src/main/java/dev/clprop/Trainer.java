@@ -16,6 +16,7 @@ import dev.clprop.model.Standardizer;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.Schedule;
 import dev.clprop.train.Cancellation;
+import dev.clprop.train.DistributedData;
 import dev.clprop.train.RunConfig;
 import dev.clprop.train.TrainingListener;
 import dev.clprop.train.TrainingLoop;
@@ -245,6 +246,13 @@ public final class Trainer {
             if (!train.isClassification()) throw new InvalidSettingException("classWeights", "need class labels; the data is regression data");
             weights = balanced(train, architecture.outputs());
         }
+        String validationSetting = validation == null ? "none" : validationSplit > 0 ? Double.toString(validationSplit) : "given: " + fingerprint(validation);
+        Map<String, String> s = settings(validationSetting, st != null, weights, fingerprint(all));
+        return new Prepared(train, validation, st, weights, s, all.schema());
+    }
+
+    /** The settings a resumed run must repeat, by name, as checkpoints record them. */
+    private Map<String, String> settings(String validationSetting, boolean standardized, float[] weights, String trainingData) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("architecture", architecture.spelling());
         s.put("loss", loss.spelling());
@@ -257,14 +265,44 @@ public final class Trainer {
         s.put("weightDecay", Float.toString(optimizer.weightDecay()));
         s.put("batchSize", Integer.toString(batchSize));
         s.put("shuffle", Boolean.toString(shuffle));
-        s.put("validationSplit", validation == null ? "none" : validationSplit > 0 ? Double.toString(validationSplit) : "given: " + fingerprint(validation));
-        s.put("standardize", Boolean.toString(st != null));
+        s.put("validationSplit", validationSetting);
+        s.put("standardize", Boolean.toString(standardized));
         s.put("earlyStopping", Integer.toString(earlyStopping));
         s.put("schedule", schedule.spelling());
         s.put("clipNorm", Float.toString(clipNorm));
         s.put("classWeights", weights == null ? "none" : java.util.Arrays.toString(weights));
-        s.put("trainingData", fingerprint(all));
-        return new Prepared(train, validation, st, weights, s, all.schema());
+        s.put("trainingData", trainingData);
+        return s;
+    }
+
+    /**
+     * Trains on data held elsewhere, where it lies: for example a Spark {@code Dataset<Row>} through
+     * {@code dev.clprop.spark.SparkData}, each step's gradient computed by the executors and combined
+     * by the cluster. Epochs, row order, schedule, clipping, class weights and checkpoints are as for
+     * local data, so the result equals a local run on the same rows in the same order, within the
+     * training tolerance. Validation splits, standardization, early stopping, balanced class weights
+     * and step verification need the rows at hand and are refused here.
+     */
+    public TrainingResult fit(DistributedData data) {
+        refuseForDistributed("validationSplit", validationSplit > 0);
+        refuseForDistributed("standardize", standardize);
+        refuseForDistributed("earlyStopping", earlyStopping > 0);
+        refuseForDistributed("classWeights", balancedClassWeights);
+        refuseForDistributed("verifyEvery", verifyEvery > 0);
+        if (architecture.hasDropout()) {
+            throw new InvalidSettingException("architecture", "'" + architecture + "' has dropout, which training on " + data.name() + " does not offer yet");
+        }
+        RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, 0, 0, null,
+                settings("none", false, classWeights, data.fingerprint()), schedule, clipNorm, classWeights, data.schema());
+        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, seed);
+        try (var runner = data.runner(cfg, listener)) {
+            TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), null, TrainingLoop.Start.fresh(init));
+            return new TrainingResult(new Model(r.parameters(), loss, null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
+        }
+    }
+
+    private static void refuseForDistributed(String setting, boolean set) {
+        if (set) throw new InvalidSettingException(setting, "is not available when training on distributed data (it needs the rows at hand)");
     }
 
     private void checkData(Dataset d) {

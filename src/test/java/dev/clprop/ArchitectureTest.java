@@ -21,6 +21,7 @@ class ArchitectureTest {
     void layersOnlyUseTheLayersBelowThem() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("dev.clprop.cli..")
+                .layer("spark").definedBy("dev.clprop.spark..")
                 .layer("export").definedBy("dev.clprop.export..")
                 .layer("bench").definedBy("dev.clprop.bench..")
                 .layer("api").definedBy("dev.clprop")
@@ -33,15 +34,16 @@ class ArchitectureTest {
                 .layer("model").definedBy("dev.clprop.model..", "dev.clprop.loss..", "dev.clprop.optim..")
                 .layer("error").definedBy("dev.clprop.error..", "dev.clprop.util..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("spark").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "bench", "export")
-                .whereLayer("train").mayOnlyBeAccessedByLayers("api", "bench", "cli")
-                .whereLayer("nn").mayOnlyBeAccessedByLayers("train", "api", "bench")
+                .whereLayer("train").mayOnlyBeAccessedByLayers("api", "bench", "cli", "spark")
+                .whereLayer("nn").mayOnlyBeAccessedByLayers("train", "api", "bench", "spark")
                 .whereLayer("metrics").mayOnlyBeAccessedByLayers("train", "api", "bench", "cli")
-                .whereLayer("device").mayOnlyBeAccessedByLayers("nn", "train", "api", "bench", "cli")
-                .whereLayer("data").mayOnlyBeAccessedByLayers("metrics", "train", "api", "bench", "cli")
-                .whereLayer("io").mayOnlyBeAccessedByLayers("data", "device", "train", "api", "bench", "cli", "export")
+                .whereLayer("device").mayOnlyBeAccessedByLayers("nn", "train", "api", "bench", "cli", "spark")
+                .whereLayer("data").mayOnlyBeAccessedByLayers("metrics", "train", "api", "bench", "cli", "spark")
+                .whereLayer("io").mayOnlyBeAccessedByLayers("data", "device", "train", "api", "bench", "cli", "export", "spark")
                 .check(MAIN);
     }
 
@@ -69,6 +71,10 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("com.google.gson..", "ai.onnx..", "com.google.protobuf..", "org.tribuo..")
                 .check(MAIN);
         noClasses().that().resideOutsideOfPackage("dev.clprop.cli..").should().dependOnClassesThat().resideInAPackage("dev.clprop.cli..")
+                .check(MAIN);
+        // Spark is provided by the cluster: only the Spark entry point and the command line's --spark touch it
+        noClasses().that().resideOutsideOfPackages("dev.clprop.spark..", "dev.clprop.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "scala..")
                 .check(MAIN);
     }
 

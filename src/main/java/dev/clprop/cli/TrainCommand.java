@@ -123,6 +123,16 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--verify-every", paramLabel = "N", description = "Every N steps, check each op of the step against EJML and report the largest difference")
     int verifyEvery = 0;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = {"Train on Apache Spark, one Spark job per step: local[N] runs Spark in this process",
+            "with N threads; a cluster's URL (spark://, yarn, k8s://) when run through spark-submit. See README, 'Training on Spark'"})
+    String spark;
+
+    @Option(names = "--spark-partitions", paramLabel = "N", description = "Partitions of the training rows on Spark (default: Spark's default parallelism)")
+    Integer sparkPartitions;
+
+    @Option(names = "--executor-device", paramLabel = "cpu|auto|opencl[:N]", description = "What Spark's executors train on (default: ${DEFAULT-VALUE})")
+    String executorDevice = "cpu";
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the settings, the history and the final figures here as JSON (atomically)")
     Path json;
 
@@ -158,7 +168,7 @@ public final class TrainCommand implements Runnable {
         Trainer.Builder b = Trainer.builder(arch)
                 .loss(loss == null ? null : Loss.parse(loss))
                 .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
-                .validationSplit(valSplit != null ? valSplit : source.defaultValidationFraction())
+                .validationSplit(valSplit != null ? valSplit : spark != null ? 0 : source.defaultValidationFraction())
                 .earlyStopping(earlyStop).standardize(standardize).verifyEvery(verifyEvery)
                 .schedule(Schedule.parse(lrSchedule)).clipNorm(clipNorm)
                 .checkpoint(folder == null ? null : folder.staged(RunOutputs.CHECKPOINT))
@@ -173,7 +183,8 @@ public final class TrainCommand implements Runnable {
             Trainer trainer = b.device(dev).build();
             Dataset validation = source.validation();
             TrainingResult result = runWithInterruptHandling(cancellation, folder,
-                    () -> resume != null ? trainer.resume(resume, train, validation) : trainer.fit(train, validation));
+                    () -> spark != null ? SparkTraining.fit(trainer, train, validation, resume, spark, sparkPartitions, executorDevice, progress::onMessage)
+                            : resume != null ? trainer.resume(resume, train, validation) : trainer.fit(train, validation));
             progress.closeBar();
             Model model = result.model();
             if (result.outcome() == Outcome.DIVERGED) throw new Main.Stopped(Main.EXIT_USAGE, result.message());

@@ -119,6 +119,11 @@ public final class Architecture {
         return SpecGrammar.spelling(this);
     }
 
+    /** Whether a layer draws random masks while training (dropout). */
+    public boolean hasDropout() {
+        return layers().stream().anyMatch(l -> l instanceof DropoutSpec);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Architecture other && other.spelling().equals(spelling());

@@ -27,7 +27,7 @@ import java.util.List;
  * the end of every epoch the replicas' weights are compared, so a device that updates wrongly is named.
  * Not thread-safe.
  */
-final class DataParallelRunner implements StepRunner {
+public final class DataParallelRunner implements StepRunner {
     /** One device's share: its backend (maybe verified), network and copy of the data. */
     private record Replica(Backend backend, Lockstep lockstep, DeviceNetwork net, DeviceData data) implements AutoCloseable {
         @Override
@@ -43,15 +43,15 @@ final class DataParallelRunner implements StepRunner {
     private final float[][] combined;
     private final double[] share;
     private final int[] rows;
-    private final boolean sumsOverBatch;
+    private final dev.clprop.loss.Loss loss;
     private float[] classWeights;
     private int[] order;
     private double lossSum;
     private long combineNanos, stepNanos, steps;
 
-    DataParallelRunner(List<Backend> backends, RunConfig cfg, Dataset train, Dataset validation, int batch) {
+    public DataParallelRunner(List<Backend> backends, RunConfig cfg, Dataset train, Dataset validation, int batch) {
         this.train = train;
-        this.sumsOverBatch = cfg.loss().sumsOverBatch();
+        this.loss = cfg.loss();
         int outputs = cfg.architecture().outputs();
         DeviceData v = null;
         try {
@@ -99,6 +99,13 @@ final class DataParallelRunner implements StepRunner {
         } catch (RuntimeException e) {
             throw new DeviceException("device " + r.backend.name() + " failed " + what + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public String name() {
+        List<String> n = new ArrayList<>();
+        for (Replica r : replicas) n.add(r.backend.name());
+        return String.join(", ", n);
     }
 
     @Override
@@ -176,23 +183,16 @@ final class DataParallelRunner implements StepRunner {
         steps++;
     }
 
-    /**
-     * Each shard's weight in the batch's mean: its rows, or its part of the batch's total class weight;
-     * 1 for a loss that sums over the batch (half-SSE), so the shards add up.
-     */
+    /** Each shard's share of the batch ({@link ShardWeights}); shares of a batch add up to 1, or each is 1 for half-SSE. */
     private void shares(int offset, int m) {
-        if (sumsOverBatch) {
-            for (int r = 0; r < share.length; r++) share[r] = rows[r + 1] > rows[r] ? 1 : 0;
-            return;
-        }
         double total = 0;
         for (int r = 0; r < share.length; r++) {
-            double w = 0;
-            for (int i = rows[r]; i < rows[r + 1]; i++) w += classWeights == null ? 1 : classWeights[train.label(order[offset + i])];
-            share[r] = w;
-            total += w;
+            int lo = offset + rows[r];
+            share[r] = ShardWeights.weight(loss, classWeights, rows[r + 1] - rows[r], i -> train.label(order[lo + i]));
+            total += share[r];
         }
-        for (int r = 0; r < share.length; r++) share[r] = total == 0 ? 0 : share[r] / total;
+        double divisor = ShardWeights.divisor(loss, total);
+        for (int r = 0; r < share.length; r++) share[r] = divisor == 0 ? 0 : share[r] / divisor;
     }
 
     /** The batch's gradient: the shards' gradients weighted by their shares, summed in replica order. */
@@ -258,11 +258,12 @@ final class DataParallelRunner implements StepRunner {
     }
 
     /** Step and combination times so far; bytes moved per step: every replica's gradients down and the sum back up. */
-    DataParallelTiming timing() {
+    @Override
+    public DataParallelTiming timing() {
         long params = 0;
         for (float[] c : combined) params += c.length;
-        return new DataParallelTiming(replicas.size(), steps, steps == 0 ? 0 : stepNanos / 1e6 / steps, steps == 0 ? 0 : combineNanos / 1e6 / steps,
-                2L * replicas.size() * params * Float.BYTES);
+        return new DataParallelTiming(replicas.size() + " devices", steps, steps == 0 ? 0 : stepNanos / 1e6 / steps, steps == 0 ? 0 : combineNanos / 1e6 / steps,
+                2L * replicas.size() * params * Float.BYTES, "through the host");
     }
 
     @Override

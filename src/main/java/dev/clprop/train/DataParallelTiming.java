@@ -7,10 +7,10 @@ import java.util.Locale;
  * combining gradients (reading every replica's gradients, summing them on the host, writing the sum
  * back), after every shard's compute had finished.
  */
-public record DataParallelTiming(int devices, long steps, double msPerStep, double combineMsPerStep, long bytesPerStep) {
+public record DataParallelTiming(String workers, long steps, double msPerStep, double combineMsPerStep, long bytesPerStep, String route) {
     /** e.g. "2 devices: 3.100 ms per step, of which 0.420 ms (13.5%) combining 1.9 MB of gradients through the host". */
     public String describe() {
-        return String.format(Locale.ROOT, "%d devices: %.3f ms per step, of which %.3f ms (%.1f%%) combining %.1f MB of gradients through the host",
-                devices, msPerStep, combineMsPerStep, steps == 0 ? 0 : 100 * combineMsPerStep / msPerStep, bytesPerStep / 1e6);
+        return String.format(Locale.ROOT, "%s: %.3f ms per step, of which %.3f ms (%.1f%%) combining %.1f MB of gradients %s",
+                workers, msPerStep, combineMsPerStep, steps == 0 ? 0 : 100 * combineMsPerStep / msPerStep, bytesPerStep / 1e6, route);
     }
 }

@@ -35,6 +35,11 @@ final class SingleDeviceRunner implements StepRunner {
     }
 
     @Override
+    public String name() {
+        return net.backend() instanceof Lockstep l ? l.device().name() : net.backend().name();
+    }
+
+    @Override
     public void setParameters(Parameters p) {
         net.setParameters(p);
     }

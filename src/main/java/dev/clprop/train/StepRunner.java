@@ -5,10 +5,14 @@ import dev.clprop.optim.OptimizerState;
 
 /**
  * What {@link TrainingLoop} drives: the network's replicas and the data on their devices. One device
- * ({@link SingleDeviceRunner}) or several ({@link DataParallelRunner}); the loop's epochs, schedule,
- * checkpoints and verification are the same for both. Not thread-safe.
+ * ({@link SingleDeviceRunner}), several ({@link DataParallelRunner}), or a cluster's executors
+ * ({@code dev.clprop.spark}); the loop's epochs, schedule, checkpoints and verification are the same
+ * for all. Not thread-safe.
  */
-interface StepRunner extends AutoCloseable {
+public interface StepRunner extends AutoCloseable {
+    /** Where the steps run, e.g. "opencl:0 ..." or "spark local[2]"; for the run's first line. */
+    String name();
+
     void setParameters(Parameters p);
 
     void setOptimizerState(OptimizerState s);
@@ -43,6 +47,11 @@ interface StepRunner extends AutoCloseable {
 
     /** Disarms verification; a summary line, or a {@link dev.clprop.error.DeviceException} naming the op that disagreed. */
     String endVerify(String what);
+
+    /** Where the time of a multi-device step went, or null for one device. */
+    default DataParallelTiming timing() {
+        return null;
+    }
 
     @Override
     void close();

@@ -55,7 +55,6 @@ public final class TrainingLoop {
      * one device with the same global batch, within rounding.
      */
     public TrainingLoop(List<Backend> backends, RunConfig cfg, TrainingListener listener, Cancellation cancellation) {
-        if (backends.isEmpty()) throw new IllegalArgumentException("no device");
         this.backends = List.copyOf(backends);
         this.cfg = cfg;
         this.listener = listener == null ? new TrainingListener() { } : listener;
@@ -66,112 +65,122 @@ public final class TrainingLoop {
         return cancellation.isCancelled() || Thread.currentThread().isInterrupted();
     }
 
+    /** A loop for {@link #run(StepRunner, int, Dataset, Start)} only: the runner brings its devices (e.g. a cluster's). */
+    public TrainingLoop(RunConfig cfg, TrainingListener listener, Cancellation cancellation) {
+        this(List.of(), cfg, listener, cancellation);
+    }
+
     /** Trains on {@code train} (and evaluates {@code validation} each epoch, when not null) from {@code start}. */
     public Result run(Dataset train, Dataset validation, Start start) {
-        int outputs = cfg.architecture().outputs();
+        if (backends.isEmpty()) throw new IllegalStateException("this loop was made without devices; give it a StepRunner");
         int batch = Math.min(cfg.batch(), train.rows());
-        List<EpochSummary> history = new ArrayList<>();
         try (StepRunner net = backends.size() == 1 ? new SingleDeviceRunner(backends.get(0), cfg, train, validation, batch)
                 : new DataParallelRunner(backends, cfg, train, validation, batch)) {
-            net.setParameters(start.parameters());
-            if (start.optimizerState() != null) net.setOptimizerState(start.optimizerState());
-            net.setClipNorm(cfg.clipNorm());
-            net.setClassWeights(cfg.classWeights());
-            float baseRate = cfg.optimizer().learningRate();
-            float rate = baseRate;
-            listener.onStart(new RunInfo(deviceNames(), cfg.architecture(), cfg.loss(), cfg.optimizer(), cfg.batch(), cfg.epochs(), cfg.seed(),
-                    train.rows(), validation == null ? 0 : validation.rows(), start.epochsDone() + 1));
-
-            ModelFormat.EarlyStopState best = start.earlyStop();
-            Parameters lastGood = start.parameters();
-            int epoch = start.epochsDone();
-            long firstRow = start.rowsDone();
-            while (epoch < cfg.epochs()) {
-                epoch++;
-                long t0 = System.nanoTime();
-                net.setOrder(Splits.epochOrder(train.rows(), cfg.seed(), epoch, cfg.shuffle()));
-                listener.onEpochStart(epoch, cfg.epochs(), train.rows());
-                double lossTotal = 0;
-                int batches = 0;
-                long lastReport = System.currentTimeMillis();
-                boolean stopped = false;
-                int off = (int) firstRow;
-                firstRow = 0;
-                for (; off < train.rows(); off += batch) {
-                    int m = Math.min(batch, train.rows() - off);
-                    rate = cfg.schedule().learningRate(baseRate, epoch, cfg.epochs(), net.step() + 1);
-                    net.setLearningRate(rate);
-                    boolean verify = cfg.verifyEvery() > 0 && (net.step() + 1) % cfg.verifyEvery() == 0;
-                    if (verify) net.beginVerify();
-                    net.trainBatch(off, m);
-                    if (verify) listener.onMessage(net.endVerify("step " + net.step()));
-                    batches++;
-                    long now = System.currentTimeMillis();
-                    if (now - lastReport >= listener.progressIntervalMillis()) {
-                        lossTotal += net.takeLossSum();
-                        listener.onProgress(epoch, off + m, train.rows(), lossTotal / batches);
-                        lastReport = now;
-                        if (!Double.isFinite(lossTotal)) break;
-                    }
-                    // a stop on the epoch's last batch is handled after the epoch, as a finished one
-                    if (stopAsked() && off + m < train.rows()) {
-                        stopped = true;
-                        off += m;
-                        break;
-                    }
-                }
-                lossTotal += net.takeLossSum();
-                double trainLoss = lossTotal / batches;
-                if (!Double.isFinite(trainLoss)) {
-                    return diverged(lastGood, epoch, "(loss " + trainLoss + ")", history);
-                }
-                if (stopped) {
-                    Parameters now = net.parameters();
-                    if (!now.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
-                    String where = "in epoch " + epoch + " after " + off + " of " + train.rows() + " rows";
-                    if (cfg.checkpoint() != null) writeCheckpoint(net, now, epoch - 1, off, best);
-                    return stopped(now, epoch - 1, where, history);
-                }
-                Parameters params = net.parameters();
-                if (!params.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
-                double valLoss = Double.NaN, valAcc = Double.NaN;
-                if (validation != null) {
-                    Metrics ev = Metrics.of(validation, cfg.loss(), net.validationOutputs(), outputs);
-                    valLoss = ev.loss();
-                    valAcc = ev.accuracy();
-                }
-                double secs = (System.nanoTime() - t0) / 1e9;
-                EpochSummary summary = new EpochSummary(epoch, trainLoss, valLoss, valAcc, secs, train.rows() / secs, rate);
-                history.add(summary);
-                listener.onEpochEnd(summary);
-                lastGood = params;
-                boolean stopEarly = false;
-                if (cfg.earlyStop() > 0 && validation != null) {
-                    if (best == null || valLoss < best.bestLoss()) best = new ModelFormat.EarlyStopState(epoch, valLoss, 0, params);
-                    else best = new ModelFormat.EarlyStopState(best.bestEpoch(), best.bestLoss(), best.sinceBest() + 1, best.best());
-                    stopEarly = best.sinceBest() >= cfg.earlyStop();
-                }
-                if (cfg.checkpoint() != null) writeCheckpoint(net, params, epoch, 0, best);
-                if (stopEarly) {
-                    return new Result(best.best(), Outcome.EARLY_STOPPED, epoch, String.format(Locale.ROOT,
-                            "stopped early after epoch %d: validation loss has not improved for %d epochs; kept the weights of epoch %d (validation loss %.6f)",
-                            epoch, cfg.earlyStop(), best.bestEpoch(), best.bestLoss()), history);
-                }
-                if (stopAsked() && epoch < cfg.epochs()) return stopped(params, epoch, "after epoch " + epoch, history);
-            }
-            if (net instanceof DataParallelRunner dp) {
-                DataParallelTiming t = dp.timing();
-                listener.onDataParallelTiming(t);
-                listener.onMessage("data-parallel training on " + t.describe());
-            }
-            return new Result(lastGood, Outcome.COMPLETED, epoch, null, history);
+            return run(net, train.rows(), validation, start);
         }
     }
 
-    private String deviceNames() {
-        List<String> n = new ArrayList<>();
-        for (Backend b : backends) n.add(b.name());
-        return String.join(", ", n);
+    /**
+     * Trains through {@code net}, which holds {@code trainRows} training rows wherever it keeps them, from
+     * {@code start}; the caller closes the runner. Epochs, the row order, the schedule, checkpoints,
+     * early stopping, cancellation and divergence are the loop's, whatever the runner.
+     */
+    public Result run(StepRunner net, int trainRows, Dataset validation, Start start) {
+        int outputs = cfg.architecture().outputs();
+        int batch = Math.min(cfg.batch(), trainRows);
+        List<EpochSummary> history = new ArrayList<>();
+        net.setParameters(start.parameters());
+        if (start.optimizerState() != null) net.setOptimizerState(start.optimizerState());
+        net.setClipNorm(cfg.clipNorm());
+        net.setClassWeights(cfg.classWeights());
+        float baseRate = cfg.optimizer().learningRate();
+        float rate = baseRate;
+        listener.onStart(new RunInfo(net.name(), cfg.architecture(), cfg.loss(), cfg.optimizer(), cfg.batch(), cfg.epochs(), cfg.seed(),
+                trainRows, validation == null ? 0 : validation.rows(), start.epochsDone() + 1));
+
+        ModelFormat.EarlyStopState best = start.earlyStop();
+        Parameters lastGood = start.parameters();
+        int epoch = start.epochsDone();
+        long firstRow = start.rowsDone();
+        while (epoch < cfg.epochs()) {
+            epoch++;
+            long t0 = System.nanoTime();
+            net.setOrder(Splits.epochOrder(trainRows, cfg.seed(), epoch, cfg.shuffle()));
+            listener.onEpochStart(epoch, cfg.epochs(), trainRows);
+            double lossTotal = 0;
+            int batches = 0;
+            long lastReport = System.currentTimeMillis();
+            boolean stopped = false;
+            int off = (int) firstRow;
+            firstRow = 0;
+            for (; off < trainRows; off += batch) {
+                int m = Math.min(batch, trainRows - off);
+                rate = cfg.schedule().learningRate(baseRate, epoch, cfg.epochs(), net.step() + 1);
+                net.setLearningRate(rate);
+                boolean verify = cfg.verifyEvery() > 0 && (net.step() + 1) % cfg.verifyEvery() == 0;
+                if (verify) net.beginVerify();
+                net.trainBatch(off, m);
+                if (verify) listener.onMessage(net.endVerify("step " + net.step()));
+                batches++;
+                long now = System.currentTimeMillis();
+                if (now - lastReport >= listener.progressIntervalMillis()) {
+                    lossTotal += net.takeLossSum();
+                    listener.onProgress(epoch, off + m, trainRows, lossTotal / batches);
+                    lastReport = now;
+                    if (!Double.isFinite(lossTotal)) break;
+                }
+                // a stop on the epoch's last batch is handled after the epoch, as a finished one
+                if (stopAsked() && off + m < trainRows) {
+                    stopped = true;
+                    off += m;
+                    break;
+                }
+            }
+            lossTotal += net.takeLossSum();
+            double trainLoss = lossTotal / batches;
+            if (!Double.isFinite(trainLoss)) {
+                return diverged(lastGood, epoch, "(loss " + trainLoss + ")", history);
+            }
+            if (stopped) {
+                Parameters now = net.parameters();
+                if (!now.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
+                String where = "in epoch " + epoch + " after " + off + " of " + trainRows + " rows";
+                if (cfg.checkpoint() != null) writeCheckpoint(net, now, epoch - 1, off, best);
+                return stopped(now, epoch - 1, where, history);
+            }
+            Parameters params = net.parameters();
+            if (!params.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
+            double valLoss = Double.NaN, valAcc = Double.NaN;
+            if (validation != null) {
+                Metrics ev = Metrics.of(validation, cfg.loss(), net.validationOutputs(), outputs);
+                valLoss = ev.loss();
+                valAcc = ev.accuracy();
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            EpochSummary summary = new EpochSummary(epoch, trainLoss, valLoss, valAcc, secs, trainRows / secs, rate);
+            history.add(summary);
+            listener.onEpochEnd(summary);
+            lastGood = params;
+            boolean stopEarly = false;
+            if (cfg.earlyStop() > 0 && validation != null) {
+                if (best == null || valLoss < best.bestLoss()) best = new ModelFormat.EarlyStopState(epoch, valLoss, 0, params);
+                else best = new ModelFormat.EarlyStopState(best.bestEpoch(), best.bestLoss(), best.sinceBest() + 1, best.best());
+                stopEarly = best.sinceBest() >= cfg.earlyStop();
+            }
+            if (cfg.checkpoint() != null) writeCheckpoint(net, params, epoch, 0, best);
+            if (stopEarly) {
+                return new Result(best.best(), Outcome.EARLY_STOPPED, epoch, String.format(Locale.ROOT,
+                        "stopped early after epoch %d: validation loss has not improved for %d epochs; kept the weights of epoch %d (validation loss %.6f)",
+                        epoch, cfg.earlyStop(), best.bestEpoch(), best.bestLoss()), history);
+            }
+            if (stopAsked() && epoch < cfg.epochs()) return stopped(params, epoch, "after epoch " + epoch, history);
+        }
+        DataParallelTiming t = net.timing();
+        if (t != null) {
+            listener.onDataParallelTiming(t);
+            listener.onMessage("data-parallel training on " + t.describe());
+        }
+        return new Result(lastGood, Outcome.COMPLETED, epoch, null, history);
     }
 
     private Result diverged(Parameters lastGood, int epoch, String why, List<EpochSummary> history) {

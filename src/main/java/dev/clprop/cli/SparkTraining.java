@@ -1,0 +1,49 @@
+package dev.clprop.cli;
+
+import dev.clprop.Trainer;
+import dev.clprop.TrainingResult;
+import dev.clprop.data.Dataset;
+import dev.clprop.error.InvalidSettingException;
+import dev.clprop.spark.SparkData;
+import org.apache.spark.sql.SparkSession;
+
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * {@code train --spark MASTER}: the rows the command read, handed to Spark as a Dataset in their order,
+ * trained through {@link SparkData}. Kept apart from {@link TrainCommand} so that Spark's classes load
+ * only when --spark is given (Spark is provided by the cluster, or added by scripts/clprop).
+ */
+final class SparkTraining {
+    private SparkTraining() {
+    }
+
+    static TrainingResult fit(Trainer trainer, Dataset train, Dataset validation, Path resume, String master, Integer partitions,
+                              String executorDevice, Consumer<String> say) {
+        if (validation != null) throw new InvalidSettingException("validationData", "is not available with --spark (the rows stay on the executors)");
+        if (resume != null) throw new InvalidSettingException("resume", "cannot be combined with --spark yet; start the run again");
+        if (partitions != null && partitions < 1) throw new InvalidSettingException("sparkPartitions", "must be a positive integer, got " + partitions);
+        SparkSession spark;
+        try {
+            SparkSession.Builder b = SparkSession.builder().appName("clprop train");
+            // under spark-submit the master it was given wins; alone, --spark's
+            if (System.getProperty("spark.master") == null) b.master(master).config("spark.ui.enabled", "false");
+            spark = b.getOrCreate();
+            if (System.getProperty("log4j2.configurationFile") == null) spark.sparkContext().setLogLevel("WARN");
+        } catch (NoClassDefFoundError e) {
+            throw new InvalidSettingException("spark", "needs Apache Spark " + SparkData.SPARK_VERSION + " on the classpath: run through spark-submit,"
+                    + " or with scripts/clprop, which adds it");
+        } catch (Exception e) { // SparkException is checked, but Scala throws it without saying so
+            throw new InvalidSettingException("spark", master + ": Spark did not start: " + e.getMessage());
+        }
+        try {
+            int n = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+            SparkData data = SparkData.parallelize(spark, train, n).executorDevice(executorDevice);
+            say.accept("spark: " + spark.sparkContext().master() + ", Spark " + spark.version() + ", " + n + " partitions");
+            return trainer.fit(data);
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package dev.clprop.spark;
+
+import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.InvalidSettingException;
+import dev.clprop.model.Activation;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.DataSchema;
+import dev.clprop.train.DistributedData;
+import dev.clprop.train.RunConfig;
+import dev.clprop.train.StepRunner;
+import dev.clprop.train.TrainingListener;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.CRC32C;
+
+/**
+ * A Spark {@code Dataset<Row>} as training data for {@link dev.clprop.Trainer#fit(DistributedData)}:
+ * <pre>{@code
+ * Dataset<Row> df = spark.read().parquet("hdfs://.../train.parquet");   // columns: features (array<float>), label (int)
+ * TrainingResult r = trainer.fit(SparkData.of(df, "features", "label").executorDevice("auto"));
+ * r.model().save(Path.of("model.npz"));
+ * }</pre>
+ * Features come from one {@code array<float|double>} column (for an ML {@code Vector} column, use
+ * {@code org.apache.spark.ml.functions.vector_to_array}) or from several numeric columns. For a softmax
+ * output the label column holds class indices 0..outputs−1; otherwise it holds the target (one output)
+ * or an array of targets. Rows keep the Dataset's order, numbered by {@code zipWithIndex}: the run
+ * equals a local run on the rows collected in that order. Each partition's rows are cached on its
+ * executor for the run (and released after it).
+ * <p>Each step is one Spark job (see {@link SparkRunner}). Executors train on {@code executorDevice}:
+ * {@code cpu} (EJML, the default), {@code auto} (the GPU Spark's resource scheduling assigned the task,
+ * as {@code opencl:ADDRESS}, else as on one machine), or any choice {@link dev.clprop.Device#open} takes.
+ */
+public final class SparkData implements DistributedData {
+    /** The Spark version clprop is built and tested against (3.5.x, Scala 2.12). */
+    public static final String SPARK_VERSION = "3.5.9";
+
+    private final Dataset<Row> df;
+    private final List<String> featureColumns;
+    private final String labelColumn;
+    private String executorDevice = "cpu";
+    private String driverDevice = "cpu";
+    private int treeDepth = 2;
+    private Summary summary;
+    private DataSchema schema = DataSchema.UNKNOWN;
+
+    private SparkData(Dataset<Row> df, List<String> featureColumns, String labelColumn) {
+        if (df == null) throw new InvalidInputException("no Spark Dataset was given");
+        for (String c : featureColumns) column(df, c);
+        column(df, labelColumn);
+        this.df = df;
+        this.featureColumns = List.copyOf(featureColumns);
+        this.labelColumn = labelColumn;
+    }
+
+    private static void column(Dataset<Row> df, String c) {
+        if (!List.of(df.columns()).contains(c)) {
+            throw new InvalidInputException("the Spark Dataset has no column '" + c + "' (it has " + String.join(", ", df.columns()) + ")");
+        }
+    }
+
+    /** Features from one array column. */
+    public static SparkData of(Dataset<Row> df, String featuresColumn, String labelColumn) {
+        return new SparkData(df, List.of(featuresColumn), labelColumn);
+    }
+
+    /** Features from several numeric columns, in this order. */
+    public static SparkData of(Dataset<Row> df, List<String> featureColumns, String labelColumn) {
+        if (featureColumns.isEmpty()) throw new InvalidSettingException("featureColumns", "must name at least one column");
+        return new SparkData(df, featureColumns, labelColumn);
+    }
+
+    /**
+     * Rows held by this process, handed to Spark in {@code partitions} partitions in their order (an
+     * array column {@code features}, and {@code label}: the class index, or an array of targets).
+     */
+    public static SparkData parallelize(org.apache.spark.sql.SparkSession spark, dev.clprop.data.Dataset d, int partitions) {
+        java.util.List<Row> rows = new ArrayList<>();
+        float[] x = d.featureMatrix();
+        int f = d.featureCount();
+        float[] t = d.isClassification() ? null : d.targetMatrix(d.targetCount());
+        for (int r = 0; r < d.rows(); r++) {
+            Float[] fx = new Float[f];
+            for (int c = 0; c < f; c++) fx[c] = x[r * f + c];
+            if (t == null) {
+                rows.add(org.apache.spark.sql.RowFactory.create(fx, d.label(r)));
+            } else {
+                Float[] ft = new Float[d.targetCount()];
+                for (int c = 0; c < ft.length; c++) ft[c] = t[r * ft.length + c];
+                rows.add(org.apache.spark.sql.RowFactory.create(fx, ft));
+            }
+        }
+        var types = org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType);
+        var schema = new org.apache.spark.sql.types.StructType().add("features", types, false)
+                .add("label", t == null ? org.apache.spark.sql.types.DataTypes.IntegerType : types, false);
+        var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SparkData data = of(spark.createDataFrame(sc.parallelize(rows, partitions), schema), "features", "label");
+        data.schema = d.schema();
+        return data;
+    }
+
+    /** What executors train on (default {@code cpu}); see the class comment. */
+    public SparkData executorDevice(String choice) {
+        executorDevice = choice == null ? "cpu" : choice.trim().toLowerCase(Locale.ROOT);
+        return this;
+    }
+
+    /** Where the driver applies each step's update (default {@code cpu}: EJML). */
+    public SparkData driverDevice(String choice) {
+        driverDevice = choice == null ? "cpu" : choice.trim().toLowerCase(Locale.ROOT);
+        return this;
+    }
+
+    /** Depth of Spark's {@code treeAggregate} of the partitions' gradients (default 2). */
+    public SparkData treeDepth(int depth) {
+        if (depth < 1) throw new InvalidSettingException("treeDepth", "must be >= 1, got " + depth);
+        treeDepth = depth;
+        return this;
+    }
+
+    /** The partitions' sizes and checksums, computed once (one Spark job) and checked. */
+    private record Summary(int rows, int partitions, String fingerprint) {
+    }
+
+    private Summary summary() {
+        if (summary != null) return summary;
+        List<Block.Summary> parts = new ArrayList<>(blocks(null, -1).map(Block::summary).collect());
+        parts.sort(Comparator.comparingInt(Block.Summary::partition));
+        long rows = 0;
+        CRC32C crc = new CRC32C();
+        for (Block.Summary p : parts) {
+            rows += p.rows();
+            crc.update(Long.toString(p.crc()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        if (rows > Integer.MAX_VALUE - 8) throw new InvalidInputException(name0() + ": " + rows + " rows; clprop trains on at most " + (Integer.MAX_VALUE - 8));
+        summary = new Summary((int) rows, parts.size(), String.format(Locale.ROOT, "%d rows in %d partitions, crc %08x", rows, parts.size(), crc.getValue()));
+        return summary;
+    }
+
+    private String name0() {
+        return "spark " + df.sparkSession().sparkContext().master();
+    }
+
+    @Override
+    public String name() {
+        return name0() + ": " + rows() + " rows in " + summary().partitions() + " partitions";
+    }
+
+    @Override
+    public int rows() {
+        return summary().rows();
+    }
+
+    @Override
+    public DataSchema schema() {
+        return schema;
+    }
+
+    @Override
+    public String fingerprint() {
+        return summary().fingerprint();
+    }
+
+    @Override
+    public StepRunner runner(RunConfig cfg, TrainingListener listener) {
+        Architecture arch = cfg.architecture();
+        JavaRDD<Block> blocks = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0).persist(StorageLevel.MEMORY_ONLY());
+        try {
+            List<Block.Summary> parts = new ArrayList<>(blocks.map(Block::summary).collect());
+            parts.sort(Comparator.comparingInt(Block.Summary::partition));
+            int largest = 0;
+            for (Block.Summary p : parts) {
+                if (p.problem() != null) throw new InvalidInputException(name0() + ": partition " + p.partition() + ": " + p.problem());
+                if (p.rows() == 0) {
+                    throw new InvalidInputException(name0() + ": partition " + p.partition() + " of " + parts.size()
+                            + " has no rows; repartition the data (Dataset.repartition(n)) so that every partition has some");
+                }
+                largest = Math.max(largest, p.rows());
+            }
+            listener.onMessage("data: " + name() + ", executors on " + executorDevice + ", updates on the driver (" + driverDevice + ")");
+            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0());
+        } catch (RuntimeException e) {
+            blocks.unpersist(false);
+            throw e;
+        }
+    }
+
+    /**
+     * The rows as one {@link Block} per partition. {@code classify} 1: labels are class indices, one-hot
+     * encoded over the architecture's outputs; 0: targets; −1: only count and checksum (no architecture).
+     */
+    private JavaRDD<Block> blocks(Architecture arch, int classify) {
+        int inputs = arch == null ? -1 : arch.inputs(), outputs = arch == null ? -1 : arch.outputs();
+        List<String> features = featureColumns;
+        String label = labelColumn;
+        List<String> cols = new ArrayList<>(features);
+        cols.add(label);
+        Dataset<Row> sel = df.selectExpr(cols.stream().map(c -> "`" + c.replace("`", "``") + "`").toArray(String[]::new));
+        return sel.javaRDD().zipWithIndex().mapPartitionsWithIndex(
+                (idx, it) -> List.of(RowReader.block(idx, it, features.size(), inputs, outputs, classify)).iterator(), true);
+    }
+
+    /** Reads a partition's rows into a {@link Block}, recording the first problem instead of failing the task. */
+    static final class RowReader {
+        private RowReader() {
+        }
+
+        static Block block(int partition, Iterator<Tuple2<Row, Long>> it, int featureColumns, int inputs, int outputs, int classify) {
+            FloatList x = new FloatList(), y = new FloatList();
+            List<Integer> labels = new ArrayList<>();
+            long first = -1;
+            int rows = 0;
+            String problem = null;
+            while (it.hasNext()) {
+                Tuple2<Row, Long> t = it.next();
+                Row r = t._1();
+                if (first < 0) first = t._2();
+                rows++;
+                if (problem != null) continue;
+                try {
+                    int before = x.size;
+                    if (featureColumns == 1 && r.get(0) instanceof scala.collection.Seq<?> || featureColumns == 1 && r.get(0) instanceof List<?>) {
+                        for (Object v : r.getList(0)) x.add(number(v, "feature"));
+                    } else {
+                        for (int c = 0; c < featureColumns; c++) x.add(number(r.get(c), "feature column " + c));
+                    }
+                    if (inputs >= 0 && x.size - before != inputs) {
+                        throw new IllegalArgumentException((x.size - before) + " features, but the network takes " + inputs);
+                    }
+                    Object lv = r.get(featureColumns);
+                    if (classify == 1) {
+                        float v = number(lv, "label");
+                        int c = (int) v;
+                        if (c != v || c < 0 || c >= outputs) {
+                            throw new IllegalArgumentException("class label " + lv + " is not one of 0.." + (outputs - 1) + " (the output layer has " + outputs + " units)");
+                        }
+                        for (int k = 0; k < outputs; k++) y.add(k == c ? 1f : 0f);
+                        labels.add(c);
+                    } else if (classify == 0) {
+                        int n = 0;
+                        if (lv instanceof List<?> || lv instanceof scala.collection.Seq<?>) {
+                            for (Object v : r.getList(featureColumns)) {
+                                y.add(number(v, "target"));
+                                n++;
+                            }
+                        } else {
+                            y.add(number(lv, "target"));
+                            n = 1;
+                        }
+                        if (n != outputs) throw new IllegalArgumentException(n + " target(s), but the network has " + outputs + " outputs");
+                        labels.add(0);
+                    } else {
+                        x.add(number(lv, "label"));
+                    }
+                } catch (RuntimeException e) {
+                    problem = "row " + t._2() + ": " + e.getMessage();
+                }
+            }
+            int[] l = new int[labels.size()];
+            for (int i = 0; i < l.length; i++) l[i] = labels.get(i);
+            return new Block(partition, Math.max(first, 0), rows, x.toArray(), y.toArray(), l, problem);
+        }
+
+        private static float number(Object v, String what) {
+            if (!(v instanceof Number n)) throw new IllegalArgumentException(what + " " + v + " is not a number");
+            float f = n.floatValue();
+            if (!Float.isFinite(f)) throw new IllegalArgumentException(what + " " + v + " is not finite");
+            return f;
+        }
+    }
+
+    /** A growable float array (rows arrive one at a time). */
+    private static final class FloatList {
+        float[] a = new float[256];
+        int size;
+
+        void add(float v) {
+            if (size == a.length) a = java.util.Arrays.copyOf(a, a.length * 2);
+            a[size++] = v;
+        }
+
+        float[] toArray() {
+            return java.util.Arrays.copyOf(a, size);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.clprop.spark;
+
+import dev.clprop.device.Backend;
+import dev.clprop.device.DeviceSelection;
+import dev.clprop.error.ClpropException;
+import dev.clprop.error.DeviceException;
+import dev.clprop.model.ParamShape;
+import dev.clprop.model.Parameters;
+import dev.clprop.nn.DeviceNetwork;
+import dev.clprop.optim.OptimizerState;
+import dev.clprop.train.DataParallelTiming;
+import dev.clprop.train.RunConfig;
+import dev.clprop.train.ShardWeights;
+import dev.clprop.train.StepRunner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Synchronous data-parallel training through Spark, one job per optimizer step: the driver
+ * broadcasts the weights; every partition computes the gradient of its rows of the step's batch on
+ * its executor's device ({@link StepTask}); Spark sums the partitions' weighted gradients with
+ * {@code treeAggregate}; the driver divides by the batch's weight, applies the update (clipping and
+ * optimizer state live on the driver), and the next step broadcasts the new weights. The batch is
+ * the same rows in the same order as one machine's, so the run is one machine's within rounding. A
+ * failed task is retried by Spark; since tasks only compute, a step's update is applied once.
+ */
+final class SparkRunner implements StepRunner {
+    private final JavaRDD<Block> blocks;
+    private final JavaSparkContext sc;
+    private final int partitions;
+    private final RunConfig cfg;
+    private final String executorDevice;
+    private final int executorBatch;
+    private final int treeDepth;
+    private final String where;
+    private final Backend driver;
+    private final DeviceNetwork net;
+    private final List<ParamShape> shapes;
+    private float[][] params;
+    private final float[][] combined;
+    private float[] classWeights;
+    private long[] order;
+    private double lossSum;
+    private long stepNanos, combineNanos, steps;
+
+    SparkRunner(JavaRDD<Block> blocks, int partitions, RunConfig cfg, String executorDevice, String driverDevice, int executorBatch, int treeDepth,
+                String where) {
+        this.blocks = blocks;
+        this.sc = JavaSparkContext.fromSparkContext(blocks.context());
+        this.partitions = partitions;
+        this.cfg = cfg;
+        this.executorDevice = executorDevice;
+        this.executorBatch = executorBatch;
+        this.treeDepth = treeDepth;
+        this.where = where;
+        List<Backend> opened = DeviceSelection.open(driverDevice, line -> { });
+        if (opened.size() != 1) {
+            for (Backend b : opened) b.close();
+            throw new dev.clprop.error.InvalidSettingException("driverDevice", "names " + opened.size() + " devices; the driver updates on one");
+        }
+        driver = opened.get(0);
+        try {
+            net = new DeviceNetwork(driver, cfg.architecture(), cfg.loss(), cfg.optimizer(), 1, cfg.seed());
+        } catch (RuntimeException e) {
+            driver.close();
+            throw e;
+        }
+        shapes = net.parameterShapes();
+        combined = new float[shapes.size()][];
+        for (int p = 0; p < combined.length; p++) combined[p] = new float[shapes.get(p).size()];
+    }
+
+    @Override
+    public String name() {
+        return where + " (" + partitions + " partitions, executors on " + executorDevice + ")";
+    }
+
+    private void readParameters() {
+        Parameters p = net.parameters();
+        params = new float[shapes.size()][];
+        for (int i = 0; i < params.length; i++) params[i] = p.get(shapes.get(i).name());
+    }
+
+    @Override
+    public void setParameters(Parameters p) {
+        net.setParameters(p);
+        readParameters();
+    }
+
+    @Override
+    public void setOptimizerState(OptimizerState s) {
+        net.setOptimizerState(s);
+    }
+
+    @Override
+    public void setClipNorm(float maxNorm) {
+        net.setClipNorm(maxNorm);
+    }
+
+    @Override
+    public void setClassWeights(float[] weights) {
+        classWeights = weights == null ? null : weights.clone();
+    }
+
+    @Override
+    public void setLearningRate(float rate) {
+        net.setLearningRate(rate);
+    }
+
+    @Override
+    public long step() {
+        return net.step();
+    }
+
+    @Override
+    public void setOrder(int[] order) {
+        this.order = new long[order.length];
+        for (int i = 0; i < order.length; i++) this.order[i] = order[i];
+    }
+
+    @Override
+    public void trainBatch(int offset, int m) {
+        long t0 = System.nanoTime();
+        long[] batch = Arrays.copyOfRange(order, offset, offset + m);
+        StepTask task = new StepTask(cfg.architecture().spelling(), cfg.loss(), classWeights, executorDevice, executorBatch, step() + 1);
+        Broadcast<float[][]> weights = sc.broadcast(params);
+        Contribution c;
+        try {
+            c = blocks.map(b -> task.run(b, batch, weights.value()))
+                    .treeAggregate(Contribution.empty(), Contribution::add, Contribution::add, treeDepth);
+        } catch (ClpropException e) {
+            throw e;
+        } catch (Exception e) { // Spark's SparkException is a checked exception thrown unchecked
+            throw new DeviceException("the Spark job of step " + (step() + 1) + " failed: " + rootMessage(e), e);
+        } finally {
+            weights.destroy();
+        }
+        long jobNanos = System.nanoTime() - t0;
+        double divisor = ShardWeights.divisor(cfg.loss(), c.weight);
+        if (c.gradient == null || divisor == 0) {
+            for (float[] a : combined) Arrays.fill(a, 0f);
+        } else {
+            for (int p = 0; p < combined.length; p++) {
+                double[] g = c.gradient[p];
+                for (int i = 0; i < g.length; i++) combined[p][i] = (float) (g[i] / divisor);
+            }
+            lossSum += c.loss / divisor;
+        }
+        net.writeGradients(combined);
+        net.update();
+        readParameters();
+        stepNanos += System.nanoTime() - t0;
+        combineNanos += Math.max(0, jobNanos - c.slowestNanos);
+        steps++;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    @Override
+    public double takeLossSum() {
+        double s = lossSum;
+        lossSum = 0;
+        return s;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return net.parameters();
+    }
+
+    @Override
+    public OptimizerState optimizerState() {
+        return net.optimizerState();
+    }
+
+    @Override
+    public float[] validationOutputs() {
+        throw new IllegalStateException("training on Spark takes no validation data");
+    }
+
+    @Override
+    public void beginVerify() {
+    }
+
+    @Override
+    public String endVerify(String what) {
+        return null;
+    }
+
+    /** "combining" here is each job's wall time beyond its slowest partition's compute: scheduling, broadcast and treeAggregate. */
+    @Override
+    public DataParallelTiming timing() {
+        long n = 0;
+        for (float[] a : combined) n += a.length;
+        return new DataParallelTiming(partitions + " Spark partitions", steps, steps == 0 ? 0 : stepNanos / 1e6 / steps,
+                steps == 0 ? 0 : combineNanos / 1e6 / steps, (long) partitions * n * (Float.BYTES + Double.BYTES), "through Spark (broadcast, treeAggregate)");
+    }
+
+    @Override
+    public void close() {
+        blocks.unpersist(false);
+        net.close();
+        driver.close();
+        if (sc.isLocal()) ExecutorDevices.closeIdle();
+    }
+}

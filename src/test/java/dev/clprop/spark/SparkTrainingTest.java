@@ -1,0 +1,223 @@
+package dev.clprop.spark;
+
+import dev.clprop.ClpropTestBase;
+import dev.clprop.Model;
+import dev.clprop.Trainer;
+import dev.clprop.TrainingResult;
+import dev.clprop.data.DataSources;
+import dev.clprop.data.Dataset;
+import dev.clprop.device.Tolerance;
+import dev.clprop.error.InvalidInputException;
+import dev.clprop.error.InvalidSettingException;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.ParamShape;
+import dev.clprop.optim.Optimizer;
+import dev.clprop.train.Outcome;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Training on Spark in local mode equals training on one machine on the same rows in the same order,
+ * within the training tolerance: every loss and optimizer on local[2], class weights and clipping
+ * on local[4], the digits model's accuracy; failed tasks are retried without a second update; bad
+ * partitions get one clear error. Masters are local[N,3]: N threads, and a task may fail 3 times.
+ */
+class SparkTrainingTest extends ClpropTestBase {
+    static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = session(2);
+    }
+
+    static SparkSession session(int threads) {
+        if (spark != null) spark.stop();
+        return SparkSession.builder().master("local[" + threads + ",3]").appName("clprop-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) spark.stop();
+        spark = null;
+    }
+
+    @AfterEach
+    void noFault() {
+        StepTask.fault = null;
+    }
+
+    static final StructType SCHEMA = new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType), false)
+            .add("label", DataTypes.IntegerType, false);
+
+    static final StructType TARGETS = new StructType()
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType), false)
+            .add("target", DataTypes.createArrayType(DataTypes.FloatType), false);
+
+    /** The local dataset's rows as a DataFrame in {@code partitions} partitions, keeping their order. */
+    static org.apache.spark.sql.Dataset<Row> frame(Dataset d, int partitions) {
+        List<Row> rows = new ArrayList<>();
+        float[] x = d.featureMatrix();
+        int f = d.featureCount();
+        float[] t = d.isClassification() ? null : d.targetMatrix(d.targetCount());
+        for (int r = 0; r < d.rows(); r++) {
+            Float[] fx = new Float[f];
+            for (int c = 0; c < f; c++) fx[c] = x[r * f + c];
+            if (t == null) {
+                rows.add(RowFactory.create(fx, d.label(r)));
+            } else {
+                Float[] ft = new Float[d.targetCount()];
+                for (int c = 0; c < ft.length; c++) ft[c] = t[r * ft.length + c];
+                rows.add(RowFactory.create(fx, ft));
+            }
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return spark.createDataFrame(sc.parallelize(rows, partitions), t == null ? SCHEMA : TARGETS);
+    }
+
+    static Trainer.Builder trainer(Loss loss, Optimizer.Kind kind) {
+        Architecture arch = Architecture.parse(dev.clprop.train.TrainingParityTestAccess.specFor(loss));
+        return Trainer.builder(arch).loss(loss).optimizer(Optimizer.of(kind, kind == Optimizer.Kind.ADAM ? 0.01f : 0.05f).withWeightDecay(1e-3f))
+                .batchSize(8).epochs(3).seed(5).device("cpu");
+    }
+
+    static void assertSameModel(Model local, Model distributed, String what) {
+        for (ParamShape s : local.parameters().shapes()) {
+            assertClose(Tolerance.TRAINING, distributed.parameters().get(s.name()), local.parameters().get(s.name()), what + ": " + s.name());
+        }
+    }
+
+    static SparkData data(Dataset d, int partitions) {
+        return SparkData.of(frame(d, partitions), "features", d.isClassification() ? "label" : "target");
+    }
+
+    static Stream<Arguments> lossesAndOptimizers() {
+        List<Arguments> out = new ArrayList<>();
+        for (Loss l : Loss.values()) for (Optimizer.Kind k : Optimizer.Kind.values()) out.add(Arguments.of(l, k));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("lossesAndOptimizers")
+    void localTwoTrainsAsOneMachine(Loss loss, Optimizer.Kind kind) {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(loss);
+        Trainer t = trainer(loss, kind).build();
+        TrainingResult local = t.fit(d);
+        TrainingResult onSpark = t.fit(data(d, 2));
+        assertEquals(Outcome.COMPLETED, onSpark.outcome(), onSpark.message());
+        assertSameModel(local.model(), onSpark.model(), "local[2]");
+        for (int e = 0; e < 3; e++) {
+            double a = local.history().get(e).trainLoss(), b = onSpark.history().get(e).trainLoss();
+            assertEquals(a, b, 1e-5 + 1e-4 * Math.abs(a), "training loss of epoch " + (e + 1));
+        }
+    }
+
+    @Test
+    void localFourWithClassWeightsAndClippingTrainsAsOneMachine() {
+        spark = session(4);
+        try {
+            Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+            Trainer t = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).classWeights(0.2f, 3f, 1f, 0.5f).clipNorm(0.05f).build();
+            assertSameModel(t.fit(d).model(), t.fit(data(d, 4)).model(), "local[4], 4 partitions");
+            Trainer sse = trainer(Loss.HALF_SSE, Optimizer.Kind.MOMENTUM).build();
+            Dataset r = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.HALF_SSE);
+            assertSameModel(sse.fit(r).model(), sse.fit(data(r, 4)).model(), "local[4], half-SSE sums over partitions");
+        } finally {
+            spark = session(2);
+        }
+    }
+
+    @Test
+    void theDigitsModelReachesTheAccuracyOfOneMachine() {
+        var digits = DataSources.digits();
+        Dataset[] split = {digits.train(), digits.test()};
+        Trainer t = Trainer.builder(Architecture.parse("64,32:relu,10:softmax")).optimizer(Optimizer.adam(0.01f)).batchSize(64).epochs(4)
+                .seed(3).device("cpu").build();
+        Model local = t.fit(split[0]).model();
+        Model onSpark = t.fit(data(split[0], 2)).model();
+        double a = local.evaluate(split[1]).accuracy(), b = onSpark.evaluate(split[1]).accuracy();
+        assertTrue(a > 0.9, "the digits model learns: " + a);
+        assertEquals(a, b, 1.0 / split[1].rows(), "test accuracy on one machine and on local[2]");
+    }
+
+    @Test
+    void aFailedTaskIsRetriedAndItsStepUpdatedOnce() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        Trainer t = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).build();
+        Model clean = t.fit(data(d, 2)).model();
+        AtomicInteger failures = new AtomicInteger();
+        StepTask.fault = (step, partition, attempt) -> {
+            if (step == 4 && partition == 1 && attempt == 0) {
+                failures.incrementAndGet();
+                throw new IllegalStateException("injected: executor lost");
+            }
+        };
+        TrainingResult r = t.fit(data(d, 2));
+        assertEquals(1, failures.get(), "the fault fired once");
+        assertEquals(Outcome.COMPLETED, r.outcome());
+        // Adam's update applied twice for step 4 would move the weights by a whole step: far outside rounding
+        assertSameModel(clean, r.model(), "a run with one retried task");
+    }
+
+    @Test
+    void aTaskThatKeepsFailingStopsTheRunWithItsReason() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        StepTask.fault = (step, partition, attempt) -> {
+            if (step == 2) throw new IllegalStateException("injected: CL_OUT_OF_RESOURCES");
+        };
+        Trainer t = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).build();
+        var e = assertThrows(dev.clprop.error.DeviceException.class, () -> t.fit(data(d, 2)));
+        assertTrue(e.getMessage().startsWith("the Spark job of step 2 failed: ") && e.getMessage().contains("CL_OUT_OF_RESOURCES"), e.getMessage());
+    }
+
+    @Test
+    void aPartitionWithoutRowsIsAClearError() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        var df = frame(d, 2).filter("label >= 0").repartition(60); // 45 rows in 60 partitions
+        var e = assertThrows(InvalidInputException.class, () -> trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD).build()
+                .fit(SparkData.of(df, "features", "label")));
+        assertTrue(e.getMessage().matches("spark local\\[2,3\\]: partition \\d+ of 60 has no rows; repartition the data.*"), e.getMessage());
+    }
+
+    @Test
+    void aLabelOutsideTheModelsClassesNamesItsRow() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        var df = frame(d, 2).selectExpr("features", "CASE WHEN label = 2 THEN 7 ELSE label END AS label");
+        var e = assertThrows(InvalidInputException.class, () -> trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD).build()
+                .fit(SparkData.of(df, "features", "label")));
+        assertTrue(e.getMessage().matches("spark local\\[2,3\\]: partition \\d: row \\d+: class label 7 is not one of 0..3 \\(the output layer has 4 units\\)"),
+                e.getMessage());
+    }
+
+    @Test
+    void settingsThatNeedTheRowsAtHandAreRefused() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        var e = assertThrows(InvalidSettingException.class, () -> trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD).standardize(true).build()
+                .fit(data(d, 2)));
+        assertEquals("standardize", e.setting());
+        assertThrows(InvalidInputException.class, () -> SparkData.of(frame(d, 2), "pixels", "label"));
+    }
+}
