@@ -21,7 +21,10 @@ import java.util.function.Consumer;
  *   <li>{@code "auto"}: a GPU, else a CPU OpenCL device, else EJML;</li>
  *   <li>{@code "cpu"}: EJML; {@code "opencl"}: the best OpenCL device; {@code "opencl:N"}: device N of
  *       {@link #available()}; any other word: the OpenCL device whose name contains it;</li>
- *   <li>a comma-separated list of these: several devices, for data-parallel training.</li>
+ *   <li>{@code "gpus"}: every OpenCL GPU; {@code "opencl:N/K"}: device N split into K sub-devices;</li>
+ *   <li>a comma-separated list of these: several devices, for data-parallel training (one replica per
+ *       device, one combined gradient and one update per step; the weights of one device, within
+ *       rounding).</li>
  * </ul>
  * Before an OpenCL device is handed out it passes a self-test: small training steps whose every op
  * is compared with EJML. A device that fails is refused ({@link DeviceException}); with

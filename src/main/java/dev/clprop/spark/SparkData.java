@@ -51,6 +51,7 @@ public final class SparkData implements DistributedData {
     private int treeDepth = 2;
     private Summary summary;
     private DataSchema schema = DataSchema.UNKNOWN;
+    private boolean truncateLineage;
 
     private SparkData(Dataset<Row> df, List<String> featureColumns, String labelColumn) {
         if (df == null) throw new InvalidInputException("no Spark Dataset was given");
@@ -83,28 +84,50 @@ public final class SparkData implements DistributedData {
      * array column {@code features}, and {@code label}: the class index, or an array of targets).
      */
     public static SparkData parallelize(org.apache.spark.sql.SparkSession spark, dev.clprop.data.Dataset d, int partitions) {
-        java.util.List<Row> rows = new ArrayList<>();
+        if (partitions < 1) throw new InvalidSettingException("partitions", "must be a positive integer, got " + partitions);
+        int f = d.featureCount(), n = d.isClassification() ? 1 : d.targetCount();
         float[] x = d.featureMatrix();
-        int f = d.featureCount();
-        float[] t = d.isClassification() ? null : d.targetMatrix(d.targetCount());
-        for (int r = 0; r < d.rows(); r++) {
-            Float[] fx = new Float[f];
-            for (int c = 0; c < f; c++) fx[c] = x[r * f + c];
-            if (t == null) {
-                rows.add(org.apache.spark.sql.RowFactory.create(fx, d.label(r)));
-            } else {
-                Float[] ft = new Float[d.targetCount()];
-                for (int c = 0; c < ft.length; c++) ft[c] = t[r * ft.length + c];
-                rows.add(org.apache.spark.sql.RowFactory.create(fx, ft));
+        float[] t = d.isClassification() ? null : d.targetMatrix(n);
+        List<Slice> slices = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            int lo = (int) ((long) d.rows() * p / partitions), hi = (int) ((long) d.rows() * (p + 1) / partitions);
+            float[] y = new float[(hi - lo) * n];
+            for (int r = lo; r < hi; r++) {
+                if (t == null) y[r - lo] = d.label(r);
+                else System.arraycopy(t, r * n, y, (r - lo) * n, n);
             }
+            slices.add(new Slice(java.util.Arrays.copyOfRange(x, lo * f, hi * f), y, f, n, t == null));
         }
-        var types = org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType);
-        var schema = new org.apache.spark.sql.types.StructType().add("features", types, false)
-                .add("label", t == null ? org.apache.spark.sql.types.DataTypes.IntegerType : types, false);
+        var floats = org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType);
+        var schema = new org.apache.spark.sql.types.StructType().add("features", floats, false)
+                .add("label", t == null ? org.apache.spark.sql.types.DataTypes.IntegerType : floats, false);
         var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SparkData data = of(spark.createDataFrame(sc.parallelize(rows, partitions), schema), "features", "label");
+        JavaRDD<Row> rows = sc.parallelize(slices, partitions).flatMap(Slice::rows);
+        SparkData data = of(spark.createDataFrame(rows, schema), "features", "label");
         data.schema = d.schema();
+        // the rows live in the tasks that parallelize made: once cached, cut them loose, or every step ships them again
+        data.truncateLineage = true;
         return data;
+    }
+
+    /** One partition's worth of local rows, in primitive arrays (rows are made on the executor). */
+    private record Slice(float[] x, float[] y, int features, int targets, boolean classes) implements java.io.Serializable {
+        Iterator<Row> rows() {
+            int n = x.length / features;
+            List<Row> out = new ArrayList<>(n);
+            for (int r = 0; r < n; r++) {
+                Float[] fx = new Float[features];
+                for (int c = 0; c < features; c++) fx[c] = x[r * features + c];
+                if (classes) {
+                    out.add(org.apache.spark.sql.RowFactory.create(fx, (int) y[r]));
+                } else {
+                    Float[] ft = new Float[targets];
+                    for (int c = 0; c < targets; c++) ft[c] = y[r * targets + c];
+                    out.add(org.apache.spark.sql.RowFactory.create(fx, ft));
+                }
+            }
+            return out.iterator();
+        }
     }
 
     /** What executors train on (default {@code cpu}); see the class comment. */
@@ -172,7 +195,8 @@ public final class SparkData implements DistributedData {
     @Override
     public StepRunner runner(RunConfig cfg, TrainingListener listener) {
         Architecture arch = cfg.architecture();
-        JavaRDD<Block> blocks = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<Block> blocks = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0).persist(StorageLevel.MEMORY_AND_DISK());
+        if (truncateLineage) blocks.rdd().localCheckpoint();
         try {
             List<Block.Summary> parts = new ArrayList<>(blocks.map(Block::summary).collect());
             parts.sort(Comparator.comparingInt(Block.Summary::partition));
