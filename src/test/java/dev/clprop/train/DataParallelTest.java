@@ -166,6 +166,47 @@ class DataParallelTest extends ClpropTestBase {
     }
 
     @Test
+    void aLearningRateScheduleReachesEveryReplica() {
+        RunConfig base = config(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD, false, 0f, null);
+        RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 8, 4, 5, true, null, 0, 0, null, Map.of(),
+                dev.clprop.optim.Schedule.parse("warmup:5+step:1:0.3"), 0f, null, null);
+        Dataset d = data(cfg);
+        Run one;
+        try (Backend b = new EjmlBackend()) {
+            one = train(List.of(b), cfg, d);
+        }
+        List<Backend> bs = ejml(2);
+        try {
+            assertSameRun(one, train(bs, cfg, d), "2 replicas with a schedule");
+        } finally {
+            closeAll(bs);
+        }
+    }
+
+    @Test
+    void theTimingAddsUp() {
+        RunConfig cfg = config(Loss.MSE, Optimizer.Kind.ADAM, false, 0f, null);
+        DataParallelTiming[] t = {null};
+        List<Backend> bs = ejml(3);
+        try {
+            new TrainingLoop(bs, cfg, new TrainingListener() {
+                @Override
+                public void onDataParallelTiming(DataParallelTiming timing) {
+                    t[0] = timing;
+                }
+            }, null).run(data(cfg), null, TrainingLoop.Start.fresh(Parameters.initialise(cfg.architecture(), 5)));
+        } finally {
+            closeAll(bs);
+        }
+        assertEquals("3 devices", t[0].workers());
+        assertEquals(EPOCHS * 6, t[0].steps(), "45 rows in batches of 8: 6 steps an epoch");
+        assertTrue(t[0].msPerStep() > t[0].combineMsPerStep() && t[0].combineMsPerStep() > 0, t[0].toString());
+        assertEquals(2L * 3 * cfg.architecture().parameterCount() * Float.BYTES, t[0].bytesPerStep());
+        String share = String.format(java.util.Locale.ROOT, "(%.1f%%)", 100 * t[0].combineMsPerStep() / t[0].msPerStep());
+        assertTrue(t[0].describe().contains(share), t[0].describe() + " should say " + share);
+    }
+
+    @Test
     void moreReplicasThanRowsLeavesSomeIdleAndStillAgrees() {
         // a batch of 2 on 3 replicas: one shard is empty every step
         RunConfig base = config(Loss.MSE, Optimizer.Kind.MOMENTUM, false, 0f, null);
@@ -201,7 +242,7 @@ class DataParallelTest extends ClpropTestBase {
         }
         // 6 steps, verified at steps 3 and 6, each on both replicas; then the timing line
         assertEquals(3, lines.size(), lines.toString());
-        assertTrue(lines.get(0).matches("verify step 3 on ejml vs ejml: \\d+ ops agree.*; verify step 3 on ejml vs ejml: \\d+ ops agree.*"), lines.get(0));
+        assertTrue(lines.get(0).matches("verify step 3 on ejml vs ejml: [1-9]\\d* ops agree.*; verify step 3 on ejml vs ejml: [1-9]\\d* ops agree.*"), lines.get(0));
         assertTrue(lines.get(2).matches("data-parallel training on 2 devices: [0-9.]+ ms per step, of which [0-9.]+ ms \\([0-9.]+%\\) combining [0-9.]+ MB of gradients through the host"),
                 lines.get(2));
     }
