@@ -79,6 +79,20 @@ class DataParallelTest extends ClpropTestBase {
         }
     }
 
+    /** The run on one EJML device and on {@code n} EJML replicas end alike. */
+    static void assertReplicasTrainAsOne(RunConfig cfg, Dataset d, int n, String what) {
+        Run one;
+        try (Backend b = new EjmlBackend()) {
+            one = train(List.of(b), cfg, d);
+        }
+        List<Backend> bs = ejml(n);
+        try {
+            assertSameRun(one, train(bs, cfg, d), what);
+        } finally {
+            closeAll(bs);
+        }
+    }
+
     static List<Backend> ejml(int n) {
         List<Backend> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(new EjmlBackend());
@@ -105,19 +119,8 @@ class DataParallelTest extends ClpropTestBase {
     void twoAndThreeEjmlReplicasTrainAsOneDevice(Loss loss, Optimizer.Kind kind, boolean dropout) {
         RunConfig cfg = config(loss, kind, dropout, 0f, null);
         Dataset d = data(cfg);
-        Run one;
-        try (Backend b = new EjmlBackend()) {
-            one = train(List.of(b), cfg, d);
-        }
         // batches of 8 over 45 rows: shards of 4+4 and 2+3+3, and 2+3 / 1+2+2 for the last batch of 5
-        for (int n : new int[]{2, 3}) {
-            List<Backend> bs = ejml(n);
-            try {
-                assertSameRun(one, train(bs, cfg, d), n + " replicas");
-            } finally {
-                closeAll(bs);
-            }
-        }
+        for (int n : new int[]{2, 3}) assertReplicasTrainAsOne(cfg, d, n, n + " replicas");
     }
 
     @Test
@@ -125,20 +128,12 @@ class DataParallelTest extends ClpropTestBase {
         // class weights: a shard's mean is over its own weight total, so shards are weighted by it, not by rows
         RunConfig cfg = config(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM, true, 0.05f, new float[]{0.2f, 3f, 1f, 0.5f});
         Dataset d = data(cfg);
-        Run one;
-        try (Backend b = new EjmlBackend()) {
-            one = train(List.of(b), cfg, d);
-        }
-        List<Backend> bs = ejml(3);
-        try {
-            assertSameRun(one, train(bs, cfg, d), "3 replicas");
-        } finally {
-            closeAll(bs);
-        }
+        assertReplicasTrainAsOne(cfg, d, 3, "3 replicas");
         // and the settings matter: without them the weights differ
         try (Backend b = new EjmlBackend()) {
             Parameters plain = train(List.of(b), config(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM, true, 0f, null), d).parameters();
-            assertFalse(Tolerance.TRAINING.compare(plain.get("W1"), one.parameters().get("W1")).ok());
+            Parameters with = train(List.of(b), cfg, d).parameters();
+            assertFalse(Tolerance.TRAINING.compare(plain.get("W1"), with.get("W1")).ok());
         }
     }
 
@@ -171,16 +166,7 @@ class DataParallelTest extends ClpropTestBase {
         RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 8, 4, 5, true, null, 0, 0, null, Map.of(),
                 dev.clprop.optim.Schedule.parse("warmup:5+step:1:0.3"), 0f, null, null);
         Dataset d = data(cfg);
-        Run one;
-        try (Backend b = new EjmlBackend()) {
-            one = train(List.of(b), cfg, d);
-        }
-        List<Backend> bs = ejml(2);
-        try {
-            assertSameRun(one, train(bs, cfg, d), "2 replicas with a schedule");
-        } finally {
-            closeAll(bs);
-        }
+        assertReplicasTrainAsOne(cfg, d, 2, "2 replicas with a schedule");
     }
 
     @Test
@@ -212,16 +198,7 @@ class DataParallelTest extends ClpropTestBase {
         RunConfig base = config(Loss.MSE, Optimizer.Kind.MOMENTUM, false, 0f, null);
         RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 2, 2, 5, true, null, 0, 0, null, Map.of());
         Dataset d = data(cfg);
-        Run one;
-        try (Backend b = new EjmlBackend()) {
-            one = train(List.of(b), cfg, d);
-        }
-        List<Backend> bs = ejml(3);
-        try {
-            assertSameRun(one, train(bs, cfg, d), "3 replicas, batch 2");
-        } finally {
-            closeAll(bs);
-        }
+        assertReplicasTrainAsOne(cfg, d, 3, "3 replicas, batch 2");
     }
 
     @Test
