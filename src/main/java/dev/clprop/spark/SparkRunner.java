@@ -201,7 +201,7 @@ final class SparkRunner implements StepRunner {
     public DataParallelTiming timing() {
         long n = 0;
         for (float[] a : combined) n += a.length;
-        return new DataParallelTiming(partitions + " Spark partitions", steps, steps == 0 ? 0 : stepNanos / 1e6 / steps,
+        return new DataParallelTiming(partitions + (partitions == 1 ? " Spark partition" : " Spark partitions"), steps, steps == 0 ? 0 : stepNanos / 1e6 / steps,
                 steps == 0 ? 0 : combineNanos / 1e6 / steps, (long) partitions * n * (Float.BYTES + Double.BYTES), "through Spark (broadcast, treeAggregate)");
     }
 
