@@ -164,6 +164,24 @@ class SparkTrainingTest extends ClpropTestBase {
     }
 
     @Test
+    void executorsTrainOnTheirOwnOpenClDevices() {
+        String cl = "opencl:" + dev.clprop.OpenClDevices.device().index();
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        Trainer t = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).build();
+        Model local = t.fit(d).model();
+        List<String> lines = new ArrayList<>();
+        Trainer heard = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).listener(new dev.clprop.train.TrainingListener() {
+            @Override
+            public void onMessage(String line) {
+                lines.add(line);
+            }
+        }).build();
+        Model onCl = heard.fit(data(d, 2).executorDevice(cl)).model();
+        assertTrue(lines.get(0).contains("executors on " + cl), lines.toString());
+        assertSameModel(local, onCl, "local[2] with executors on " + cl + ", against one machine on EJML");
+    }
+
+    @Test
     void aFailedTaskIsRetriedAndItsStepUpdatedOnce() {
         Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
         Trainer t = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).build();
