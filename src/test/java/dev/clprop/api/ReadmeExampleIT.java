@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReadmeExampleIT {
-    static final String CLI_ONLY = "(?i).*(picocli|xchart|pdfbox|progressbar|gson|jline|tribuo|protobuf|onnx).*";
+    static final String CLI_ONLY = "(?i).*(picocli|xchart|pdfbox|progressbar|gson|jline|tribuo|protobuf|onnx|spark|scala-library).*";
 
     @TempDir
     static Path project;
