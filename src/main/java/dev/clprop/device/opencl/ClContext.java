@@ -14,6 +14,10 @@ final class ClContext implements AutoCloseable {
     final DeviceInfo device;
     final cl_context context;
     final cl_command_queue queue;
+    /** Work-group size of 1-D launches over items (rows, elements). */
+    final long groupSize1d;
+    /** Work-group shape (columns, rows) of 2-D launches over blocks of a matrix. */
+    final long[] groupSize2d;
 
     @SuppressWarnings("deprecation") // clCreateCommandQueue is the OpenCL 1.2 call, which every driver has
     ClContext(DeviceInfo device) {
@@ -32,6 +36,12 @@ final class ClContext implements AutoCloseable {
         }
         context = c;
         queue = q;
+        // Fixed sizes, so each kernel is compiled once (PoCL builds one binary per work-group size:
+        // 116 of them, 11 s, on the default run's first start). On PoCL, 1024 × 1 and 16 × 4 matched
+        // the driver's own choices within noise in `bench --only training` (batches 1-512).
+        long max = Math.max(1, device.maxWorkGroupSize());
+        groupSize1d = Math.min(max, device.isCpu() ? 1024 : 256);
+        groupSize2d = device.isCpu() ? new long[]{16, 4} : new long[]{16, 16};
     }
 
     @Override

@@ -33,6 +33,7 @@ final class ClKernel {
     private final String[] argNames;
     private final String[] argTypes;
     private boolean verified;
+    private long workGroupLimit;
     private final Call call = new Call();
 
     ClKernel(ClContext ctx, cl_kernel kernel, String name, EventSink sink) {
@@ -55,6 +56,19 @@ final class ClKernel {
         argNames = names;
         argTypes = types;
         verified = names == null;
+    }
+
+    private long workGroupLimit() {
+        if (workGroupLimit == 0) {
+            long[] v = new long[1];
+            CL.clGetKernelWorkGroupInfo(kernel, ctx.device.device(), CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(v), null);
+            workGroupLimit = Math.max(1, v[0]);
+        }
+        return workGroupLimit;
+    }
+
+    private static long roundUp(long n, long multiple) {
+        return Math.max(1, (n + multiple - 1) / multiple) * multiple;
     }
 
     private String argInfo(int i, int param) {
@@ -120,7 +134,33 @@ final class ClKernel {
             return this;
         }
 
-        /** Enqueues the launch; {@code local} may be null. */
+        /**
+         * Enqueues one work-item per item, {@code items} of them, in work-groups of the context's
+         * fixed 1-D size (the kernel ignores the items past {@code items}). A fixed size matters: a
+         * driver left to choose picks a divisor of each global size, and PoCL compiles the kernel
+         * anew for every work-group size it meets.
+         */
+        void runItems(long items) {
+            long local = Math.min(ctx.groupSize1d, workGroupLimit());
+            run(new long[]{roundUp(items, local)}, new long[]{local});
+        }
+
+        /** Enqueues a grid of cols × rows work-items in the context's fixed 2-D work-groups. */
+        void runGrid(long cols, long rows) {
+            long[] local = ctx.groupSize2d.clone();
+            while (local[0] * local[1] > workGroupLimit()) {
+                if (local[0] >= local[1]) local[0] /= 2;
+                else local[1] /= 2;
+            }
+            run(new long[]{roundUp(cols, local[0]), roundUp(rows, local[1])}, local);
+        }
+
+        /** Enqueues a single work-item, for the kernels that reduce in a fixed order. */
+        void runOnce() {
+            run(new long[]{1}, new long[]{1});
+        }
+
+        /** Enqueues the launch with an explicit work-group size. */
         void run(long[] global, long[] local) {
             if (!verified) {
                 if (index != argNames.length) {

@@ -188,7 +188,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
         long[] global = {ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm())};
         gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N).run(global, null);
+                .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N).runGrid(global[0], global[1]);
     }
 
     @Override
@@ -197,7 +197,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         if (gemmConfig instanceof GemmConfig.Vector g) {
             long[] global = {ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm())};
             gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
-                    .floats("c", t(out)).i32("ldc", n).run(global, null);
+                    .floats("c", t(out)).i32("ldc", n).runGrid(global[0], global[1]);
         } else {
             gemmTiled("gemm_forward", m, n, k, a, k, 1, w, 1, k, out);
         }
@@ -223,10 +223,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         ClTensor b = bias == null ? t(z) : t(bias); // any valid buffer when there is no bias
         int hasBias = bias == null ? 0 : 1;
         if (act == Activation.SOFTMAX) {
-            biasSoftmax.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).run(new long[]{m}, null);
+            biasSoftmax.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).runItems(m);
         } else {
             biasActivation.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).i32("act", act.code())
-                    .run(new long[]{(long) m * n}, null);
+                    .runItems((long) m * n);
         }
     }
 
@@ -234,10 +234,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void activationBackward(Tensor grad, Tensor a, Activation act, int m) {
         int n = grad.cols();
         if (act == Activation.SOFTMAX) {
-            softmaxBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("m", m).i32("n", n).run(new long[]{m}, null);
+            softmaxBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("m", m).i32("n", n).runItems(m);
         } else if (act != Activation.LINEAR) {
             activationBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("count", m * n).i32("act", act.code())
-                    .run(new long[]{(long) m * n}, null);
+                    .runItems((long) m * n);
         }
     }
 
@@ -246,9 +246,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         int n = output.cols();
         ensureRowLoss(m);
         lossGradient.call().floats("out", t(output)).floats("target", t(target)).i32("m", m).i32("n", n).i32("loss", loss.code())
-                .floats("grad", t(grad)).floats("row_loss", rowLoss).run(new long[]{m}, null);
+                .floats("grad", t(grad)).floats("row_loss", rowLoss).runItems(m);
         float scale = (float) loss.scale(1.0, m, n);
-        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", scale).floats("loss_sum", t(lossSum)).run(new long[]{1}, null);
+        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", scale).floats("loss_sum", t(lossSum)).runOnce();
     }
 
     private void ensureRowLoss(int m) {
@@ -267,50 +267,49 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         }
         if (weightTotal == null) weightTotal = new ClTensor(this, ctx, 1, 1);
         classWeightTotal.call().floats("target", t(target)).floats("class_weights", t(classWeights)).i32("m", m).i32("n", n)
-                .floats("row_weight", rowWeight).floats("total", weightTotal).run(new long[]{1}, null);
+                .floats("row_weight", rowWeight).floats("total", weightTotal).runOnce();
         weightedLossGradient.call().floats("out", t(output)).floats("target", t(target)).floats("row_weight", rowWeight).floats("total", weightTotal)
-                .i32("m", m).i32("n", n).floats("grad", t(grad)).floats("row_loss", rowLoss).run(new long[]{m}, null);
-        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", 1f).floats("loss_sum", t(lossSum)).run(new long[]{1}, null);
+                .i32("m", m).i32("n", n).floats("grad", t(grad)).floats("row_loss", rowLoss).runItems(m);
+        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", 1f).floats("loss_sum", t(lossSum)).runOnce();
     }
 
     @Override
     public void sumOfSquares(Tensor x, Tensor partials, int offset) {
         int count = x.size();
         sumSquares.call().floats("t", t(x)).i32("count", count).i32("chunk", SQUARES_CHUNK).floats("partials", t(partials)).i32("offset", offset)
-                .run(new long[]{ceilDiv(count, SQUARES_CHUNK)}, null);
+                .runItems(ceilDiv(count, SQUARES_CHUNK));
     }
 
     @Override
     public void clipCoefficient(Tensor partials, int count, float maxNorm, Tensor coef) {
-        clipCoefficient.call().floats("partials", t(partials)).i32("count", count).f32("max_norm", maxNorm).floats("coef", t(coef)).run(new long[]{1}, null);
+        clipCoefficient.call().floats("partials", t(partials)).i32("count", count).f32("max_norm", maxNorm).floats("coef", t(coef)).runOnce();
     }
 
     @Override
     public void scale(Tensor x, Tensor coef) {
-        scaleBy.call().floats("t", t(x)).i32("count", x.size()).floats("coef", t(coef)).run(new long[]{x.size()}, null);
+        scaleBy.call().floats("t", t(x)).i32("count", x.size()).floats("coef", t(coef)).runItems(x.size());
     }
 
     @Override
     public void columnSums(Tensor delta, Tensor out, int m) {
         int n = delta.cols();
-        columnSums.call().floats("delta", t(delta)).i32("m", m).i32("n", n).floats("out", t(out)).run(new long[]{n}, null);
+        columnSums.call().floats("delta", t(delta)).i32("m", m).i32("n", n).floats("out", t(out)).runItems(n);
     }
 
     @Override
     public void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor s1, Tensor s2) {
         int count = param.size();
-        long[] global = {count};
         switch (opt.kind()) {
             case SGD -> sgd.call().floats("p", t(param)).floats("g", t(grad)).i32("count", count).f32("lr", opt.learningRate())
-                    .f32("wd", opt.weightDecay()).run(global, null);
+                    .f32("wd", opt.weightDecay()).runItems(count);
             case MOMENTUM -> momentum.call().floats("p", t(param)).floats("g", t(grad)).floats("v", t(s1)).i32("count", count)
-                    .f32("lr", opt.learningRate()).f32("mu", opt.momentum()).f32("wd", opt.weightDecay()).run(global, null);
+                    .f32("lr", opt.learningRate()).f32("mu", opt.momentum()).f32("wd", opt.weightDecay()).runItems(count);
             case ADAM -> {
                 float stepSize = opt.learningRate() / opt.biasCorrection1(step);
                 float sqrtBc2 = (float) Math.sqrt(opt.biasCorrection2(step));
                 adam.call().floats("p", t(param)).floats("g", t(grad)).floats("mo", t(s1)).floats("ve", t(s2)).i32("count", count)
                         .f32("step_size", stepSize).f32("b1", opt.beta1()).f32("b2", opt.beta2()).f32("sqrt_bc2", sqrtBc2)
-                        .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).run(global, null);
+                        .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).runItems(count);
             }
         }
     }
@@ -319,14 +318,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m) {
         int count = m * src.cols();
         dropout.call().floats("src", t(src)).floats("dst", t(dst)).i32("count", count).u64("key", key).i32("threshold", threshold)
-                .f32("scale", scale).run(new long[]{count}, null);
+                .f32("scale", scale).runItems(count);
     }
 
     @Override
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
         int n = src.cols();
         gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
-                .floats("dst", t(dst)).run(new long[]{n, count}, null);
+                .floats("dst", t(dst)).runGrid(n, count);
     }
 
     @Override
