@@ -14,11 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A program built from one kernels/*.cl file read from the classpath (never the working directory),
- * with the generated constants ({@link KernelConstants}), the given tunables and argument info on.
- * A failed build throws with the compiler's log. Kernels created from it are released with it.
+ * A program built from one or more kernels/*.cl files read from the classpath (never the working
+ * directory), with the generated constants ({@link KernelConstants}), the given tunables and argument
+ * info on. Several files make one program because a build has a fixed cost (PoCL: ~130 ms each on a
+ * cold cache) that one build pays once; each file still compiles on its own. A failed build throws
+ * with the compiler's log. Kernels created from it are released with it.
  */
 final class ClProgram implements AutoCloseable {
+    /** The file names, joined by '+' when there are several. */
     final String file;
     final String options;
     final cl_program program;
@@ -28,17 +31,27 @@ final class ClProgram implements AutoCloseable {
 
     /** Builds {@code file} with the generated constants, the tunables, and argument info for {@link ClKernel}'s checks. */
     static ClProgram build(ClContext ctx, String file, String tunables) {
-        return new ClProgram(ctx, file, (KernelConstants.buildOptions() + " " + tunables + " -cl-kernel-arg-info").trim());
+        return build(ctx, List.of(file), tunables);
+    }
+
+    /** Builds the files as one program (their kernel and helper names must differ), as {@link #build(ClContext, String, String)}. */
+    static ClProgram build(ClContext ctx, List<String> files, String tunables) {
+        return new ClProgram(ctx, files, (KernelConstants.buildOptions() + " " + tunables + " -cl-kernel-arg-info").trim());
     }
 
     /** Builds {@code file} with exactly these options (tests use it to build without the constants). */
     ClProgram(ClContext ctx, String file, String options) {
-        this.file = file;
+        this(ctx, List.of(file), options);
+    }
+
+    private ClProgram(ClContext ctx, List<String> files, String options) {
+        if (files.isEmpty()) throw new IllegalArgumentException("a program needs at least one kernel file");
+        this.file = String.join("+", files);
         this.ctx = ctx;
         this.options = options;
-        String source = source(file);
+        String[] sources = files.stream().map(ClProgram::source).toArray(String[]::new);
         long t0 = System.nanoTime();
-        program = CL.clCreateProgramWithSource(ctx.context, 1, new String[]{source}, null, null);
+        program = CL.clCreateProgramWithSource(ctx.context, sources.length, sources, null, null);
         try {
             CL.clBuildProgram(program, 0, null, options, null, null);
         } catch (CLException e) {

@@ -71,6 +71,22 @@ class KernelContractTest {
     }
 
     @Test
+    void theOpFilesBuildAsOneProgramAndEachAlone() {
+        try (ClContext ctx = new ClContext(OpenClDevices.device())) {
+            for (String file : OpenClBackend.OP_FILES) ClProgram.build(ctx, file, "").close();
+            try (ClProgram all = ClProgram.build(ctx, OpenClBackend.OP_FILES, "")) {
+                assertEquals(String.join("+", OpenClBackend.OP_FILES), all.file);
+                all.kernel("dropout", null);
+                all.kernel("bias_activation", null);
+            }
+            // a failed build of several files names them all
+            DeviceException e = assertThrows(DeviceException.class,
+                    () -> ClProgram.build(ctx, List.of("gather.cl", "activation.cl"), "-UACT_RELU").close());
+            assertTrue(e.getMessage().contains("kernels/gather.cl+activation.cl"), e.getMessage());
+        }
+    }
+
+    @Test
     void everyKernelIsCheckedAgainstItsSignatureAtItsFirstLaunch() {
         try (OpenClBackend b = OpenClDevices.backend()) {
             dev.clprop.train.DeviceSelfTest.check(b);
