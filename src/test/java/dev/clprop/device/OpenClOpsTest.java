@@ -188,7 +188,7 @@ class OpenClOpsTest extends ClpropTestBase {
     @ParameterizedTest
     @EnumSource(Optimizer.Kind.class)
     void optimizerStepsMatchEjml(Optimizer.Kind kind) {
-        for (int size : new int[]{1, 7, 33, 129 * 17}) {
+        for (int size : new int[]{1, 7, 8, 17, 33, 129 * 17}) { // Adam takes 8 per work-item: exact multiples and remainders
             Optimizer opt = Optimizer.of(kind, 0.05f).withWeightDecay(0.01f);
             float[] p = randomArray(size, 1), g = randomArray(size, 1), s1 = randomArray(size, 0.1), s2 = new float[size];
             for (int i = 0; i < size; i++) s2[i] = (float) rng.nextDouble() * 0.01f;

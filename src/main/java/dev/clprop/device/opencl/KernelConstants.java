@@ -15,6 +15,9 @@ final class KernelConstants {
     private KernelConstants() {
     }
 
+    /** Elements per work-item of the optimizer kernels written with float8 (kernels/optimizer.cl). */
+    static final int OPT_WIDTH = 8;
+
     /** Name → value, e.g. ACT_RELU → 2, LEAKY_SLOPE → (0x1.47ae14p-7f). */
     static Map<String, String> definitions() {
         Map<String, String> d = new LinkedHashMap<>();
@@ -23,6 +26,7 @@ final class KernelConstants {
         for (Loss l : Loss.values()) d.put("LOSS_" + l.name(), Integer.toString(l.code()));
         d.put("BCE_LOG_FLOOR", floatLiteral(Loss.BCE_LOG_FLOOR));
         d.put("BCE_GRAD_EPS", floatLiteral(Loss.BCE_GRAD_EPS));
+        d.put("OPT_WIDTH", Integer.toString(OPT_WIDTH));
         return d;
     }
 
