@@ -25,6 +25,7 @@ public abstract class DelegatingBackend implements Backend {
 
     @Override public String name() { return getClass().getSimpleName() + "(" + inner.name() + ")"; }
     @Override public Tensor allocate(int rows, int cols) { return inner.allocate(rows, cols); }
+    @Override public java.util.List<Tensor> allocateAll(java.util.List<int[]> shapes) { return inner.allocateAll(shapes); }
     @Override public IndexBuffer allocateIndices(int length) { return inner.allocateIndices(length); }
     @Override public void upload(Tensor dst, float[] src) { inner.upload(dst, src); }
     @Override public void uploadIndices(IndexBuffer dst, int[] src) { inner.uploadIndices(dst, src); }

@@ -4,6 +4,9 @@ import dev.clprop.model.Activation;
 import dev.clprop.loss.Loss;
 import dev.clprop.optim.Optimizer;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The narrow interface both compute paths implement: allocate, copy in and out, and the ops of a
  * training step. The EJML implementation defines correct; the OpenCL one must agree with it.
@@ -19,6 +22,21 @@ public interface Backend extends AutoCloseable {
     Tensor allocate(int rows, int cols);
 
     IndexBuffer allocateIndices(int length);
+
+    /**
+     * Zero-filled tensors of these shapes ({rows, cols} each), each closed by the caller. A backend may
+     * carve them from one allocation so that {@link #optimizerStepAll} updates them in one launch.
+     */
+    default List<Tensor> allocateAll(List<int[]> shapes) {
+        List<Tensor> out = new ArrayList<>();
+        try {
+            for (int[] s : shapes) out.add(allocate(s[0], s[1]));
+        } catch (RuntimeException e) {
+            for (int i = out.size() - 1; i >= 0; i--) out.get(i).close();
+            throw e;
+        }
+        return out;
+    }
 
     /** Copies {@code src} (rows×cols values, row-major) into {@code dst}. */
     void upload(Tensor dst, float[] src);
@@ -89,6 +107,18 @@ public interface Backend extends AutoCloseable {
      * {@code state1}/{@code state2} hold momentum or Adam moments (null when unused). Modifies param and states.
      */
     void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor state1, Tensor state2);
+
+    /**
+     * {@link #optimizerStep} on every parameter i: {@code params[i]} from {@code grads[i]} with
+     * {@code state1[i]} and {@code state2[i]} (the lists null when unused). The same arithmetic, element
+     * by element; a backend may do it in one launch when the lists come from {@link #allocateAll}.
+     * Modifies params and states.
+     */
+    default void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
+        for (int i = 0; i < params.size(); i++) {
+            optimizerStep(opt, step, params.get(i), grads.get(i), state1 == null ? null : state1.get(i), state2 == null ? null : state2.get(i));
+        }
+    }
 
     /**
      * Inverted dropout over the first m rows: {@code dst[i] = src[i]·scale} where element i survives,

@@ -3,7 +3,6 @@ package dev.clprop.nn;
 import dev.clprop.device.Backend;
 import dev.clprop.device.Tensor;
 import dev.clprop.model.DenseSpec;
-import dev.clprop.model.ParamShape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,8 @@ final class DenseLayer implements Layer {
     private final List<Param> params;
     private final List<Tensor> owned = new ArrayList<>();
 
-    DenseLayer(Backend b, DenseSpec spec, int index, int in, List<ParamShape> shapes, int maxBatch, boolean gradientIsPreActivation) {
+    /** @param layerParams the weight, then the bias when the layer has one (the network owns their tensors) */
+    DenseLayer(Backend b, DenseSpec spec, int index, int in, List<Param> layerParams, int maxBatch, boolean gradientIsPreActivation) {
         this.b = b;
         this.spec = spec;
         this.index = index;
@@ -37,8 +37,8 @@ final class DenseLayer implements Layer {
         try {
             output = own(maxBatch, spec.units());
             outputGradient = own(maxBatch, spec.units());
-            weight = param(shapes.get(0));
-            bias = spec.bias() ? param(shapes.get(1)) : null;
+            weight = layerParams.get(0);
+            bias = spec.bias() ? layerParams.get(1) : null;
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -50,10 +50,6 @@ final class DenseLayer implements Layer {
         Tensor t = b.allocate(rows, cols);
         owned.add(t);
         return t;
-    }
-
-    private Param param(ParamShape s) {
-        return new Param(s, own(s.rows(), s.cols()), own(s.rows(), s.cols()));
     }
 
     @Override

@@ -29,8 +29,10 @@ public final class DeviceNetwork implements AutoCloseable {
     private final long seed;
     private final List<Layer> layers = new ArrayList<>();
     private final List<Param> params = new ArrayList<>();
-    /** Per parameter, in {@link #params} order: one tensor per optimizer slot. */
-    private final List<Tensor[]> slots = new ArrayList<>();
+    /** The parameters' values and gradients, in {@link #params} order. */
+    private List<Tensor> values, gradients;
+    /** Per optimizer slot: one tensor per parameter, in {@link #params} order. */
+    private final List<List<Tensor>> slots = new ArrayList<>();
     private final List<Tensor> owned = new ArrayList<>();
     private final Tensor lossSum;
     private long step;
@@ -57,22 +59,24 @@ public final class DeviceNetwork implements AutoCloseable {
         this.seed = seed;
         checkCapacity(backend, architecture, optimizer, maxBatch);
         try {
+            // values, gradients and each optimizer slot are one allocation apiece where the backend can,
+            // so that the update of every parameter is one launch
             List<ParamShape> shapes = architecture.parameterShapes();
+            List<int[]> dims = new ArrayList<>();
+            for (ParamShape s : shapes) dims.add(new int[]{s.rows(), s.cols()});
+            List<Tensor> values = ownAll(dims), grads = ownAll(dims);
+            for (int i = 0; i < shapes.size(); i++) params.add(new Param(shapes.get(i), values.get(i), grads.get(i)));
             int next = 0;
             for (int i = 0; i < architecture.layers().size(); i++) {
                 int count = architecture.layers().get(i).parameterShapes(architecture.widthBefore(i), 1).size();
                 boolean last = i == architecture.layers().size() - 1;
-                Layer l = Layers.create(backend, architecture, i, shapes.subList(next, next + count), maxBatch, last ? loss : null);
+                layers.add(Layers.create(backend, architecture, i, params.subList(next, next + count), maxBatch, last ? loss : null));
                 next += count;
-                layers.add(l);
-                params.addAll(l.params());
             }
+            this.values = values;
+            this.gradients = grads;
             int nSlots = optimizer == null ? 0 : optimizer.kind().slots().size();
-            for (Param p : params) {
-                Tensor[] s = new Tensor[nSlots];
-                for (int k = 0; k < nSlots; k++) s[k] = own(p.shape().rows(), p.shape().cols());
-                slots.add(s);
-            }
+            for (int k = 0; k < nSlots; k++) slots.add(ownAll(dims));
             lossSum = own(1, 1);
         } catch (RuntimeException e) {
             close();
@@ -99,6 +103,12 @@ public final class DeviceNetwork implements AutoCloseable {
                     + (largest > b.maxTensorBytes() ? ", with one buffer of " + (largest >> 20) + " MiB where the largest possible is " + (b.maxTensorBytes() >> 20) + " MiB"
                     : ", which has " + (b.capacityBytes() >> 20) + " MiB") + "; use fewer units or a smaller batch");
         }
+    }
+
+    private List<Tensor> ownAll(List<int[]> dims) {
+        List<Tensor> t = backend.allocateAll(dims);
+        owned.addAll(t);
+        return t;
     }
 
     private Tensor own(int rows, int cols) {
@@ -209,11 +219,7 @@ public final class DeviceNetwork implements AutoCloseable {
             for (Param p : params) backend.scale(p.gradient(), clipCoef);
         }
         step++;
-        for (int i = 0; i < params.size(); i++) {
-            Param p = params.get(i);
-            Tensor[] s = slots.get(i);
-            backend.optimizerStep(optimizer, step, p.value(), p.gradient(), s.length > 0 ? s[0] : null, s.length > 1 ? s[1] : null);
-        }
+        backend.optimizerStepAll(optimizer, step, values, gradients, slots.size() > 0 ? slots.get(0) : null, slots.size() > 1 ? slots.get(1) : null);
     }
 
     /** forward, backward and update on the first m rows of x and y, as optimizer step {@link #step()} + 1. */
@@ -296,11 +302,10 @@ public final class DeviceNetwork implements AutoCloseable {
     public OptimizerState optimizerState() {
         Map<String, float[][]> m = new LinkedHashMap<>();
         for (int i = 0; i < params.size(); i++) {
-            Tensor[] s = slots.get(i);
-            float[][] a = new float[s.length][];
-            for (int k = 0; k < s.length; k++) {
-                a[k] = new float[s[k].size()];
-                backend.download(s[k], a[k]);
+            float[][] a = new float[slots.size()][];
+            for (int k = 0; k < a.length; k++) {
+                a[k] = new float[params.get(i).shape().size()];
+                backend.download(slots.get(k).get(i), a[k]);
             }
             m.put(params.get(i).name(), a);
         }
@@ -310,9 +315,8 @@ public final class DeviceNetwork implements AutoCloseable {
     public void setOptimizerState(OptimizerState state) {
         if (state.kind() != optimizer.kind()) throw new IllegalArgumentException("state of " + state.kind() + " for a " + optimizer.kind() + " network");
         for (int i = 0; i < params.size(); i++) {
-            Tensor[] s = slots.get(i);
             float[][] a = state.slots().get(params.get(i).name());
-            for (int k = 0; k < s.length; k++) backend.upload(s[k], a[k]);
+            for (int k = 0; k < slots.size(); k++) backend.upload(slots.get(k).get(i), a[k]);
         }
         step = state.step();
     }

@@ -6,7 +6,6 @@ import dev.clprop.model.Architecture;
 import dev.clprop.model.DenseSpec;
 import dev.clprop.model.DropoutSpec;
 import dev.clprop.model.LayerSpec;
-import dev.clprop.model.ParamShape;
 
 import java.util.List;
 
@@ -16,14 +15,14 @@ final class Layers {
     }
 
     /**
-     * @param shapes the layer's parameter shapes, named as in its architecture
+     * @param params the layer's parameters, named as in its architecture (the caller owns their tensors)
      * @param loss when the layer is the output layer, the loss (its gradient may arrive pre-activation); else null
      */
-    static Layer create(Backend b, Architecture arch, int index, List<ParamShape> shapes, int maxBatch, Loss loss) {
+    static Layer create(Backend b, Architecture arch, int index, List<Param> params, int maxBatch, Loss loss) {
         LayerSpec spec = arch.layers().get(index);
         int in = arch.widthBefore(index);
         if (spec instanceof DenseSpec d) {
-            return new DenseLayer(b, d, index, in, shapes, maxBatch, loss != null && loss.fusedWithOutputActivation());
+            return new DenseLayer(b, d, index, in, params, maxBatch, loss != null && loss.fusedWithOutputActivation());
         }
         if (spec instanceof DropoutSpec d) return new DropoutLayer(b, d, index, in, maxBatch);
         throw new IllegalStateException("no device implementation for " + spec.getClass().getSimpleName());

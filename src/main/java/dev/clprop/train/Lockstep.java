@@ -11,6 +11,7 @@ import dev.clprop.model.Activation;
 import dev.clprop.optim.Optimizer;
 
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -127,6 +128,11 @@ public final class Lockstep implements Backend {
     @Override
     public Tensor allocate(int rows, int cols) {
         return device.allocate(rows, cols);
+    }
+
+    @Override
+    public List<Tensor> allocateAll(List<int[]> shapes) {
+        return device.allocateAll(shapes);
     }
 
     @Override
@@ -304,20 +310,33 @@ public final class Lockstep implements Backend {
 
     @Override
     public void optimizerStep(Optimizer opt, long step, Tensor param, Tensor grad, Tensor s1, Tensor s2) {
+        optimizerStepAll(opt, step, List.of(param), List.of(grad), s1 == null ? null : List.of(s1), s2 == null ? null : List.of(s2));
+    }
+
+    /** The device's update of all parameters (one launch where it can), each parameter checked against EJML's. */
+    @Override
+    public void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> s1, List<Tensor> s2) {
         if (!armed) {
-            device.optimizerStep(opt, step, param, grad, s1, s2);
+            device.optimizerStepAll(opt, step, params, grads, s1, s2);
             return;
         }
-        float[] pv = get(param), gv = get(grad), v1 = s1 == null ? null : get(s1), v2 = s2 == null ? null : get(s2);
-        device.optimizerStep(opt, step, param, grad, s1, s2);
-        float[][] r = new float[3][];
+        int n = params.size();
+        float[][][] before = new float[n][][];
+        for (int i = 0; i < n; i++) {
+            before[i] = new float[][]{get(params.get(i)), get(grads.get(i)), s1 == null ? null : get(s1.get(i)), s2 == null ? null : get(s2.get(i))};
+        }
+        device.optimizerStepAll(opt, step, params, grads, s1, s2);
         int slots = opt.kind().slots().size();
         int[] outs = slots == 0 ? new int[]{0} : slots == 1 ? new int[]{0, 2} : new int[]{0, 2, 3};
-        onRef(new Tensor[]{param, grad, s1, s2}, new float[][]{pv, gv, v1, v2}, outs, t -> ref.optimizerStep(opt, step, t[0], t[1], t[2], t[3]), r);
-        String what = opt.kind() + " step " + step + " (" + param.size() + " values)";
-        check(what + ": parameters", Tolerance.OP, get(param), r[0], param.size());
-        if (slots >= 1) check(what + ": " + opt.kind().slots().get(0), Tolerance.OP, get(s1), r[1], s1.size());
-        if (slots >= 2) check(what + ": " + opt.kind().slots().get(1), Tolerance.OP, get(s2), r[2], s2.size());
+        for (int i = 0; i < n; i++) {
+            Tensor param = params.get(i), t1 = s1 == null ? null : s1.get(i), t2 = s2 == null ? null : s2.get(i);
+            float[][] r = new float[3][];
+            onRef(new Tensor[]{param, grads.get(i), t1, t2}, before[i], outs, t -> ref.optimizerStep(opt, step, t[0], t[1], t[2], t[3]), r);
+            String what = opt.kind() + " step " + step + " (" + (n > 1 ? "parameter " + (i + 1) + " of " + n + ", " : "") + param.size() + " values)";
+            check(what + ": parameters", Tolerance.OP, get(param), r[0], param.size());
+            if (slots >= 1) check(what + ": " + opt.kind().slots().get(0), Tolerance.OP, get(t1), r[1], t1.size());
+            if (slots >= 2) check(what + ": " + opt.kind().slots().get(1), Tolerance.OP, get(t2), r[2], t2.size());
+        }
     }
 
     @Override

@@ -204,6 +204,85 @@ class OpenClOpsTest extends ClpropTestBase {
         }
     }
 
+    /** Kernels may flush subnormals to zero (ClProgram.NUMERICS, for speed); Adam with moments and gradients that small still matches EJML. */
+    @Test
+    void adamWithSubnormalMomentsMatchesEjml() {
+        int size = 1000;
+        float[] p = randomArray(size, 1), g = new float[size], s1 = new float[size], s2 = new float[size];
+        for (int i = 0; i < size; i++) {
+            g[i] = i % 3 == 0 ? 0f : Float.MIN_NORMAL * (float) rng.nextDouble();
+            s1[i] = Float.MIN_NORMAL * (float) rng.nextDouble(); // subnormal
+            s2[i] = Float.MIN_NORMAL * (float) rng.nextDouble();
+        }
+        Optimizer opt = Optimizer.adam(0.01f);
+        for (int out : new int[]{0, 2, 3}) {
+            float[][] r = both(new int[][]{{1, size}, {1, size}, {1, size}, {1, size}}, new float[][]{p, g, s1, s2}, out, (b, t) -> {
+                for (int step = 1; step <= 5; step++) b.optimizerStep(opt, step, t[0], t[1], t[2], t[3]);
+            });
+            assertClose(Tolerance.OP, r[0], r[1], "adam with subnormal state, tensor " + out);
+        }
+    }
+
+    /**
+     * The update of all parameters at once: one launch over blocks from {@code allocateAll} (the gaps
+     * the alignment leaves between parts stay zero, so no part sees its neighbour), and the fallback
+     * for lists that are not one block's parts; each part equal to EJML's per-parameter update.
+     */
+    @ParameterizedTest
+    @EnumSource(Optimizer.Kind.class)
+    void optimizerStepAllMatchesEjmlPerParameter(Optimizer.Kind kind) {
+        List<int[]> shapes = List.of(new int[]{7, 3}, new int[]{1, 7}, new int[]{17, 33}, new int[]{1, 1}, new int[]{129, 17}, new int[]{1, 10});
+        Optimizer opt = Optimizer.of(kind, 0.05f).withWeightDecay(0.01f);
+        int slots = kind.slots().size();
+        float[][][] init = new float[4][shapes.size()][];
+        for (int i = 0; i < shapes.size(); i++) {
+            int size = shapes.get(i)[0] * shapes.get(i)[1];
+            init[0][i] = randomArray(size, 1);
+            init[1][i] = randomArray(size, 1);
+            init[2][i] = randomArray(size, 0.1);
+            init[3][i] = new float[size];
+            for (int j = 0; j < size; j++) init[3][i][j] = (float) rng.nextDouble() * 0.01f;
+        }
+        for (boolean oneBlock : new boolean[]{true, false}) {
+            float[][][][] out = new float[2][][][];
+            Backend[] backends = {cl, ref};
+            for (int w = 0; w < 2; w++) {
+                Backend b = backends[w];
+                List<List<Tensor>> t = new ArrayList<>();
+                try {
+                    for (int k = 0; k < 4; k++) {
+                        t.add(b.allocateAll(shapes));
+                        for (int i = 0; i < shapes.size(); i++) b.upload(t.get(k).get(i), init[k][i]);
+                    }
+                    List<Tensor> params = t.get(0);
+                    if (!oneBlock) params = List.of(params.get(0), params.get(1)); // a prefix: not all of a block's parts
+                    int n = params.size();
+                    for (int step = 1; step <= 3; step++) {
+                        b.optimizerStepAll(opt, step, params, t.get(1).subList(0, n), slots > 0 ? t.get(2).subList(0, n) : null,
+                                slots > 1 ? t.get(3).subList(0, n) : null);
+                    }
+                    out[w] = new float[4][shapes.size()][];
+                    for (int k = 0; k < 4; k++) {
+                        for (int i = 0; i < shapes.size(); i++) {
+                            out[w][k][i] = new float[init[k][i].length];
+                            b.download(t.get(k).get(i), out[w][k][i]);
+                        }
+                    }
+                } finally {
+                    for (int k = t.size() - 1; k >= 0; k--) for (Tensor x : t.get(k)) x.close();
+                }
+            }
+            for (int k = 0; k < 4; k++) {
+                for (int i = 0; i < shapes.size(); i++) {
+                    String what = kind + (oneBlock ? " all parameters" : " two of them") + ", tensor " + k + " of parameter " + i;
+                    assertClose(Tolerance.OP, out[0][k][i], out[1][k][i], what);
+                    if (!oneBlock && i >= 2) assertArrayEquals(init[k][i], out[0][k][i], 0f, what + " is not in the list and must not change");
+                }
+            }
+        }
+        assertEquals(0, cl.liveBuffers(), "every part released");
+    }
+
     static Stream<Arguments> batchShapes() {
         List<Arguments> out = new ArrayList<>();
         for (int[] s : new int[][]{{1, 1}, {7, 3}, {17, 10}, {33, 129}, {129, 7}}) out.add(Arguments.of(s[0], s[1]));

@@ -46,6 +46,8 @@ class SafetyNetTest extends ClpropTestBase {
         OPTIMIZER_STATE("exp_avg_sq"),
         OPTIMIZER_FIRST_MOMENT(": exp_avg:"),
         MOMENTUM_BUFFER("momentum_buffer"),
+        /** The update of all parameters (one launch on OpenCL) stops before the last parameter. */
+        UPDATE_OF_ALL_STOPS_SHORT("parameter"),
         GATHER("gather"),
         /** Copies the batch's rows in file order, as if the shuffled index were not there. */
         GATHER_IGNORES_ORDER("gather"),
@@ -136,6 +138,16 @@ class SafetyNetTest extends ClpropTestBase {
                     if (Fault.this == OPTIMIZER_STATE && s2 != null) skew(s2, 1);
                     if (Fault.this == OPTIMIZER_FIRST_MOMENT && s1 != null) skew(s1, 1);
                     if (Fault.this == MOMENTUM_BUFFER && o.kind() == Optimizer.Kind.MOMENTUM) skew(s1, 1);
+                }
+
+                @Override
+                public void optimizerStepAll(Optimizer o, long step, List<Tensor> p, List<Tensor> g, List<Tensor> s1, List<Tensor> s2) {
+                    if (Fault.this != UPDATE_OF_ALL_STOPS_SHORT) {
+                        super.optimizerStepAll(o, step, p, g, s1, s2);
+                        return;
+                    }
+                    int n = p.size() - 1;
+                    inner.optimizerStepAll(o, step, p.subList(0, n), g.subList(0, n), s1 == null ? null : s1.subList(0, n), s2 == null ? null : s2.subList(0, n));
                 }
 
                 @Override

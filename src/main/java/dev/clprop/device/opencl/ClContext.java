@@ -18,6 +18,8 @@ final class ClContext implements AutoCloseable {
     final long groupSize1d;
     /** Work-group shape (columns, rows) of 2-D launches over blocks of a matrix. */
     final long[] groupSize2d;
+    /** Sub-buffers must start at a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
+    final long subBufferAlignBytes;
 
     @SuppressWarnings("deprecation") // clCreateCommandQueue is the OpenCL 1.2 call, which every driver has
     ClContext(DeviceInfo device) {
@@ -42,6 +44,7 @@ final class ClContext implements AutoCloseable {
         long max = Math.max(1, device.maxWorkGroupSize());
         groupSize1d = Math.min(max, device.isCpu() ? 1024 : 256);
         groupSize2d = device.isCpu() ? new long[]{16, 4} : new long[]{16, 16};
+        subBufferAlignBytes = Math.max(4, OpenCl.deviceInt(device.device(), CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
     }
 
     @Override

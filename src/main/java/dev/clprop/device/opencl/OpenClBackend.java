@@ -140,6 +140,18 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         return new ClTensor(this, ctx, rows, cols);
     }
 
+    /**
+     * Parts of one {@link ClTensor.Block}, so that {@link #optimizerStepAll} is one launch; separate
+     * buffers when the block would be larger than the device's largest allocation.
+     */
+    @Override
+    public List<Tensor> allocateAll(List<int[]> shapes) {
+        long bytes = 0;
+        for (int[] s : shapes) bytes += 4L * s[0] * s[1] + ctx.subBufferAlignBytes;
+        if (shapes.isEmpty() || bytes > maxTensorBytes()) return Backend.super.allocateAll(shapes);
+        return List.of(new ClTensor.Block(this, ctx, shapes).parts);
+    }
+
     @Override
     public IndexBuffer allocateIndices(int length) {
         return new ClTensor(this, ctx, length, 1);
@@ -312,6 +324,26 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                         .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).runItems(ceilDiv(count, KernelConstants.OPT_WIDTH));
             }
         }
+    }
+
+    /** One launch over the whole blocks when every list is exactly the parts of a block of the same layout, else one per parameter. */
+    @Override
+    public void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
+        ClTensor.Block p = blockOf(params, null), g = blockOf(grads, p), s1 = blockOf(state1, p), s2 = blockOf(state2, p);
+        int slots = opt.kind().slots().size();
+        if (p != null && g != null && (slots < 1 || s1 != null) && (slots < 2 || s2 != null)) {
+            optimizerStep(opt, step, p.whole, g.whole, s1 == null ? null : s1.whole, s2 == null ? null : s2.whole);
+        } else {
+            Backend.super.optimizerStepAll(opt, step, params, grads, state1, state2);
+        }
+    }
+
+    /** The block whose parts {@code tensors} are exactly, with {@code like}'s layout when given; else null. */
+    private static ClTensor.Block blockOf(List<Tensor> tensors, ClTensor.Block like) {
+        if (tensors == null || tensors.isEmpty() || !(tensors.get(0) instanceof ClTensor first) || first.block == null) return null;
+        ClTensor.Block b = first.block;
+        if (!b.isExactly(tensors) || (like != null && !like.sameLayout(b))) return null;
+        return b;
     }
 
     @Override

@@ -77,6 +77,7 @@ class KernelContractTest {
             for (String file : OpenClBackend.OP_FILES) ClProgram.build(ctx, file, "").close();
             try (ClProgram all = ClProgram.build(ctx, OpenClBackend.OP_FILES, "")) {
                 assertEquals(String.join("+", OpenClBackend.OP_FILES), all.file);
+                assertTrue(all.options.contains(ClProgram.NUMERICS) && all.options.contains(KernelConstants.buildOptions()), all.options);
                 all.kernel("dropout", null);
                 all.kernel("bias_activation", null);
             }
