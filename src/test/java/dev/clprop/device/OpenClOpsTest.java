@@ -339,7 +339,8 @@ class OpenClOpsTest extends ClpropTestBase {
 
     @Test
     void gatherMatchesEjml() {
-        for (int[] s : new int[][]{{1, 1}, {17, 7}, {129, 33}}) {
+        // widths below, at and past the kernel's 8-float chunks, with and without a partial last chunk
+        for (int[] s : new int[][]{{1, 1}, {17, 7}, {40, 8}, {33, 16}, {129, 33}, {70, 784}}) {
             int rows = s[0], n = s[1], count = Math.max(1, rows / 2), offset = rows - count;
             float[] src = randomArray(rows * n, 1);
             int[] perm = dev.clprop.data.Splits.epochOrder(rows, rng.nextLong(), 1, true);
@@ -354,7 +355,10 @@ class OpenClOpsTest extends ClpropTestBase {
                 }
             }
             assertArrayEquals(out[1], out[0], "gather is a copy and must be exact");
-            for (int r = 0; r < count; r++) assertEquals(src[perm[offset + r] * n], out[1][r * n], "reference gather row " + r);
+            for (int r = 0; r < count; r++) {
+                assertEquals(src[perm[offset + r] * n], out[1][r * n], "reference gather row " + r);
+                assertEquals(src[perm[offset + r] * n + n - 1], out[0][r * n + n - 1], "device gather, last of row " + r);
+            }
         }
     }
 

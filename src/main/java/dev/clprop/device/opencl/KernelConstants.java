@@ -15,8 +15,8 @@ final class KernelConstants {
     private KernelConstants() {
     }
 
-    /** Elements per work-item of the optimizer kernels written with float8 (kernels/optimizer.cl). */
-    static final int OPT_WIDTH = 8;
+    /** Elements per work-item of the kernels written with float8 (Adam, the minibatch gather). */
+    static final int ITEM_WIDTH = 8;
 
     /** Name → value, e.g. ACT_RELU → 2, LEAKY_SLOPE → (0x1.47ae14p-7f). */
     static Map<String, String> definitions() {
@@ -26,7 +26,7 @@ final class KernelConstants {
         for (Loss l : Loss.values()) d.put("LOSS_" + l.name(), Integer.toString(l.code()));
         d.put("BCE_LOG_FLOOR", floatLiteral(Loss.BCE_LOG_FLOOR));
         d.put("BCE_GRAD_EPS", floatLiteral(Loss.BCE_GRAD_EPS));
-        d.put("OPT_WIDTH", Integer.toString(OPT_WIDTH));
+        d.put("ITEM_WIDTH", Integer.toString(ITEM_WIDTH));
         return d;
     }
 

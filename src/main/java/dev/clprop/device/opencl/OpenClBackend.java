@@ -321,7 +321,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                 float sqrtBc2 = (float) Math.sqrt(opt.biasCorrection2(step));
                 adam.call().floats("p", t(param)).floats("g", t(grad)).floats("mo", t(s1)).floats("ve", t(s2)).i32("count", count)
                         .f32("step_size", stepSize).f32("b1", opt.beta1()).f32("b2", opt.beta2()).f32("sqrt_bc2", sqrtBc2)
-                        .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).runItems(ceilDiv(count, KernelConstants.OPT_WIDTH));
+                        .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).runItems(ceilDiv(count, KernelConstants.ITEM_WIDTH));
             }
         }
     }
@@ -357,7 +357,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
         int n = src.cols();
         gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
-                .floats("dst", t(dst)).runGrid(n, count);
+                .floats("dst", t(dst)).runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), count);
     }
 
     @Override

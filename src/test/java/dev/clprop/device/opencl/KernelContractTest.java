@@ -36,7 +36,7 @@ class KernelContractTest {
         assertEquals(Activation.LEAKY_SLOPE, parse(d.get("LEAKY_SLOPE")), 0f);
         assertEquals(Loss.BCE_LOG_FLOOR, parse(d.get("BCE_LOG_FLOOR")), 0f);
         assertEquals(Loss.BCE_GRAD_EPS, parse(d.get("BCE_GRAD_EPS")), 0f);
-        assertEquals(Integer.toString(KernelConstants.OPT_WIDTH), d.get("OPT_WIDTH"));
+        assertEquals(Integer.toString(KernelConstants.ITEM_WIDTH), d.get("ITEM_WIDTH"));
         assertFalse(KernelConstants.buildOptions().contains("  "), "options are separated by single spaces");
     }
 
@@ -49,7 +49,7 @@ class KernelContractTest {
     @Test
     @Tag("source-tree") // reads kernels/ from the checkout; the GPU bundle has only the jar
     void noKernelFileRetypesAConstant() throws IOException {
-        Pattern retyped = Pattern.compile("#\\s*define\\s+(ACT_|LOSS_|LEAKY_SLOPE|BCE_|OPT_WIDTH)");
+        Pattern retyped = Pattern.compile("#\\s*define\\s+(ACT_|LOSS_|LEAKY_SLOPE|BCE_|ITEM_WIDTH)");
         try (Stream<Path> files = Files.list(KERNELS)) {
             List<Path> cl = files.filter(p -> p.toString().endsWith(".cl")).toList();
             assertTrue(cl.size() >= 6, cl.toString());
