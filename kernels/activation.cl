@@ -1,34 +1,7 @@
 // Activations: the forward epilogue (bias + activation, in place) and the backward delta
 // (incoming gradient times the activation's derivative, in place). Derivatives are taken from
 // the layer's output a = f(z), which is all the backward pass keeps.
-// OpenCL C 1.2. ACT_* and LEAKY_SLOPE come as -D options generated from
-// dev.clprop.model.Activation (dev.clprop.device.opencl.KernelConstants); they are never retyped here.
-
-#if !defined(ACT_SIGMOID) || !defined(ACT_TANH) || !defined(ACT_RELU) || !defined(ACT_LEAKY_RELU) || !defined(ACT_LINEAR) || !defined(LEAKY_SLOPE)
-#error "build with the -D options clprop generates from dev.clprop.model.Activation (ACT_*, LEAKY_SLOPE)"
-#endif
-
-inline float act_apply(const int act, const float z)
-{
-    switch (act) {
-        case ACT_SIGMOID: return 1.0f / (1.0f + exp(-z));
-        case ACT_TANH: return tanh(z);
-        case ACT_RELU: return z > 0.0f ? z : 0.0f;
-        case ACT_LEAKY_RELU: return z > 0.0f ? z : LEAKY_SLOPE * z;
-        default: return z;
-    }
-}
-
-inline float act_derivative(const int act, const float a)
-{
-    switch (act) {
-        case ACT_SIGMOID: return a * (1.0f - a);
-        case ACT_TANH: return 1.0f - a * a;
-        case ACT_RELU: return a > 0.0f ? 1.0f : 0.0f;
-        case ACT_LEAKY_RELU: return a > 0.0f ? 1.0f : LEAKY_SLOPE;
-        default: return 1.0f;
-    }
-}
+// OpenCL C 1.2. act_apply and act_derivative come from activation_functions.cl, built before this file.
 
 // z[i,j] <- f(z[i,j] + bias[j]) for the first m rows; bias is ignored unless has_bias.
 __kernel void bias_activation(__global float* z, __global const float* bias, const int has_bias,

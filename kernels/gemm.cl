@@ -7,7 +7,11 @@
 // each work-item accumulates WPT_M x WPT_N outputs in registers. Any M, N, K: out-of-range
 // elements load as zero and are not stored. Each output is summed by one work-item in a fixed
 // order, so results are bit-reproducible on a given device.
+// The forward form may apply the layer's epilogue to each output before it is stored:
+//   C[i,j] = f(sum + bias[j]) with f = act (ACT_LINEAR and has_bias 0 for a plain product),
+// the same arithmetic as the gemm and bias_activation kernels one after the other, in one launch.
 // OpenCL C 1.2. Tunables below are defaults; the host overrides them with -D options.
+// act_apply comes from activation_functions.cl, built before this file.
 
 #ifndef TS_M
 #define TS_M 64
@@ -33,7 +37,8 @@ __kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
 void gemm(const int M, const int N, const int K,
           __global const float* restrict a, const int a_rs, const int a_cs,
           __global const float* restrict b, const int b_rs, const int b_cs,
-          __global float* restrict c, const int ldc)
+          __global float* restrict c, const int ldc,
+          __global const float* restrict bias, const int has_bias, const int act)
 {
     __local float As[TS_K][TS_M];
     __local float Bs[TS_K][TS_N];
@@ -82,7 +87,7 @@ void gemm(const int M, const int N, const int K,
         if (i >= M) continue;
         for (int s = 0; s < WPT_N; s++) {
             const int j = n0 + tn + s * RTS_N;
-            if (j < N) c[i * ldc + j] = acc[r][s];
+            if (j < N) c[i * ldc + j] = act_apply(act, has_bias ? acc[r][s] + bias[j] : acc[r][s]);
         }
     }
 }

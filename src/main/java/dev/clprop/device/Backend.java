@@ -58,6 +58,16 @@ public interface Backend extends AutoCloseable {
     /** {@code out[n,k] = delta[m,n]ᵀ · a[m,k]} (backward, weight gradient). Modifies out. */
     void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m);
 
+    /**
+     * {@code out[m,n] = f(a[m,k] · w[n,k]ᵀ + b)}, a dense layer's forward pass: {@link #gemmForward} then
+     * {@link #biasActivation} ({@code bias} may be null), which a backend may do in one launch with the
+     * same arithmetic. Modifies out.
+     */
+    default void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
+        gemmForward(a, w, out, m);
+        biasActivation(out, bias, act, m);
+    }
+
     /** In place: {@code z ← f(z + b)} row by row; {@code bias} may be null. Modifies z. */
     void biasActivation(Tensor z, Tensor bias, Activation act, int m);
 

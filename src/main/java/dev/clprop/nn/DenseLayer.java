@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code a = f(x·Wᵀ + b)}. Forward: one GEMM and the bias + activation epilogue, in place in the
- * output buffer. Backward: ∂L/∂z from ∂L/∂a through f' (taken from the output a), then
+ * {@code a = f(x·Wᵀ + b)}. Forward: one GEMM and the bias + activation epilogue into the output
+ * buffer ({@link Backend#denseForward}: one launch where the backend's GEMM fuses them). Backward: ∂L/∂z from ∂L/∂a through f' (taken from the output a), then
  * dW = (∂L/∂z)ᵀ·x, db = column sums of ∂L/∂z, and ∂L/∂x = ∂L/∂z·W.
  * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), the activation step
  * is skipped.
@@ -89,8 +89,7 @@ final class DenseLayer implements Layer {
 
     @Override
     public void forward(Tensor input, int m, Pass pass) {
-        b.gemmForward(input, weight.value(), output, m);
-        b.biasActivation(output, bias == null ? null : bias.value(), spec.activation(), m);
+        b.denseForward(input, weight.value(), bias == null ? null : bias.value(), spec.activation(), output, m);
     }
 
     @Override

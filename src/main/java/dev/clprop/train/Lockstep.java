@@ -174,6 +174,33 @@ public final class Lockstep implements Backend {
         check(String.format(Locale.ROOT, "gemm_forward %dx%dx%d", m, w.rows(), w.cols()), Tolerance.gemm(w.cols()), get(out), r[0], m * out.cols());
     }
 
+    /**
+     * The device's dense forward pass (one launch where it fuses the epilogue) against EJML's GEMM then
+     * bias + activation, under the GEMM's tolerance (no activation here has a slope above 1). Softmax,
+     * which no backend fuses, is checked as its two ops.
+     */
+    @Override
+    public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
+        if (!armed) {
+            device.denseForward(a, w, bias, act, out, m);
+            return;
+        }
+        if (act == Activation.SOFTMAX) {
+            gemmForward(a, w, out, m);
+            biasActivation(out, bias, act, m);
+            return;
+        }
+        float[] av = get(a), wv = get(w), bv = bias == null ? null : get(bias), ov = get(out);
+        device.denseForward(a, w, bias, act, out, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{a, w, bias, out}, new float[][]{av, wv, bv, ov}, new int[]{3}, t -> {
+            ref.gemmForward(t[0], t[1], t[3], m);
+            ref.biasActivation(t[3], t[2], act, m);
+        }, r);
+        check(String.format(Locale.ROOT, "gemm_forward + bias_activation %s %dx%dx%d", act, m, w.rows(), w.cols()), Tolerance.gemm(w.cols()),
+                get(out), r[0], m * out.cols());
+    }
+
     @Override
     public void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m) {
         if (!armed) {

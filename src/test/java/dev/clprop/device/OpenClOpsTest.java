@@ -100,6 +100,39 @@ class OpenClOpsTest extends ClpropTestBase {
         }
     }
 
+    static Stream<Arguments> denseForwardShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (Activation act : Activation.values()) {
+            for (int[] s : new int[][]{{1, 1, 1}, {7, 17, 33}, {33, 7, 129}, {17, 129, 7}, {65, 63, 31}}) out.add(Arguments.of(act, s[0], s[1], s[2]));
+        }
+        return out.stream();
+    }
+
+    /**
+     * The forward pass with its epilogue in the GEMM (one launch; softmax stays two) against EJML's GEMM
+     * then bias + activation, on both GEMM variants; and on the device, bit for bit the result of its own
+     * two unfused launches: the fusion changes where the arithmetic runs, not what it is.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("denseForwardShapes")
+    void denseForwardMatchesEjmlAndTheUnfusedOps(Activation act, int m, int n, int k) {
+        float[] a = randomArray(m * k, 1), w = randomArray(n * k, 1), bias = randomArray(n, 1);
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            for (boolean withBias : new boolean[]{true, false}) {
+                String v = act + " bias=" + withBias + " (" + device.gemmConfig() + ")";
+                int[][] shapes = {{m, k}, {n, k}, {1, n}, {m, n}};
+                float[][] in = {a, w, bias, null};
+                float[][] fused = both(device, shapes, in, 3, (b, t) -> b.denseForward(t[0], t[1], withBias ? t[2] : null, act, t[3], m));
+                assertClose(Tolerance.gemm(k), fused[0], fused[1], "dense forward " + v);
+                float[][] unfused = both(device, shapes, in, 3, (b, t) -> {
+                    b.gemmForward(t[0], t[1], t[3], m);
+                    b.biasActivation(t[3], withBias ? t[2] : null, act, m);
+                });
+                assertArrayEquals(unfused[0], fused[0], "fused and unfused forward on the device, " + v);
+            }
+        }
+    }
+
     @Test
     void gemmTouchesOnlyTheFirstMRows() {
         int rows = 40, m = 33, n = 17, k = 7;

@@ -39,6 +39,8 @@ class SafetyNetTest extends ClpropTestBase {
         WEIGHT_GRADIENT_GEMM("gemm_weight_grad"),
         ACTIVATION_DERIVATIVE("activation_backward"),
         ACTIVATION_FORWARD("bias_activation"),
+        /** The fused forward pass (GEMM with its epilogue) forgets the bias. */
+        FUSED_FORWARD_WITHOUT_BIAS("gemm_forward + bias_activation"),
         LOSS_GRADIENT("loss_gradient"),
         LOSS_SUM("loss_sum"),
         BIAS_GRADIENT("column_sums"),
@@ -111,6 +113,12 @@ class SafetyNetTest extends ClpropTestBase {
                     } else {
                         inner.activationBackward(g, a, act, m);
                     }
+                }
+
+                @Override
+                public void denseForward(Tensor a, Tensor w, Tensor b, Activation act, Tensor out, int m) {
+                    if (Fault.this == FUSED_FORWARD_WITHOUT_BIAS && act != Activation.SOFTMAX) inner.denseForward(a, w, null, act, out, m);
+                    else super.denseForward(a, w, b, act, out, m);
                 }
 
                 @Override

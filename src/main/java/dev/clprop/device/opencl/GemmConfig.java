@@ -26,7 +26,16 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
      */
     Vector VECTOR_AVX512 = new Vector(16, 8, 2, 8, 2);
 
-    String file();
+    /** The kernel files of the GEMM program, in build order. */
+    java.util.List<String> files();
+
+    /**
+     * Whether the forward kernel applies bias and activation before it stores each output (a dense
+     * layer's forward pass in one launch). The vector kernels do not: on PoCL a fused gemm_nt measured
+     * no faster than gemm_nt then bias_activation (bench --only training, b8-b512, within noise), and
+     * its compile added 0.35 s to a cold start.
+     */
+    boolean fusesEpilogue();
 
     String buildOptions();
 
@@ -60,8 +69,13 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         }
 
         @Override
-        public String file() {
-            return "gemm.cl";
+        public java.util.List<String> files() {
+            return java.util.List.of(OpenClBackend.ACTIVATION_FUNCTIONS, "gemm.cl");
+        }
+
+        @Override
+        public boolean fusesEpilogue() {
+            return true;
         }
 
         @Override
@@ -87,8 +101,13 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
      */
     record Vector(int vw, int ntRm, int ntRn, int nnRm, int nnCv) implements GemmConfig {
         @Override
-        public String file() {
-            return "gemm_vec.cl";
+        public java.util.List<String> files() {
+            return java.util.List.of("gemm_vec.cl");
+        }
+
+        @Override
+        public boolean fusesEpilogue() {
+            return false;
         }
 
         @Override

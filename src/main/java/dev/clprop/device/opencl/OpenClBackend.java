@@ -48,7 +48,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         ctx = new ClContext(device);
         try {
             long t0 = System.nanoTime();
-            ClProgram pg = build(List.of(gemm.file()), gemm.buildOptions());
+            ClProgram pg = build(gemm.files(), gemm.buildOptions());
             // the other ops share one build: on PoCL with a cold cache, six builds took 1.4 s, two take 0.9 s
             ClProgram ops = build(OP_FILES, "");
             buildNanos = System.nanoTime() - t0;
@@ -79,8 +79,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         }
     }
 
+    /** Functions (no kernels) that the activation kernels and the GEMMs' forward epilogue share; built first in both programs. */
+    static final String ACTIVATION_FUNCTIONS = "activation_functions.cl";
     /** The kernel files of every op but the GEMM (which has tunables of its own), built as one program. */
-    static final List<String> OP_FILES = List.of("activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl");
+    static final List<String> OP_FILES = List.of(ACTIVATION_FUNCTIONS, "activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl");
 
     private ClProgram build(List<String> files, String tunables) {
         ClProgram p = ClProgram.build(ctx, files, tunables);
@@ -188,11 +190,18 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     /** C(M,N) = A'·B' through strides (kernels/gemm.cl), for the tiled variant. */
     private void gemmTiled(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c) {
+        gemmTiled(form, M, N, K, a, aRs, aCs, b, bRs, bCs, c, null, Activation.LINEAR);
+    }
+
+    /** As above, then each output {@code ← act(C + bias[j])} before it is stored (bias may be null). */
+    private void gemmTiled(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c,
+                           Tensor bias, Activation act) {
         GemmConfig.Tiled g = (GemmConfig.Tiled) gemmConfig;
         long[] local = {g.tsn() / g.wptn(), g.tsm() / g.wptm()};
         long[] global = {ceilDiv(N, g.tsn()) * local[0], ceilDiv(M, g.tsm()) * local[1]};
         gemmTiled.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("b", t(b)).i32("b_rs", bRs).i32("b_cs", bCs).floats("c", t(c)).i32("ldc", N).run(global, local);
+                .floats("b", t(b)).i32("b_rs", bRs).i32("b_cs", bCs).floats("c", t(c)).i32("ldc", N)
+                .floats("bias", bias == null ? t(c) : t(bias)).i32("has_bias", bias == null ? 0 : 1).i32("act", act.code()).run(global, local);
     }
 
     /** C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn). */
@@ -212,6 +221,20 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                     .floats("c", t(out)).i32("ldc", n).runGrid(global[0], global[1]);
         } else {
             gemmTiled("gemm_forward", m, n, k, a, k, 1, w, 1, k, out);
+        }
+    }
+
+    /**
+     * One launch where the GEMM variant fuses the epilogue ({@link GemmConfig#fusesEpilogue()}: the tiled
+     * kernel stores each output through it); softmax, a row at a time, stays a launch of its own.
+     */
+    @Override
+    public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
+        if (act == Activation.SOFTMAX || !gemmConfig.fusesEpilogue()) {
+            Backend.super.denseForward(a, w, bias, act, out, m);
+        } else {
+            int n = w.rows(), k = w.cols();
+            gemmTiled("dense_forward", m, n, k, a, k, 1, w, 1, k, out, bias, act);
         }
     }
 
