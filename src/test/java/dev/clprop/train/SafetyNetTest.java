@@ -39,6 +39,8 @@ class SafetyNetTest extends ClpropTestBase {
         WEIGHT_GRADIENT_GEMM("gemm_weight_grad"),
         ACTIVATION_DERIVATIVE("activation_backward"),
         ACTIVATION_FORWARD("bias_activation"),
+        /** Only the output layer's softmax epilogue is off (the one forward epilogue no backend fuses into its GEMM). */
+        SOFTMAX_EPILOGUE("bias_activation softmax"),
         /** The fused forward pass (GEMM with its epilogue) forgets the bias. */
         FUSED_FORWARD_WITHOUT_BIAS("gemm_forward + bias_activation"),
         LOSS_GRADIENT("loss_gradient"),
@@ -124,7 +126,7 @@ class SafetyNetTest extends ClpropTestBase {
                 @Override
                 public void biasActivation(Tensor z, Tensor b, Activation act, int m) {
                     inner.biasActivation(z, b, act, m);
-                    if (Fault.this == ACTIVATION_FORWARD) skew(z, m);
+                    if (Fault.this == ACTIVATION_FORWARD || (Fault.this == SOFTMAX_EPILOGUE && act == Activation.SOFTMAX)) skew(z, m);
                 }
 
                 @Override
@@ -214,6 +216,33 @@ class SafetyNetTest extends ClpropTestBase {
             assertTrue(e.getMessage().startsWith("device self-test failed: lockstep verification failed"), e.getMessage());
             assertTrue(e.getMessage().contains("disagree on ") && e.getMessage().contains(fault.opName), e.getMessage());
             assertTrue(e.getMessage().contains("max |diff|"), "the numbers are given: " + e.getMessage());
+            if (fault == Fault.UPDATE_OF_ALL_STOPS_SHORT) {
+                assertTrue(java.util.regex.Pattern.compile("parameter (\\d+) of \\1,").matcher(e.getMessage()).find(), "names the last parameter: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Lockstep's check of one parameter's update (the op outside a network's update of all parameters). */
+    @Test
+    void lockstepChecksASingleParameterUpdate() {
+        float[] p = {0.5f, -1f, 2f, 0.25f, -0.75f}, g = {0.1f, 0.2f, -0.3f, 0.4f, 0f};
+        for (Fault fault : new Fault[]{null, Fault.OPTIMIZER_UPDATE}) {
+            try (EjmlBackend ejml = new EjmlBackend(); Backend device = fault == null ? ejml : fault.on(ejml); Lockstep lock = new Lockstep(device);
+                 Tensor pt = lock.allocate(1, 5); Tensor gt = lock.allocate(1, 5); Tensor m1 = lock.allocate(1, 5); Tensor m2 = lock.allocate(1, 5)) {
+                lock.upload(pt, p);
+                lock.upload(gt, g);
+                lock.begin();
+                lock.optimizerStep(Optimizer.adam(0.1f), 1, pt, gt, m1, m2);
+                if (fault == null) {
+                    assertTrue(lock.end("one update").contains("3 ops agree"), "parameters and both moments are checked");
+                    float[] after = new float[5];
+                    lock.download(pt, after);
+                    assertEquals(0.5f - 0.1f, after[0], 1e-6f, "Adam's first step moves each parameter by lr against its gradient's sign");
+                } else {
+                    DeviceException e = assertThrows(DeviceException.class, () -> lock.end("one update"));
+                    assertTrue(e.getMessage().contains("adam step 1 (5 values): parameters"), e.getMessage());
+                }
+            }
         }
     }
 

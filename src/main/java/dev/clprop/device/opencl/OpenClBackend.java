@@ -215,7 +215,12 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        if (gemmConfig instanceof GemmConfig.Vector g) {
+        if (gemmConfig instanceof GemmConfig.Vector g && m == 1) {
+            // One row: computed as out(n×1) = W·xᵀ, the same memory. A work-item's block of ntRm rows
+            // then covers ntRm rows of W instead of ntRm copies of the one row of x.
+            gemmNt.call().as("gemm_forward").i32("M", n).i32("N", 1).i32("K", k).floats("a", t(w)).i32("lda", k).floats("b", t(a)).i32("ldb", k)
+                    .floats("c", t(out)).i32("ldc", 1).runGrid(1, ceilDiv(n, g.ntRm()));
+        } else if (gemmConfig instanceof GemmConfig.Vector g) {
             long[] global = {ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm())};
             gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
                     .floats("c", t(out)).i32("ldc", n).runGrid(global[0], global[1]);
