@@ -51,14 +51,28 @@ __kernel void loss_accumulate(__global const float* row_loss, const int m, const
     loss_sum[0] += sum * scale;
 }
 
-// Bias gradient: out[j] = sum_{i<m} delta[i,j], one work-item per column, rows in order.
+#ifndef ITEM_WIDTH
+#error "build with the -D options clprop generates (ITEM_WIDTH)"
+#endif
+
+// Bias gradient: out[j] = sum_{i<m} delta[i,j], rows in order. ITEM_WIDTH columns per work-item as
+// one float8 (each lane sums its own column in row order, so the result is that of one work-item
+// per column), launched in small work-groups so that the few work-items spread over compute units.
 __kernel void column_sums(__global const float* delta, const int m, const int n, __global float* out)
 {
-    const int j = get_global_id(0);
-    if (j >= n) return;
-    float sum = 0.0f;
-    for (int i = 0; i < m; i++) sum += delta[i * n + j];
-    out[j] = sum;
+    const int c = get_global_id(0) * ITEM_WIDTH;
+    if (c >= n) return;
+    if (c + ITEM_WIDTH <= n) {
+        float8 sum = (float8)(0.0f);
+        for (int i = 0; i < m; i++) sum += vload8(0, delta + (size_t) i * n + c);
+        vstore8(sum, 0, out + c);
+    } else {
+        for (int j = c; j < n; j++) {
+            float sum = 0.0f;
+            for (int i = 0; i < m; i++) sum += delta[(size_t) i * n + j];
+            out[j] = sum;
+        }
+    }
 }
 
 // Class-weighted cross-entropy (torch.nn.CrossEntropyLoss(weight=w)). One work-item: the weight of

@@ -110,8 +110,9 @@ class OpenClOpsTest extends ClpropTestBase {
 
     /**
      * The forward pass with its epilogue in the GEMM (one launch; softmax stays two) against EJML's GEMM
-     * then bias + activation, on both GEMM variants; and on the device, bit for bit the result of its own
-     * two unfused launches: the fusion changes where the arithmetic runs, not what it is.
+     * then bias + activation, on both GEMM variants; and on the device the result of its own two unfused
+     * launches, bit for bit for the piecewise-linear activations: the fusion changes where the arithmetic
+     * runs, not what it is.
      */
     @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
     @MethodSource("denseForwardShapes")
@@ -128,7 +129,12 @@ class OpenClOpsTest extends ClpropTestBase {
                     b.gemmForward(t[0], t[1], t[3], m);
                     b.biasActivation(t[3], withBias ? t[2] : null, act, m);
                 });
-                assertArrayEquals(unfused[0], fused[0], "fused and unfused forward on the device, " + v);
+                if (act == Activation.SIGMOID || act == Activation.TANH) {
+                    // bias_activation takes exp and tanh on float8, the fused store on scalars: the last bit may differ
+                    assertClose(Tolerance.OP, fused[0], unfused[0], "fused against unfused forward on the device, " + v);
+                } else {
+                    assertArrayEquals(unfused[0], fused[0], "fused and unfused forward on the device, " + v);
+                }
             }
         }
     }
@@ -147,7 +153,7 @@ class OpenClOpsTest extends ClpropTestBase {
     static Stream<Arguments> activationShapes() {
         List<Arguments> out = new ArrayList<>();
         for (Activation act : Activation.values()) {
-            for (int[] s : new int[][]{{1, 1}, {7, 17}, {33, 129}, {129, 10}}) {
+            for (int[] s : new int[][]{{1, 1}, {7, 17}, {9, 16}, {33, 129}, {129, 10}}) { // 16: whole 8-float chunks only
                 out.add(Arguments.of(act, s[0], s[1], true));
                 out.add(Arguments.of(act, s[0], s[1], false));
             }

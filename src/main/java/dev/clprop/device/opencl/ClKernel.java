@@ -145,6 +145,12 @@ final class ClKernel {
             run(new long[]{roundUp(items, local)}, new long[]{local});
         }
 
+        /** Enqueues {@code items} work-items in work-groups of a fixed {@code groupSize} (capped by the kernel's limit). */
+        void runItemsInGroupsOf(long items, long groupSize) {
+            long local = Math.max(1, Math.min(groupSize, workGroupLimit()));
+            run(new long[]{roundUp(items, local)}, new long[]{local});
+        }
+
         /** Enqueues a grid of cols × rows work-items in the context's fixed 2-D work-groups. */
         void runGrid(long cols, long rows) {
             long[] local = ctx.groupSize2d.clone();

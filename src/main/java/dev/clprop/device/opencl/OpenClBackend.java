@@ -266,7 +266,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             biasSoftmax.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).runItems(m);
         } else {
             biasActivation.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).i32("act", act.code())
-                    .runItems((long) m * n);
+                    .runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), m);
         }
     }
 
@@ -277,7 +277,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             softmaxBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("m", m).i32("n", n).runItems(m);
         } else if (act != Activation.LINEAR) {
             activationBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("count", m * n).i32("act", act.code())
-                    .runItems((long) m * n);
+                    .runItems(ceilDiv((long) m * n, KernelConstants.ITEM_WIDTH));
         }
     }
 
@@ -333,7 +333,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void columnSums(Tensor delta, Tensor out, int m) {
         int n = delta.cols();
-        columnSums.call().floats("delta", t(delta)).i32("m", m).i32("n", n).floats("out", t(out)).runItems(n);
+        // groups of 4 chunks (32 columns): a layer of 256 units is 8 work-groups, not 1 on one core
+        columnSums.call().floats("delta", t(delta)).i32("m", m).i32("n", n).floats("out", t(out))
+                .runItemsInGroupsOf(ceilDiv(n, KernelConstants.ITEM_WIDTH), 4);
     }
 
     @Override
