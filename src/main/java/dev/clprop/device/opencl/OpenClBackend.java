@@ -79,6 +79,12 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         }
     }
 
+    /**
+     * Work-group size of the kernels with one work-item per row (softmax, loss gradients): small, so
+     * that a batch of 512 rows is 8 work-groups over the compute units instead of one.
+     */
+    static final int ROW_GROUP = 64;
+
     /** Functions (no kernels) that the activation kernels and the GEMMs' forward epilogue share; built first in both programs. */
     static final String ACTIVATION_FUNCTIONS = "activation_functions.cl";
     /** The kernel files of every op but the GEMM (which has tunables of its own), built as one program. */
@@ -263,7 +269,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         ClTensor b = bias == null ? t(z) : t(bias); // any valid buffer when there is no bias
         int hasBias = bias == null ? 0 : 1;
         if (act == Activation.SOFTMAX) {
-            biasSoftmax.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).runItems(m);
+            biasSoftmax.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).runItemsInGroupsOf(m, ROW_GROUP);
         } else {
             biasActivation.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).i32("act", act.code())
                     .runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), m);
@@ -274,7 +280,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void activationBackward(Tensor grad, Tensor a, Activation act, int m) {
         int n = grad.cols();
         if (act == Activation.SOFTMAX) {
-            softmaxBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("m", m).i32("n", n).runItems(m);
+            softmaxBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("m", m).i32("n", n).runItemsInGroupsOf(m, ROW_GROUP);
         } else if (act != Activation.LINEAR) {
             activationBackward.call().floats("grad", t(grad)).floats("a", t(a)).i32("count", m * n).i32("act", act.code())
                     .runItems(ceilDiv((long) m * n, KernelConstants.ITEM_WIDTH));
@@ -286,7 +292,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         int n = output.cols();
         ensureRowLoss(m);
         lossGradient.call().floats("out", t(output)).floats("target", t(target)).i32("m", m).i32("n", n).i32("loss", loss.code())
-                .floats("grad", t(grad)).floats("row_loss", rowLoss).runItems(m);
+                .floats("grad", t(grad)).floats("row_loss", rowLoss).runItemsInGroupsOf(m, ROW_GROUP);
         float scale = (float) loss.scale(1.0, m, n);
         lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", scale).floats("loss_sum", t(lossSum)).runOnce();
     }
@@ -309,7 +315,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         classWeightTotal.call().floats("target", t(target)).floats("class_weights", t(classWeights)).i32("m", m).i32("n", n)
                 .floats("row_weight", rowWeight).floats("total", weightTotal).runOnce();
         weightedLossGradient.call().floats("out", t(output)).floats("target", t(target)).floats("row_weight", rowWeight).floats("total", weightTotal)
-                .i32("m", m).i32("n", n).floats("grad", t(grad)).floats("row_loss", rowLoss).runItems(m);
+                .i32("m", m).i32("n", n).floats("grad", t(grad)).floats("row_loss", rowLoss).runItemsInGroupsOf(m, ROW_GROUP);
         lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", 1f).floats("loss_sum", t(lossSum)).runOnce();
     }
 
