@@ -15,11 +15,14 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
     Tiled TILED_SMALL = new Tiled(32, 32, 16, 4, 4);
     /**
      * Default for CPU devices without AVX-512: 8-wide vectors, one AVX2 register each (16-wide ones
-     * are split in two and spill). Best of the tuner's 50 candidates on PoCL, AMD EPYC (Zen 3, AVX2),
-     * 2 cores: 90.4 ms for the MLP's GEMMs at batch 512 plus 1024³, against 114.0 ms for the former
-     * default vector:16,4,4,6,2.
+     * are split in two and spill), and blocks whose registers fit AVX2's 16: gemm_nt 4×2 (8
+     * accumulators, 4 rows of A, 1 of B), gemm_nn 6 rows × 2 vectors (12 + 2 + 1). Best of the
+     * tuner's 50 candidates on PoCL, AMD EPYC (Zen 3, AVX2), 2 cores: 70.9 ms for the MLP's GEMMs at
+     * batch 128 plus 1024³, against 84.9 ms for the former default vector:8,8,2,8,2 (8×2 and 8×2
+     * blocks need 25 and 19 registers); in training (bench --only training, two alternating runs)
+     * 23-25k → 25-27k samples/s at batch 8, 76k → 102k at 128, 84-86k → 113-114k at 512 (sgd).
      */
-    Vector VECTOR_DEFAULT = new Vector(8, 8, 2, 8, 2);
+    Vector VECTOR_DEFAULT = new Vector(8, 4, 2, 6, 2);
     /**
      * Default for AVX-512 CPUs: 8×2 register blocks use 16 of the 32 vector registers (on AVX2's 16
      * they would spill). Best of the tuner's search on PoCL, Xeon with AVX-512, 2 cores.
