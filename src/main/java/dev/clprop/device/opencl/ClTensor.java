@@ -19,9 +19,8 @@ final class ClTensor implements Tensor, IndexBuffer {
     final cl_mem mem;
     final int rows;
     final int cols;
-    /** The block this tensor is part {@link #part} of, or null. */
+    /** The block this tensor is a part of, or null. */
     final Block block;
-    final int part;
     private final OpenClBackend owner;
     /** Whether this buffer counts in {@link OpenClBackend#liveBuffers()} (a block's whole does not; its parts do). */
     private final boolean counted;
@@ -37,7 +36,6 @@ final class ClTensor implements Tensor, IndexBuffer {
         this.rows = rows;
         this.cols = cols;
         this.block = null;
-        this.part = -1;
         long bytes = 4L * Math.max(1, (long) rows * cols);
         mem = CL.clCreateBuffer(ctx.context, CL.CL_MEM_READ_WRITE, bytes, null, null);
         if (counted) owner.live++;
@@ -55,7 +53,6 @@ final class ClTensor implements Tensor, IndexBuffer {
         this.rows = rows;
         this.cols = cols;
         this.block = block;
-        this.part = part;
         cl_buffer_region region = new cl_buffer_region(4L * block.offsets[part], 4L * Math.max(1, (long) rows * cols));
         mem = CL.clCreateSubBuffer(block.whole.mem, CL.CL_MEM_READ_WRITE, CL.CL_BUFFER_CREATE_TYPE_REGION, region, null);
         owner.live++;

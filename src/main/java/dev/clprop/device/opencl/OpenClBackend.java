@@ -85,7 +85,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
      */
     static final int ROW_GROUP = 64;
 
-    /** Functions (no kernels) that the activation kernels and the GEMMs' forward epilogue share; built first in both programs. */
+    /** Functions (no kernels) shared by the activation kernels and the tiled GEMM's forward epilogue; built first in the programs that use them. */
     static final String ACTIVATION_FUNCTIONS = "activation_functions.cl";
     /** The kernel files of every op but the GEMM (which has tunables of its own), built as one program. */
     static final List<String> OP_FILES = List.of(ACTIVATION_FUNCTIONS, "activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl");
