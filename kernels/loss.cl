@@ -54,6 +54,9 @@ __kernel void loss_accumulate(__global const float* row_loss, const int m, const
 #ifndef ITEM_WIDTH
 #error "build with the -D options clprop generates (ITEM_WIDTH)"
 #endif
+#if ITEM_WIDTH != 8
+#error "column_sums is written for ITEM_WIDTH 8 (float8)"
+#endif
 
 // Bias gradient: out[j] = sum_{i<m} delta[i,j], rows in order. ITEM_WIDTH columns per work-item as
 // one float8 (each lane sums its own column in row order, so the result is that of one work-item
