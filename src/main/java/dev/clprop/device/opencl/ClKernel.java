@@ -141,8 +141,7 @@ final class ClKernel {
          * anew for every work-group size it meets.
          */
         void runItems(long items) {
-            long local = Math.min(ctx.groupSize1d, workGroupLimit());
-            run(new long[]{roundUp(items, local)}, new long[]{local});
+            runItemsInGroupsOf(items, ctx.groupSize1d);
         }
 
         /** Enqueues {@code items} work-items in work-groups of a fixed {@code groupSize} (capped by the kernel's limit). */

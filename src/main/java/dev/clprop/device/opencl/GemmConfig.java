@@ -1,5 +1,6 @@
 package dev.clprop.device.opencl;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,7 +31,7 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
     Vector VECTOR_AVX512 = new Vector(16, 8, 2, 8, 2);
 
     /** The kernel files of the GEMM program, in build order. */
-    java.util.List<String> files();
+    List<String> files();
 
     /**
      * Whether the forward kernel applies bias and activation before it stores each output (a dense
@@ -72,8 +73,8 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         }
 
         @Override
-        public java.util.List<String> files() {
-            return java.util.List.of(OpenClBackend.ACTIVATION_FUNCTIONS, "gemm.cl");
+        public List<String> files() {
+            return List.of(OpenClBackend.ACTIVATION_FUNCTIONS, "gemm.cl");
         }
 
         @Override
@@ -104,8 +105,8 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
      */
     record Vector(int vw, int ntRm, int ntRn, int nnRm, int nnCv) implements GemmConfig {
         @Override
-        public java.util.List<String> files() {
-            return java.util.List.of("gemm_vec.cl");
+        public List<String> files() {
+            return List.of("gemm_vec.cl");
         }
 
         @Override
