@@ -5,6 +5,7 @@
 //   gemm_nt  C(M,N) = A(M,K) . B(N,K)^T, both rows contiguous along K     (forward)
 //   gemm_nn  C(M,N) = A'(M,K) . B(K,N), B rows contiguous along N,
 //            A'(i,p) = a[i*a_rs + p*a_cs]                                  (backward-data, weight-grad)
+// and for long K gemm_nn's work is done by gemm_pack_a, gemm_pack_b and gemm_packed (at the end).
 // Every output is accumulated by one work-item in a fixed order: results are bit-reproducible.
 // The register-block loops carry #pragma unroll: without it PoCL's LLVM kept the accumulators in
 // a stack array and every FMA went through memory.
@@ -154,6 +155,95 @@ __kernel void gemm_nn(const int M, const int N, const int K,
                 for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);
                 c[(i0 + r) * ldc + j] = sum;
             }
+        }
+    }
+}
+
+// Packed form of gemm_nn for long K. gemm_nn reads a VW·NN_CV-wide strip of B a row per step, ldb
+// floats apart, and A' through strides; once the strip outgrows L1 (K of a few hundred; at 1024 the
+// rows are 4 KB apart and share one cache set) every step misses. The host then copies A' into
+// panels of NN_RM rows and B into panels of VW·NN_CV columns, each laid out along K, so gemm_packed
+// reads two contiguous streams. Edges are zero-padded in the panels; gemm_packed forms every sum in
+// the same order as gemm_nn, so both give the same bits.
+#define NN_W (VW * NN_CV)
+
+// ap[ip][p][r] = A'(ip·NN_RM + r, p) = a[(ip·NN_RM + r)·a_rs + p·a_cs], 0 past row M; 8 steps of K per work-item
+__kernel void gemm_pack_a(const int M, const int K, __global const float* restrict a, const int a_rs, const int a_cs,
+                          __global float* restrict ap)
+{
+    const int p0 = get_global_id(0) * 8, ip = get_global_id(1);
+    const int i0 = ip * NN_RM;
+    if (p0 >= K || i0 >= M) return;
+    __global float* o = ap + (long) ip * K * NN_RM;
+    const int pe = min(p0 + 8, K);
+    #pragma unroll
+    for (int r = 0; r < NN_RM; r++) {
+        const int i = i0 + r;
+        if (i < M) { for (int p = p0; p < pe; p++) o[p * NN_RM + r] = a[i * a_rs + p * a_cs]; }
+        else { for (int p = p0; p < pe; p++) o[p * NN_RM + r] = 0.0f; }
+    }
+}
+
+// bp[jp][p][s] = b[p·ldb + jp·NN_W + s], 0 past column N; 8 rows per work-item
+__kernel void gemm_pack_b(const int K, const int N, __global const float* restrict b, const int ldb,
+                          __global float* restrict bp)
+{
+    const int jp = get_global_id(0), p0 = get_global_id(1) * 8;
+    const int j0 = jp * NN_W;
+    if (p0 >= K || j0 >= N) return;
+    __global float* o = bp + (long) jp * K * NN_W;
+    const int pe = min(p0 + 8, K);
+    if (j0 + NN_W <= N) {
+        for (int p = p0; p < pe; p++) {
+            #pragma unroll
+            for (int v = 0; v < NN_CV; v++) vstoreV(vloadV(v, b + p * ldb + j0), v, o + p * NN_W);
+        }
+    } else {
+        for (int p = p0; p < pe; p++)
+            for (int s = 0; s < NN_W; s++) o[p * NN_W + s] = j0 + s < N ? b[p * ldb + j0 + s] : 0.0f;
+    }
+}
+
+// C(M,N) = A'·B from the panels of gemm_pack_a and gemm_pack_b; C row-major with ldc
+__kernel void gemm_packed(const int M, const int N, const int K,
+                          __global const float* restrict ap, __global const float* restrict bp,
+                          __global float* restrict c, const int ldc)
+{
+    const int jp = get_global_id(0), ip = get_global_id(1);
+    const int j0 = jp * NN_W, i0 = ip * NN_RM;
+    if (i0 >= M || j0 >= N) return;
+    __global const float* a = ap + (long) ip * K * NN_RM;
+    __global const float* b = bp + (long) jp * K * NN_W;
+    floatV acc[NN_RM][NN_CV];
+    #pragma unroll
+    for (int r = 0; r < NN_RM; r++)
+        #pragma unroll
+        for (int v = 0; v < NN_CV; v++) acc[r][v] = (floatV)(0.0f);
+    for (int p = 0; p < K; p++) {
+        floatV bv[NN_CV];
+        #pragma unroll
+        for (int v = 0; v < NN_CV; v++) bv[v] = vloadV(v, b + p * NN_W);
+        #pragma unroll
+        for (int r = 0; r < NN_RM; r++) {
+            const floatV av = (floatV)(a[p * NN_RM + r]);
+            #pragma unroll
+            for (int v = 0; v < NN_CV; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);
+        }
+    }
+    if (j0 + NN_W <= N) {
+        #pragma unroll
+        for (int r = 0; r < NN_RM; r++)
+            #pragma unroll
+            for (int v = 0; v < NN_CV; v++)
+                if (i0 + r < M) vstoreV(acc[r][v], v, c + (i0 + r) * ldc + j0);
+    } else {
+        #pragma unroll
+        for (int r = 0; r < NN_RM; r++) {
+            if (i0 + r >= M) continue;
+            float row[NN_W];
+            #pragma unroll
+            for (int v = 0; v < NN_CV; v++) vstoreV(acc[r][v], v, row);
+            for (int s = 0; s < N - j0; s++) c[(i0 + r) * ldc + j0 + s] = row[s];
         }
     }
 }

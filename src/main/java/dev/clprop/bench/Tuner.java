@@ -45,7 +45,7 @@ public final class Tuner {
         for (int vw : vector ? new int[]{8, 16} : new int[0]) {
             for (int[] nt : new int[][]{{4, 4}, {2, 4}, {4, 2}, {2, 8}, {8, 2}}) {
                 for (int[] nn : new int[][]{{6, 2}, {4, 2}, {8, 1}, {4, 4}, {8, 2}}) {
-                    out.add(new GemmConfig.Vector(vw, nt[0], nt[1], nn[0], nn[1]));
+                    out.add(new GemmConfig.Vector(vw, nt[0], nt[1], nn[0], nn[1], GemmConfig.Vector.PACK_FROM_K));
                 }
             }
         }

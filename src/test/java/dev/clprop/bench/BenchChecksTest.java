@@ -61,7 +61,7 @@ class BenchChecksTest {
         var d = OpenClDevices.device();
         List<Tuner.Workload> work = Tuner.workloads(new int[]{33, 17, 7}, 9, 0);
         assertEquals(6, work.size());
-        List<GemmConfig> configs = List.of(GemmConfig.VECTOR_DEFAULT, GemmConfig.TILED_SMALL, new GemmConfig.Vector(8, 2, 2, 4, 1));
+        List<GemmConfig> configs = List.of(GemmConfig.VECTOR_DEFAULT, GemmConfig.TILED_SMALL, new GemmConfig.Vector(8, 2, 2, 4, 1, GemmConfig.Vector.PACK_FROM_K));
         List<Tuner.Candidate> res = Tuner.search(d, configs, work, 1, s -> { });
         assertEquals(3, res.size());
         for (Tuner.Candidate c : res) assertTrue(Double.isFinite(c.seconds()), c.config() + " " + c.note());

@@ -56,6 +56,11 @@ class OpenClOpsTest extends ClpropTestBase {
         out.add(Arguments.of(64, 64, 64));
         out.add(Arguments.of(65, 63, 31));
         out.add(Arguments.of(256, 10, 784));
+        // inner dimensions from GemmConfig.Vector.PACK_FROM_K up: weight-gradient (K = m) and backward-data (K = n) on panels
+        out.add(Arguments.of(520, 7, 29)); // 29 and 30: a ragged last panel wider than one vector
+        out.add(Arguments.of(17, 530, 1));
+        out.add(Arguments.of(513, 513, 7));
+        out.add(Arguments.of(1, 512, 30));
         return out.stream();
     }
 
@@ -98,6 +103,42 @@ class OpenClOpsTest extends ClpropTestBase {
             float[][] wg = both(device, new int[][]{{m, n}, {m, k}, {n, k}}, new float[][]{d, a, null}, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
             assertClose(Tolerance.gemm(m), wg[0], wg[1], "weight-gradient δᵀ·A" + v);
         }
+    }
+
+    static Stream<Arguments> packedShapes() {
+        return Stream.of(Arguments.of(1, 1, 1), Arguments.of(7, 17, 33), Arguments.of(33, 7, 17), Arguments.of(17, 33, 129),
+                Arguments.of(129, 65, 7), Arguments.of(65, 63, 31));
+    }
+
+    /**
+     * The packed path (gemm_pack_a, gemm_pack_b, gemm_packed) forms each sum in gemm_nn's order, so with
+     * packing forced on for every K it gives gemm_nn's bits, and both match EJML; the profile shows the
+     * packing ran (and did not, with packing off).
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @MethodSource("packedShapes")
+    void packedGemmGivesTheBitsOfGemmNn(int m, int n, int k) {
+        GemmConfig.Vector base = GemmConfig.VECTOR_DEFAULT;
+        GemmConfig.Vector always = new GemmConfig.Vector(base.vw(), base.ntRm(), base.ntRn(), base.nnRm(), base.nnCv(), 1);
+        GemmConfig.Vector never = new GemmConfig.Vector(base.vw(), base.ntRm(), base.ntRn(), base.nnRm(), base.nnCv(), Integer.MAX_VALUE);
+        float[] a = randomArray(m * k, 2), w = randomArray(n * k, 3), d = randomArray(m * n, 4);
+        float[][][] results = new float[2][][];
+        GemmConfig.Vector[] configs = {always, never};
+        for (int c = 0; c < 2; c++) {
+            try (OpenClBackend device = new OpenClBackend(OpenClDevices.device(), configs[c])) {
+                device.setProfiling(true);
+                float[][] bwd = both(device, new int[][]{{m, n}, {n, k}, {m, k}}, new float[][]{d, w, null}, 2, (b, t) -> b.gemmBackwardData(t[0], t[1], t[2], m));
+                assertClose(Tolerance.gemm(n), bwd[0], bwd[1], "backward-data δ·W (" + configs[c] + ")");
+                float[][] wg = both(device, new int[][]{{m, n}, {m, k}, {n, k}}, new float[][]{d, a, null}, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
+                assertClose(Tolerance.gemm(m), wg[0], wg[1], "weight-gradient δᵀ·A (" + configs[c] + ")");
+                long[] packs = device.profile().get("gemm_pack");
+                assertEquals(c == 0 ? 4 : 0, packs == null ? 0 : packs[1], "packing launches with " + configs[c]);
+                assertEquals(0, device.liveBuffers(), "the packing scratch is not counted as the caller's");
+                results[c] = new float[][]{bwd[0], wg[0]};
+            }
+        }
+        assertArrayEquals(results[1][0], results[0][0], "backward-data packed against gemm_nn");
+        assertArrayEquals(results[1][1], results[0][1], "weight-gradient packed against gemm_nn");
     }
 
     static Stream<Arguments> denseForwardShapes() {

@@ -7,7 +7,7 @@ import java.util.Locale;
  * Which GEMM kernels a device uses, with their tunables (passed as -D build options):
  * {@link Tiled} (kernels/gemm.cl: local-memory tiles, suits GPUs) or {@link Vector}
  * (kernels/gemm_vec.cl: explicit SIMD vectors without barriers, suits CPU drivers such as PoCL).
- * Written as text ("tiled:64,64,16,4,4" or "vector:16,4,4,6,2") in the tuning cache.
+ * Written as text ("tiled:64,64,16,4,4" or "vector:8,4,2,6,2,512") in the tuning cache.
  */
 public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
     /** Default for GPUs and accelerators. */
@@ -23,12 +23,12 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
      * blocks need 25 and 19 registers); in training (bench --only training, two alternating runs)
      * 23-25k → 25-27k samples/s at batch 8, 76k → 102k at 128, 84-86k → 113-114k at 512 (sgd).
      */
-    Vector VECTOR_DEFAULT = new Vector(8, 4, 2, 6, 2);
+    Vector VECTOR_DEFAULT = new Vector(8, 4, 2, 6, 2, Vector.PACK_FROM_K);
     /**
      * Default for AVX-512 CPUs: 8×2 register blocks use 16 of the 32 vector registers (on AVX2's 16
      * they would spill). Best of the tuner's search on PoCL, Xeon with AVX-512, 2 cores.
      */
-    Vector VECTOR_AVX512 = new Vector(16, 8, 2, 8, 2);
+    Vector VECTOR_AVX512 = new Vector(16, 8, 2, 8, 2, Vector.PACK_FROM_K);
 
     /** The kernel files of the GEMM program, in build order. */
     List<String> files();
@@ -58,10 +58,16 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         String[] f = t.substring(colon + 1).split(",");
         int[] v = new int[f.length];
         for (int i = 0; i < f.length; i++) v[i] = Integer.parseInt(f[i].trim());
-        if (v.length != 5) throw new IllegalArgumentException("expected 5 numbers in " + s);
         return switch (t.substring(0, colon)) {
-            case "tiled" -> new Tiled(v[0], v[1], v[2], v[3], v[4]);
-            case "vector" -> new Vector(v[0], v[1], v[2], v[3], v[4]);
+            case "tiled" -> {
+                if (v.length != 5) throw new IllegalArgumentException("expected 5 numbers in " + s);
+                yield new Tiled(v[0], v[1], v[2], v[3], v[4]);
+            }
+            case "vector" -> {
+                // five numbers: written before packing existed; such a cache entry packs from the default K
+                if (v.length != 5 && v.length != 6) throw new IllegalArgumentException("expected 5 or 6 numbers in " + s);
+                yield new Vector(v[0], v[1], v[2], v[3], v[4], v.length == 6 ? v[5] : Vector.PACK_FROM_K);
+            }
             default -> throw new IllegalArgumentException("unknown GEMM variant in " + s);
         };
     }
@@ -101,9 +107,25 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
 
     /**
      * vw-wide float vectors; gemm_nt computes ntRm×ntRn outputs per work-item, gemm_nn nnRm rows
-     * by nnCv vectors.
+     * by nnCv vectors. Backward-data and weight-gradient products whose inner dimension K is at least
+     * packFromK copy both operands into panels first (gemm_pack_a, gemm_pack_b, gemm_packed: the
+     * same sums, read as contiguous streams).
      */
-    record Vector(int vw, int ntRm, int ntRn, int nnRm, int nnCv) implements GemmConfig {
+    record Vector(int vw, int ntRm, int ntRn, int nnRm, int nnCv, int packFromK) implements GemmConfig {
+        /**
+         * Packing pays once gemm_nn's strip of B (K rows of vw·nnCv floats) no longer stays in L1.
+         * Measured on PoCL, AMD EPYC (Zen 3), 2 cores, medians of three runs, packing included:
+         * weight-gradient 512×256×784 1,764 → 1,365 us, 512×128×256 547 → 421 us; at batch 128
+         * and 256 within noise or slower (+8 % at 256); backward-data at the MLP's K of 256 and less
+         * 620 → 698 us (slower); 1024³ backward-data 19.0 → 11.5 ms, weight-gradient 31.8 → 11.8 ms.
+         */
+        public static final int PACK_FROM_K = 512;
+
+        /** Whether a gemm_nn product with inner dimension k runs on packed panels. */
+        public boolean packs(int k) {
+            return k >= packFromK;
+        }
+
         @Override
         public List<String> files() {
             return List.of("gemm_vec.cl");
@@ -121,12 +143,12 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
 
         @Override
         public boolean validFor(DeviceInfo d) {
-            return (vw == 4 || vw == 8 || vw == 16) && ntRm > 0 && ntRn > 0 && nnRm > 0 && nnCv > 0;
+            return (vw == 4 || vw == 8 || vw == 16) && ntRm > 0 && ntRn > 0 && nnRm > 0 && nnCv > 0 && packFromK > 0;
         }
 
         @Override
         public String toString() {
-            return "vector:" + vw + "," + ntRm + "," + ntRn + "," + nnRm + "," + nnCv;
+            return "vector:" + vw + "," + ntRm + "," + ntRn + "," + nnRm + "," + nnCv + "," + packFromK;
         }
     }
 }

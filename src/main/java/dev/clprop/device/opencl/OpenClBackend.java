@@ -27,11 +27,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final GemmConfig gemmConfig;
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
-    private final ClKernel gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+    private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
             lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
-    /** Scratch for per-row loss terms and row weights, grown to the largest batch seen, and a weight total. */
-    private ClTensor rowLoss, rowWeight, weightTotal;
+    /**
+     * Scratch, grown to the largest size seen: per-row loss terms and row weights, a weight total, and
+     * the two operands of a packed GEMM.
+     */
+    private ClTensor rowLoss, rowWeight, weightTotal, packedA, packedB;
     int live;
     private boolean profiling;
     private final Map<String, long[]> profile = new LinkedHashMap<>();
@@ -56,6 +59,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             gemmTiled = tiled ? pg.kernel("gemm", this) : null;
             gemmNt = tiled ? null : pg.kernel("gemm_nt", this);
             gemmNn = tiled ? null : pg.kernel("gemm_nn", this);
+            gemmPackA = tiled ? null : pg.kernel("gemm_pack_a", this);
+            gemmPackB = tiled ? null : pg.kernel("gemm_pack_b", this);
+            gemmPacked = tiled ? null : pg.kernel("gemm_packed", this);
             biasActivation = ops.kernel("bias_activation", this);
             biasSoftmax = ops.kernel("bias_softmax", this);
             activationBackward = ops.kernel("activation_backward", this);
@@ -126,7 +132,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** Kernels whose launches have been checked against their compiled signatures (all of them once each has run). */
     public List<String> verifiedKernels() {
         List<String> out = new ArrayList<>();
-        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
                 lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
                 sumSquares, clipCoefficient, scaleBy}) {
             if (k != null && k.verified()) out.add(k.name);
@@ -210,12 +216,34 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                 .floats("bias", bias == null ? t(c) : t(bias)).i32("has_bias", bias == null ? 0 : 1).i32("act", act.code()).run(global, local);
     }
 
-    /** C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn). */
+    /**
+     * C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn); for K ≥ packFromK through panels
+     * (gemm_pack_a, gemm_pack_b, then gemm_packed; the packing launches are profiled as "gemm_pack").
+     */
     private void gemmNn(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        long[] global = {ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm())};
-        gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N).runGrid(global[0], global[1]);
+        int width = g.vw() * g.nnCv();
+        long colPanels = ceilDiv(N, width), rowPanels = ceilDiv(M, g.nnRm());
+        if (!g.packs(K)) {
+            gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
+                    .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N).runGrid(colPanels, rowPanels);
+            return;
+        }
+        packedA = grown(packedA, Math.toIntExact(rowPanels * g.nnRm() * K));
+        packedB = grown(packedB, Math.toIntExact(colPanels * width * K));
+        gemmPackA.call().as("gemm_pack").i32("M", M).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
+                .floats("ap", packedA).runGrid(ceilDiv(K, 8), rowPanels);
+        gemmPackB.call().as("gemm_pack").i32("K", K).i32("N", N).floats("b", t(b)).i32("ldb", N)
+                .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
+        gemmPacked.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("ap", packedA).floats("bp", packedB)
+                .floats("c", t(c)).i32("ldc", N).runGrid(colPanels, rowPanels);
+    }
+
+    /** {@code scratch} if it holds at least {@code rows} rows, else a new one-column buffer that does (the old one released). */
+    private ClTensor grown(ClTensor scratch, int rows) {
+        if (scratch != null && scratch.rows >= rows) return scratch;
+        if (scratch != null) scratch.close();
+        return new ClTensor(this, ctx, rows, 1);
     }
 
     @Override
@@ -298,19 +326,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     private void ensureRowLoss(int m) {
-        if (rowLoss != null && rowLoss.rows >= m) return;
-        if (rowLoss != null) rowLoss.close();
-        rowLoss = new ClTensor(this, ctx, m, 1);
+        rowLoss = grown(rowLoss, m);
     }
 
     @Override
     public void weightedLossGradient(Tensor output, Tensor target, Tensor classWeights, int m, Tensor grad, Tensor lossSum) {
         int n = output.cols();
         ensureRowLoss(m);
-        if (rowWeight == null || rowWeight.rows < m) {
-            if (rowWeight != null) rowWeight.close();
-            rowWeight = new ClTensor(this, ctx, m, 1);
-        }
+        rowWeight = grown(rowWeight, m);
         if (weightTotal == null) weightTotal = new ClTensor(this, ctx, 1, 1);
         classWeightTotal.call().floats("target", t(target)).floats("class_weights", t(classWeights)).i32("m", m).i32("n", n)
                 .floats("row_weight", rowWeight).floats("total", weightTotal).runOnce();
@@ -414,7 +437,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public int liveBuffers() {
         // the scratch buffers are not the caller's
-        return live - (rowLoss == null ? 0 : 1) - (rowWeight == null ? 0 : 1) - (weightTotal == null ? 0 : 1);
+        int scratch = 0;
+        for (ClTensor t : scratch()) if (t != null) scratch++;
+        return live - scratch;
+    }
+
+    private ClTensor[] scratch() {
+        return new ClTensor[]{packedB, packedA, weightTotal, rowWeight, rowLoss};
     }
 
     private static long ceilDiv(long a, long b) {
@@ -443,8 +472,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public void close() {
-        for (ClTensor scratch : new ClTensor[]{weightTotal, rowWeight, rowLoss}) if (scratch != null) scratch.close();
-        rowLoss = rowWeight = weightTotal = null;
+        for (ClTensor t : scratch()) if (t != null) t.close();
+        rowLoss = rowWeight = weightTotal = packedA = packedB = null;
         for (int i = programs.size() - 1; i >= 0; i--) programs.get(i).close();
         programs.clear();
         ctx.close();
