@@ -5,7 +5,8 @@
 //   gemm_nt  C(M,N) = A(M,K) . B(N,K)^T, both rows contiguous along K     (forward)
 //   gemm_nn  C(M,N) = A'(M,K) . B(K,N), B rows contiguous along N,
 //            A'(i,p) = a[i*a_rs + p*a_cs]                                  (backward-data, weight-grad)
-// and for long K gemm_nn's work is done by gemm_pack_a, gemm_pack_b and gemm_packed (at the end).
+// and for long K the work of both is done on packed panels (gemm_pack_a, gemm_pack_b or gemm_pack_bt,
+// then gemm_packed; at the end).
 // Every output is accumulated by one work-item in a fixed order: results are bit-reproducible.
 // The register-block loops carry #pragma unroll: without it PoCL's LLVM kept the accumulators in
 // a stack array and every FMA went through memory.
@@ -164,7 +165,9 @@ __kernel void gemm_nn(const int M, const int N, const int K,
 // rows are 4 KB apart and share one cache set) every step misses. The host then copies A' into
 // panels of NN_RM rows and B into panels of VW·NN_CV columns, each laid out along K, so gemm_packed
 // reads two contiguous streams. Edges are zero-padded in the panels; gemm_packed forms every sum in
-// the same order as gemm_nn, so both give the same bits.
+// the same order as gemm_nn, so both give the same bits. gemm_nt keeps NT_RM + NT_RN rows of K
+// floats per work-item and falls off the same way at larger K; its packed form sums in another
+// order (one FMA chain per output instead of VW lanes added at the end), so its bits differ.
 #define NN_W (VW * NN_CV)
 
 // ap[ip][p][r] = A'(ip·NN_RM + r, p) = a[(ip·NN_RM + r)·a_rs + p·a_cs], 0 past row M; 8 steps of K per work-item
@@ -204,7 +207,30 @@ __kernel void gemm_pack_b(const int K, const int N, __global const float* restri
     }
 }
 
-// C(M,N) = A'·B from the panels of gemm_pack_a and gemm_pack_b; C row-major with ldc
+// The same panels from B given as its transpose (the forward pass's W, N×K row-major):
+// bp[jp][p][s] = w[(jp·NN_W + s)·ldw + p], 0 past column N; 8 steps of K per work-item
+__kernel void gemm_pack_bt(const int K, const int N, __global const float* restrict w, const int ldw,
+                           __global float* restrict bp)
+{
+    const int jp = get_global_id(0), p0 = get_global_id(1) * 8;
+    const int j0 = jp * NN_W;
+    if (p0 >= K || j0 >= N) return;
+    __global float* o = bp + (long) jp * K * NN_W;
+    if (p0 + 8 <= K) {
+        for (int s = 0; s < NN_W; s++) {
+            const float8 v = j0 + s < N ? vload8(0, w + (j0 + s) * ldw + p0) : (float8)(0.0f);
+            o[(p0 + 0) * NN_W + s] = v.s0; o[(p0 + 1) * NN_W + s] = v.s1;
+            o[(p0 + 2) * NN_W + s] = v.s2; o[(p0 + 3) * NN_W + s] = v.s3;
+            o[(p0 + 4) * NN_W + s] = v.s4; o[(p0 + 5) * NN_W + s] = v.s5;
+            o[(p0 + 6) * NN_W + s] = v.s6; o[(p0 + 7) * NN_W + s] = v.s7;
+        }
+    } else {
+        for (int p = p0; p < K; p++)
+            for (int s = 0; s < NN_W; s++) o[p * NN_W + s] = j0 + s < N ? w[(j0 + s) * ldw + p] : 0.0f;
+    }
+}
+
+// C(M,N) = A'·B from the panels of gemm_pack_a and gemm_pack_b (or gemm_pack_bt); C row-major with ldc
 __kernel void gemm_packed(const int M, const int N, const int K,
                           __global const float* restrict ap, __global const float* restrict bp,
                           __global float* restrict c, const int ldc)

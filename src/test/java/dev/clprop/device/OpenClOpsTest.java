@@ -61,6 +61,7 @@ class OpenClOpsTest extends ClpropTestBase {
         out.add(Arguments.of(17, 530, 1));
         out.add(Arguments.of(513, 513, 7));
         out.add(Arguments.of(1, 512, 30));
+        out.add(Arguments.of(7, 30, 1030)); // forward from 2 × PACK_FROM_K
         return out.stream();
     }
 
@@ -111,13 +112,13 @@ class OpenClOpsTest extends ClpropTestBase {
     }
 
     /**
-     * The packed path (gemm_pack_a, gemm_pack_b, gemm_packed) forms each sum in gemm_nn's order, so with
-     * packing forced on for every K it gives gemm_nn's bits, and both match EJML; the profile shows the
-     * packing ran (and did not, with packing off).
+     * With packing forced on for every K, all three forms match EJML; backward-data and weight-gradient
+     * give gemm_nn's bits (the packed kernel forms each sum in its order); the profile shows the packing
+     * ran (and did not, with packing off).
      */
     @ParameterizedTest(name = "m={0} n={1} k={2}")
     @MethodSource("packedShapes")
-    void packedGemmGivesTheBitsOfGemmNn(int m, int n, int k) {
+    void packedGemmMatchesEjmlAndGivesTheBitsOfGemmNn(int m, int n, int k) {
         GemmConfig.Vector base = GemmConfig.VECTOR_DEFAULT;
         GemmConfig.Vector always = new GemmConfig.Vector(base.vw(), base.ntRm(), base.ntRn(), base.nnRm(), base.nnCv(), 1);
         GemmConfig.Vector never = new GemmConfig.Vector(base.vw(), base.ntRm(), base.ntRn(), base.nnRm(), base.nnCv(), Integer.MAX_VALUE);
@@ -127,12 +128,16 @@ class OpenClOpsTest extends ClpropTestBase {
         for (int c = 0; c < 2; c++) {
             try (OpenClBackend device = new OpenClBackend(OpenClDevices.device(), configs[c])) {
                 device.setProfiling(true);
+                float[][] fwd = both(device, new int[][]{{m, k}, {n, k}, {m, n}}, new float[][]{a, w, null}, 2, (b, t) -> b.gemmForward(t[0], t[1], t[2], m));
+                assertClose(Tolerance.gemm(k), fwd[0], fwd[1], "forward A·Wᵀ (" + configs[c] + ")");
                 float[][] bwd = both(device, new int[][]{{m, n}, {n, k}, {m, k}}, new float[][]{d, w, null}, 2, (b, t) -> b.gemmBackwardData(t[0], t[1], t[2], m));
                 assertClose(Tolerance.gemm(n), bwd[0], bwd[1], "backward-data δ·W (" + configs[c] + ")");
                 float[][] wg = both(device, new int[][]{{m, n}, {m, k}, {n, k}}, new float[][]{d, a, null}, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
                 assertClose(Tolerance.gemm(m), wg[0], wg[1], "weight-gradient δᵀ·A (" + configs[c] + ")");
                 long[] packs = device.profile().get("gemm_pack");
-                assertEquals(c == 0 ? 4 : 0, packs == null ? 0 : packs[1], "packing launches with " + configs[c]);
+                // forward packs from K = 2 (twice the threshold) unless it has one row (then it is W·xᵀ)
+                int expected = c == 1 ? 0 : 4 + (m > 1 && k >= 2 ? 2 : 0);
+                assertEquals(expected, packs == null ? 0 : packs[1], "packing launches with " + configs[c]);
                 assertEquals(0, device.liveBuffers(), "the packing scratch is not counted as the caller's");
                 results[c] = new float[][]{bwd[0], wg[0]};
             }

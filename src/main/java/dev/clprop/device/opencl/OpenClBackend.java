@@ -27,7 +27,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final GemmConfig gemmConfig;
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
-    private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+    private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
             lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
@@ -61,6 +61,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             gemmNn = tiled ? null : pg.kernel("gemm_nn", this);
             gemmPackA = tiled ? null : pg.kernel("gemm_pack_a", this);
             gemmPackB = tiled ? null : pg.kernel("gemm_pack_b", this);
+            gemmPackBt = tiled ? null : pg.kernel("gemm_pack_bt", this);
             gemmPacked = tiled ? null : pg.kernel("gemm_packed", this);
             biasActivation = ops.kernel("bias_activation", this);
             biasSoftmax = ops.kernel("bias_softmax", this);
@@ -132,7 +133,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** Kernels whose launches have been checked against their compiled signatures (all of them once each has run). */
     public List<String> verifiedKernels() {
         List<String> out = new ArrayList<>();
-        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
+        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
                 lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
                 sumSquares, clipCoefficient, scaleBy}) {
             if (k != null && k.verified()) out.add(k.name);
@@ -218,25 +219,50 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     /**
      * C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn); for K ≥ packFromK through panels
-     * (gemm_pack_a, gemm_pack_b, then gemm_packed; the packing launches are profiled as "gemm_pack").
+     * (gemm_pack_a, gemm_pack_b, then gemm_packed; packing launches are profiled as "gemm_pack").
      */
     private void gemmNn(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        int width = g.vw() * g.nnCv();
-        long colPanels = ceilDiv(N, width), rowPanels = ceilDiv(M, g.nnRm());
         if (!g.packs(K)) {
             gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                    .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N).runGrid(colPanels, rowPanels);
+                    .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
+                    .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm()));
             return;
         }
-        packedA = grown(packedA, Math.toIntExact(rowPanels * g.nnRm() * K));
+        packA(M, K, a, aRs, aCs);
+        packB(K, N, b, false);
+        gemmPacked(form, M, N, K, c);
+    }
+
+    /** B(K,N) into gemm_packed's column panels, from B row-major or ({@code transposed}) from Bᵀ row-major. */
+    private void packB(int K, int N, Tensor b, boolean transposed) {
+        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
+        int width = g.vw() * g.nnCv();
+        long colPanels = ceilDiv(N, width);
         packedB = grown(packedB, Math.toIntExact(colPanels * width * K));
+        if (transposed) {
+            gemmPackBt.call().as("gemm_pack").i32("K", K).i32("N", N).floats("w", t(b)).i32("ldw", K)
+                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
+        } else {
+            gemmPackB.call().as("gemm_pack").i32("K", K).i32("N", N).floats("b", t(b)).i32("ldb", N)
+                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
+        }
+    }
+
+    /** A'(M,K) through strides into gemm_packed's row panels. */
+    private void packA(int M, int K, Tensor a, int aRs, int aCs) {
+        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
+        long rowPanels = ceilDiv(M, g.nnRm());
+        packedA = grown(packedA, Math.toIntExact(rowPanels * g.nnRm() * K));
         gemmPackA.call().as("gemm_pack").i32("M", M).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
                 .floats("ap", packedA).runGrid(ceilDiv(K, 8), rowPanels);
-        gemmPackB.call().as("gemm_pack").i32("K", K).i32("N", N).floats("b", t(b)).i32("ldb", N)
-                .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
+    }
+
+    /** C(M,N) from the panels in packedA and packedB. */
+    private void gemmPacked(String form, int M, int N, int K, Tensor c) {
+        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
         gemmPacked.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("ap", packedA).floats("bp", packedB)
-                .floats("c", t(c)).i32("ldc", N).runGrid(colPanels, rowPanels);
+                .floats("c", t(c)).i32("ldc", N).runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm()));
     }
 
     /** {@code scratch} if it holds at least {@code rows} rows, else a new one-column buffer that does (the old one released). */
@@ -254,6 +280,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             // then covers ntRm rows of W instead of ntRm copies of the one row of x.
             gemmNt.call().as("gemm_forward").i32("M", n).i32("N", 1).i32("K", k).floats("a", t(w)).i32("lda", k).floats("b", t(a)).i32("ldb", k)
                     .floats("c", t(out)).i32("ldc", 1).runGrid(1, ceilDiv(n, g.ntRm()));
+        } else if (gemmConfig instanceof GemmConfig.Vector g && g.packsForward(k)) {
+            packA(m, k, a, k, 1);
+            packB(k, n, w, true);
+            gemmPacked("gemm_forward", m, n, k, out);
         } else if (gemmConfig instanceof GemmConfig.Vector g) {
             long[] global = {ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm())};
             gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)

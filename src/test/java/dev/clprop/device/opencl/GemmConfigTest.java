@@ -36,6 +36,8 @@ class GemmConfigTest {
         GemmConfig.Vector g = new GemmConfig.Vector(8, 4, 2, 6, 2, 512);
         assertFalse(g.packs(511));
         assertTrue(g.packs(512));
+        assertFalse(g.packsForward(1023));
+        assertTrue(g.packsForward(1024));
         assertFalse(new GemmConfig.Vector(8, 4, 2, 6, 2, 0).validFor(null), "a threshold below 1 is not a configuration");
     }
 }
