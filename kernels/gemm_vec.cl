@@ -179,6 +179,16 @@ __kernel void gemm_pack_a(const int M, const int K, __global const float* restri
     if (p0 >= K || i0 >= M) return;
     __global float* o = ap + (long) ip * K * NN_RM;
     const int pe = min(p0 + 8, K);
+    if (a_rs == 1 && i0 + NN_RM <= M) {
+        // A' is a transposed view (the weight gradient's δᵀ): each step's NN_RM values are contiguous,
+        // a copy the compiler turns into vector moves
+        for (int p = p0; p < pe; p++) {
+            __global const float* src = a + i0 + p * a_cs;
+            #pragma unroll
+            for (int r = 0; r < NN_RM; r++) o[p * NN_RM + r] = src[r];
+        }
+        return;
+    }
     #pragma unroll
     for (int r = 0; r < NN_RM; r++) {
         const int i = i0 + r;
