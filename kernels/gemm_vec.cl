@@ -240,12 +240,14 @@ __kernel void gemm_pack_bt(const int K, const int N, __global const float* restr
     }
 }
 
-// C(M,N) = A'·B from the panels of gemm_pack_a and gemm_pack_b (or gemm_pack_bt); C row-major with ldc
+// C(M,N) = A'·B from the panels of gemm_pack_a and gemm_pack_b (or gemm_pack_bt); C row-major with ldc.
+// Row panels run along dimension 0: consecutive work-items share one panel of B (K×NN_W floats,
+// 128 KB at K = 2048, kept in L2) and stream the narrower panels of A.
 __kernel void gemm_packed(const int M, const int N, const int K,
                           __global const float* restrict ap, __global const float* restrict bp,
                           __global float* restrict c, const int ldc)
 {
-    const int jp = get_global_id(0), ip = get_global_id(1);
+    const int ip = get_global_id(0), jp = get_global_id(1);
     const int j0 = jp * NN_W, i0 = ip * NN_RM;
     if (i0 >= M || j0 >= N) return;
     __global const float* a = ap + (long) ip * K * NN_RM;

@@ -262,7 +262,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private void gemmPacked(String form, int M, int N, int K, Tensor c) {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
         gemmPacked.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("ap", packedA).floats("bp", packedB)
-                .floats("c", t(c)).i32("ldc", N).runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm()));
+                .floats("c", t(c)).i32("ldc", N).runGrid(ceilDiv(M, g.nnRm()), ceilDiv(N, (long) g.vw() * g.nnCv()));
     }
 
     /** {@code scratch} if it holds at least {@code rows} rows, else a new one-column buffer that does (the old one released). */
