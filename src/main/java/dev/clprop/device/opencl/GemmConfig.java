@@ -128,8 +128,8 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         }
 
         /**
-         * Whether a forward product with inner dimension k runs on packed panels: from twice packFromK.
-         * gemm_nt holds its rows of A and W in L1 longer than gemm_nn its strip of B. Measured (PoCL, EPYC,
+         * Whether a forward product with inner dimension k runs on packed panels: from twice packFromK,
+         * as gemm_nt's rows of A and W stay in L1 to a larger K than gemm_nn's strip of B. Measured (PoCL, EPYC,
          * 2 cores, packing included): 32×256×784 154 → 237 us and 128×256×784 598 → 661 us (slower),
          * 512×256×784 2,433 → 2,410 (even); 1024³ 13.4 → 12.0 ms, 2048³ 148 → 104 ms.
          */

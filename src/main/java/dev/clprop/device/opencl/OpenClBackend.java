@@ -27,8 +27,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final GemmConfig gemmConfig;
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
-    private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
-            lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
+    private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
+            biasActivation, biasSoftmax, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, a weight total, and
@@ -133,8 +133,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** Kernels whose launches have been checked against their compiled signatures (all of them once each has run). */
     public List<String> verifiedKernels() {
         List<String> out = new ArrayList<>();
-        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked, biasActivation, biasSoftmax, activationBackward, softmaxBackward,
-                lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
+        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
+                biasActivation, biasSoftmax, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
                 sumSquares, clipCoefficient, scaleBy}) {
             if (k != null && k.verified()) out.add(k.name);
         }
