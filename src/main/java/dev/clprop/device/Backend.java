@@ -1,6 +1,7 @@
 package dev.clprop.device;
 
 import dev.clprop.model.Activation;
+import dev.clprop.model.ParamShape;
 import dev.clprop.loss.Loss;
 import dev.clprop.optim.Optimizer;
 
@@ -142,6 +143,15 @@ public interface Backend extends AutoCloseable {
 
     /** Bytes this backend can still allocate in all (the free heap, or the device's memory). */
     long capacityBytes();
+
+    /**
+     * Bytes the backend allocates for itself to run the GEMMs of dense layers with these weight shapes
+     * (rows = outputs n, cols = inputs k) at up to {@code batch} rows: an upper bound, for checks that
+     * refuse a network before allocating it. 0 where the GEMMs need no working memory.
+     */
+    default long gemmWorkspaceBytes(int batch, List<ParamShape> weights) {
+        return 0;
+    }
 
     /** The largest single tensor this backend can allocate, in bytes. */
     long maxTensorBytes();

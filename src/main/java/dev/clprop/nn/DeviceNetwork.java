@@ -86,11 +86,12 @@ public final class DeviceNetwork implements AutoCloseable {
 
     /**
      * Refuses, before allocating anything, a network the backend cannot hold: parameters, gradients and
-     * optimizer state, and two batch-sized buffers per layer.
+     * optimizer state, two batch-sized buffers per layer, and the GEMMs' own working memory.
      */
     static void checkCapacity(Backend b, Architecture a, Optimizer opt, int maxBatch) {
         int copies = 2 + (opt == null ? 0 : opt.kind().slots().size());
-        long bytes = 4L * copies * a.parameterCount();
+        long bytes = 4L * copies * a.parameterCount()
+                + b.gemmWorkspaceBytes(maxBatch, a.parameterShapes().stream().filter(p -> !p.vector()).toList());
         long largest = 0;
         for (ParamShape p : a.parameterShapes()) largest = Math.max(largest, 4L * p.size());
         for (int i = 0; i < a.layers().size(); i++) {

@@ -244,6 +244,27 @@ class SemanticsTest extends ClpropTestBase {
     }
 
     @Test
+    void theGemmsWorkingMemoryCountsAgainstTheBackendsCapacity() {
+        try (Backend packing = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+            @Override
+            public long capacityBytes() {
+                return 64L << 20;
+            }
+
+            @Override
+            public long gemmWorkspaceBytes(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
+                assertEquals(java.util.List.of(1000, 10), weights.stream().map(dev.clprop.model.ParamShape::rows).toList(), "the weight matrices only");
+                return 65L << 20;
+            }
+        }) {
+            dev.clprop.error.InvalidSettingException e = assertThrows(dev.clprop.error.InvalidSettingException.class,
+                    () -> new DeviceNetwork(packing, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
+            assertTrue(e.getMessage().contains("needs 67 MiB") && e.getMessage().contains("which has 64 MiB"), e.getMessage());
+            assertEquals(0, packing.liveBuffers());
+        }
+    }
+
+    @Test
     void deviceSelfTestRefusesADeviceThatGetsGemmWrong() {
         try (EjmlBackend good = new EjmlBackend(); Backend broken = new FaultyGemmBackend(new EjmlBackend())) {
             DeviceSelfTest.check(good);

@@ -5,6 +5,7 @@ import dev.clprop.device.IndexBuffer;
 import dev.clprop.device.Tensor;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
+import dev.clprop.model.ParamShape;
 import dev.clprop.optim.Optimizer;
 import org.jocl.CL;
 import org.jocl.Pointer;
@@ -237,9 +238,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** B(K,N) into gemm_packed's column panels, from B row-major or ({@code transposed}) from Bᵀ row-major. */
     private void packB(int K, int N, Tensor b, boolean transposed) {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        int width = g.vw() * g.nnCv();
-        long colPanels = ceilDiv(N, width);
-        packedB = grown(packedB, Math.toIntExact(colPanels * width * K));
+        long colPanels = ceilDiv(N, (long) g.vw() * g.nnCv());
+        packedB = grown(packedB, Math.toIntExact(panelsB(g, N, K)));
         if (transposed) {
             gemmPackBt.call().as("gemm_pack").i32("K", K).i32("N", N).floats("w", t(b)).i32("ldw", K)
                     .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
@@ -252,10 +252,52 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** A'(M,K) through strides into gemm_packed's row panels. */
     private void packA(int M, int K, Tensor a, int aRs, int aCs) {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        long rowPanels = ceilDiv(M, g.nnRm());
-        packedA = grown(packedA, Math.toIntExact(rowPanels * g.nnRm() * K));
+        packedA = grown(packedA, Math.toIntExact(panelsA(g, M, K)));
         gemmPackA.call().as("gemm_pack").i32("M", M).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("ap", packedA).runGrid(ceilDiv(K, 8), rowPanels);
+                .floats("ap", packedA).runGrid(ceilDiv(K, 8), ceilDiv(M, g.nnRm()));
+    }
+
+    /** Floats of gemm_packed's row panels for A'(M,K). */
+    private static long panelsA(GemmConfig.Vector g, int M, int K) {
+        return ceilDiv(M, g.nnRm()) * g.nnRm() * K;
+    }
+
+    /** Floats of gemm_packed's column panels for B(K,N). */
+    private static long panelsB(GemmConfig.Vector g, int N, int K) {
+        long width = (long) g.vw() * g.nnCv();
+        return ceilDiv(N, width) * width * K;
+    }
+
+    /**
+     * The two packing buffers at their largest over the layers' three products (forward m×n over k,
+     * backward-data m×k over n, weight-gradient n×k over m, for m up to batch), as {@link #gemmNn} and
+     * {@link #gemmForward} grow them.
+     */
+    @Override
+    public long gemmWorkspaceBytes(int batch, List<ParamShape> weights) {
+        if (!(gemmConfig instanceof GemmConfig.Vector g)) return 0;
+        long a = 0, b = 0;
+        for (ParamShape w : weights) {
+            int n = w.rows(), k = w.cols();
+            if (batch > 1 && g.packsForward(k)) {
+                a = Math.max(a, panelsA(g, batch, k));
+                b = Math.max(b, panelsB(g, n, k));
+            }
+            if (g.packs(n)) {
+                a = Math.max(a, panelsA(g, batch, n));
+                b = Math.max(b, panelsB(g, k, n));
+            }
+            if (g.packs(batch)) {
+                a = Math.max(a, panelsA(g, n, batch));
+                b = Math.max(b, panelsB(g, k, batch));
+            }
+        }
+        return 4 * (a + b);
+    }
+
+    /** Bytes of the packing buffers now allocated (they only grow). */
+    long packingBytes() {
+        return 4L * ((packedA == null ? 0 : packedA.rows) + (packedB == null ? 0 : packedB.rows));
     }
 
     /** C(M,N) from the panels in packedA and packedB. */

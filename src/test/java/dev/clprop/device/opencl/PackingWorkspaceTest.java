@@ -1,0 +1,42 @@
+package dev.clprop.device.opencl;
+
+import dev.clprop.OpenClDevices;
+import dev.clprop.device.Tensor;
+import dev.clprop.model.ParamShape;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The estimate of the packing buffers that DeviceNetwork's capacity check uses, against what the GEMMs allocate. */
+class PackingWorkspaceTest {
+    @Test
+    void theEstimateIsWhatTheThreeProductsOfALayerAllocate() {
+        int batch = 600, n = 520, k = 1100; // every product packs: K = 1100, 520 and 600
+        List<ParamShape> weights = List.of(ParamShape.matrix("W0", n, k));
+        try (OpenClBackend b = new OpenClBackend(OpenClDevices.device(), GemmConfig.VECTOR_DEFAULT);
+             Tensor a = b.allocate(batch, k); Tensor w = b.allocate(n, k); Tensor out = b.allocate(batch, n);
+             Tensor delta = b.allocate(batch, n); Tensor din = b.allocate(batch, k); Tensor dw = b.allocate(n, k)) {
+            assertEquals(0, b.packingBytes());
+            b.gemmForward(a, w, out, batch);
+            b.gemmBackwardData(delta, w, din, batch);
+            b.gemmWeightGrad(delta, a, dw, batch);
+            b.finish();
+            assertEquals(b.gemmWorkspaceBytes(batch, weights), b.packingBytes());
+        }
+    }
+
+    @Test
+    void theStandardMlpAtBatch128NeedsNone() {
+        try (OpenClBackend b = new OpenClBackend(OpenClDevices.device(), GemmConfig.VECTOR_DEFAULT)) {
+            List<ParamShape> mlp = List.of(ParamShape.matrix("W0", 256, 784), ParamShape.matrix("W1", 128, 256), ParamShape.matrix("W2", 10, 128));
+            assertEquals(0, b.gemmWorkspaceBytes(128, mlp));
+            // at 512 the weight gradients pack: δ of 256 columns in 6-row panels, 784 inputs in 16-wide panels
+            assertEquals(4L * (258 * 512 + 784 * 512), b.gemmWorkspaceBytes(512, mlp));
+        }
+        try (OpenClBackend tiled = new OpenClBackend(OpenClDevices.device(), GemmConfig.TILED_SMALL)) {
+            assertEquals(0, tiled.gemmWorkspaceBytes(4096, List.of(ParamShape.matrix("W0", 2048, 2048))), "the tiled kernels pack nothing");
+        }
+    }
+}
