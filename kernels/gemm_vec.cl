@@ -169,16 +169,24 @@ __kernel void gemm_nn(const int M, const int N, const int K,
 // floats per work-item and falls off the same way at larger K; its packed form sums in another
 // order (one FMA chain per output instead of VW lanes added at the end), so its bits differ.
 #define NN_W (VW * NN_CV)
+// The packing kernels take ITEM_WIDTH steps of K per work-item (gemm_pack_bt as one float8 per row);
+// the host sizes their ranges with the same constant.
+#ifndef ITEM_WIDTH
+#error "build with the -D options clprop generates (ITEM_WIDTH)"
+#endif
+#if ITEM_WIDTH != 8
+#error "the packing kernels are written for ITEM_WIDTH 8 (float8)"
+#endif
 
-// ap[ip][p][r] = A'(ip·NN_RM + r, p) = a[(ip·NN_RM + r)·a_rs + p·a_cs], 0 past row M; 8 steps of K per work-item
+// ap[ip][p][r] = A'(ip·NN_RM + r, p) = a[(ip·NN_RM + r)·a_rs + p·a_cs], 0 past row M
 __kernel void gemm_pack_a(const int M, const int K, __global const float* restrict a, const int a_rs, const int a_cs,
                           __global float* restrict ap)
 {
-    const int p0 = get_global_id(0) * 8, ip = get_global_id(1);
+    const int p0 = get_global_id(0) * ITEM_WIDTH, ip = get_global_id(1);
     const int i0 = ip * NN_RM;
     if (p0 >= K || i0 >= M) return;
     __global float* o = ap + (long) ip * K * NN_RM;
-    const int pe = min(p0 + 8, K);
+    const int pe = min(p0 + ITEM_WIDTH, K);
     if (a_rs == 1 && i0 + NN_RM <= M) {
         // A' is a transposed view (the weight gradient's δᵀ): each step's NN_RM values are contiguous,
         // a copy the compiler turns into vector moves
@@ -197,15 +205,15 @@ __kernel void gemm_pack_a(const int M, const int K, __global const float* restri
     }
 }
 
-// bp[jp][p][s] = b[p·ldb + jp·NN_W + s], 0 past column N; 8 rows per work-item
+// bp[jp][p][s] = b[p·ldb + jp·NN_W + s], 0 past column N
 __kernel void gemm_pack_b(const int K, const int N, __global const float* restrict b, const int ldb,
                           __global float* restrict bp)
 {
-    const int jp = get_global_id(0), p0 = get_global_id(1) * 8;
+    const int jp = get_global_id(0), p0 = get_global_id(1) * ITEM_WIDTH;
     const int j0 = jp * NN_W;
     if (p0 >= K || j0 >= N) return;
     __global float* o = bp + (long) jp * K * NN_W;
-    const int pe = min(p0 + 8, K);
+    const int pe = min(p0 + ITEM_WIDTH, K);
     if (j0 + NN_W <= N) {
         for (int p = p0; p < pe; p++) {
             #pragma unroll
@@ -218,15 +226,15 @@ __kernel void gemm_pack_b(const int K, const int N, __global const float* restri
 }
 
 // The same panels from B given as its transpose (the forward pass's W, N×K row-major):
-// bp[jp][p][s] = w[(jp·NN_W + s)·ldw + p], 0 past column N; 8 steps of K per work-item
+// bp[jp][p][s] = w[(jp·NN_W + s)·ldw + p], 0 past column N
 __kernel void gemm_pack_bt(const int K, const int N, __global const float* restrict w, const int ldw,
                            __global float* restrict bp)
 {
-    const int jp = get_global_id(0), p0 = get_global_id(1) * 8;
+    const int jp = get_global_id(0), p0 = get_global_id(1) * ITEM_WIDTH;
     const int j0 = jp * NN_W;
     if (p0 >= K || j0 >= N) return;
     __global float* o = bp + (long) jp * K * NN_W;
-    if (p0 + 8 <= K) {
+    if (p0 + ITEM_WIDTH <= K) {
         for (int s = 0; s < NN_W; s++) {
             const float8 v = j0 + s < N ? vload8(0, w + (j0 + s) * ldw + p0) : (float8)(0.0f);
             o[(p0 + 0) * NN_W + s] = v.s0; o[(p0 + 1) * NN_W + s] = v.s1;

@@ -15,7 +15,10 @@ final class KernelConstants {
     private KernelConstants() {
     }
 
-    /** Elements per work-item of the kernels written with float8 (Adam, the minibatch gather). */
+    /**
+     * Elements per work-item of the kernels written with float8 (the optimizers, the minibatch gather,
+     * the activations and column sums, and the GEMM's packing: steps of K per work-item).
+     */
     static final int ITEM_WIDTH = 8;
 
     /** Name → value, e.g. ACT_RELU → 2, LEAKY_SLOPE → (0x1.47ae14p-7f). */

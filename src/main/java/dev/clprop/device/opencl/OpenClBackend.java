@@ -242,10 +242,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         packedB = grown(packedB, Math.toIntExact(panelsB(g, N, K)));
         if (transposed) {
             gemmPackBt.call().as("gemm_pack").i32("K", K).i32("N", N).floats("w", t(b)).i32("ldw", K)
-                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
+                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, KernelConstants.ITEM_WIDTH));
         } else {
             gemmPackB.call().as("gemm_pack").i32("K", K).i32("N", N).floats("b", t(b)).i32("ldb", N)
-                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, 8));
+                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, KernelConstants.ITEM_WIDTH));
         }
     }
 
@@ -254,7 +254,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
         packedA = grown(packedA, Math.toIntExact(panelsA(g, M, K)));
         gemmPackA.call().as("gemm_pack").i32("M", M).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("ap", packedA).runGrid(ceilDiv(K, 8), ceilDiv(M, g.nnRm()));
+                .floats("ap", packedA).runGrid(ceilDiv(K, KernelConstants.ITEM_WIDTH), ceilDiv(M, g.nnRm()));
     }
 
     /** Floats of gemm_packed's row panels for A'(M,K). */
