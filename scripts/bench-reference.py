@@ -58,6 +58,27 @@ def sgemm(n, reps):
     return [2 * n ** 3 / t / 1e9 for t in times]
 
 
+def sgemm_form(form, m, n, k, reps, calls):
+    """GFLOP/s of one training product for batch m and a layer of n outputs and k inputs, as clprop's
+    bench names them: forward A(m,k)·W(n,k)ᵀ, backward_data D(m,n)·W, weight_grad Dᵀ·A. The transposes
+    are views (BLAS flags, no copies). Each repetition makes `calls` calls back to back, as clprop
+    queues that many launches."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    w = rng.standard_normal((n, k), dtype=np.float32)
+    d = rng.standard_normal((m, n), dtype=np.float32)
+    x, y = {"forward": (a, w.T), "backward_data": (d, w), "weight_grad": (d.T, a)}[form]
+    out = np.empty((x.shape[0], y.shape[1]), dtype=np.float32)
+    np.matmul(x, y, out=out)
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            np.matmul(x, y, out=out)
+        times.append((time.perf_counter() - t0) / calls)
+    return [2 * m * n * k / t / 1e9 for t in times]
+
+
 def torch_rates(torch, optimizer, batch, rows, reps, threads, flush_denormal=False):
     """samples/s of `reps` epochs after a warm-up epoch, 784-256-128-10, cross-entropy."""
     torch.set_num_threads(threads)
@@ -136,6 +157,18 @@ def main():
            "sgemm_gflops": {}}
     for n in sizes:
         ref["sgemm_gflops"][n] = summary(sgemm(n, args.reps))
+    clprop = None
+    if args.clprop and os.path.exists(args.clprop):
+        with open(args.clprop) as f:
+            clprop = json.load(f)
+    # the layer shapes clprop's bench timed (not square), each form at the same batch
+    ref["sgemm_shapes"] = {}
+    for g in (clprop or {}).get("gemm", []):
+        key = f"{g['form'].lower()}/{g['m']}x{g['n']}x{g['k']}"
+        if not (g["m"] == g["n"] == g["k"]) and key not in ref["sgemm_shapes"]:
+            calls = g.get("launches", 1)
+            ref["sgemm_shapes"][key] = dict(summary(sgemm_form(g["form"].lower(), g["m"], g["n"], g["k"], args.reps, calls)),
+                                            calls=calls)
     try:
         rates, version = torch_training(optimizers, batches, args.rows, args.reps)
         ref["torch"] = version
@@ -145,6 +178,9 @@ def main():
     for n in sizes:
         print(f"OpenBLAS via numpy {np.__version__} ({ref['blas']}, kernels: {ref['openblas_core']}): SGEMM {n}^3 "
               f"{ref['sgemm_gflops'][n]['median']:.1f} GFLOP/s (median of {args.reps})")
+    for key, v in ref["sgemm_shapes"].items():
+        print(f"OpenBLAS via numpy: {key.replace('/', ' ')} (batch x outputs x inputs) {v['median']:.1f} GFLOP/s "
+              f"(median of {args.reps}, {v['calls']} calls back to back each)")
     if ref["torch"]:
         for key, s in ref["torch_samples_per_second"].items():
             o, b = key.split("/")
@@ -157,16 +193,21 @@ def main():
         with open(args.out, "w") as f:
             json.dump(ref, f, indent=2)
 
-    if args.clprop and os.path.exists(args.clprop):
-        with open(args.clprop) as f:
-            res = json.load(f)
+    if clprop:
+        res = clprop
         print("\nclprop against the references, same machine, same run:")
         for g in res.get("gemm", []):
             n = g["m"]
-            if g["m"] == g["n"] == g["k"] and n in ref["sgemm_gflops"] and g.get("gflops"):
+            shape = f"{g['form'].lower()}/{g['m']}x{g['n']}x{g['k']}"
+            if g["m"] == g["n"] == g["k"] and n in ref["sgemm_gflops"]:
+                name, blas = f"{n}^3", ref["sgemm_gflops"][n]["median"]
+            elif shape in ref["sgemm_shapes"]:
+                name, blas = f"{g['m']}x{g['n']}x{g['k']}", ref["sgemm_shapes"][shape]["median"]
+            else:
+                continue
+            if g.get("gflops"):
                 v = g["gflops"]["median"]
-                blas = ref["sgemm_gflops"][n]["median"]
-                print(f"  GEMM {n}^3 {g['form'].lower():14s} {g['backend'].split()[0]:9s}: {v:6.1f} GFLOP/s = {v / blas:.2f} x OpenBLAS")
+                print(f"  GEMM {name:11s} {g['form'].lower():14s} {g['backend'].split()[0]:9s}: {v:6.1f} GFLOP/s = {v / blas:.2f} x OpenBLAS")
         if ref["torch"]:
             for t in res.get("training", []):
                 key = f"{t.get('optimizer', 'adam')}/{t['batch']}"

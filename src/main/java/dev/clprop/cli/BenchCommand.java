@@ -131,8 +131,9 @@ public final class BenchCommand implements Runnable {
         List<int[]> shapes = new ArrayList<>();
         for (int s : sizes) shapes.add(new int[]{s, s, s});
         for (var p : ns.parameterShapes()) if (!p.vector()) shapes.add(new int[]{profileBatch, p.rows(), p.cols()});
-        o.println("GEMM: GFLOP/s, median of " + reps + " after " + warmup + " warm-up [min-max]; each result checked against EJML before timing");
-        o.printf(Locale.ROOT, "%-10s %-14s %6s %6s %6s %10s  %s%n", "backend", "form", "m", "n", "k", "GFLOP/s", "[min-max]");
+        o.println("GEMM: GFLOP/s, median of " + reps + " after " + warmup + " warm-up [min-max], each repetition 'queued' launches back to back;"
+                + " each result checked against EJML before timing");
+        o.printf(Locale.ROOT, "%-10s %-14s %6s %6s %6s %6s %10s  %s%n", "backend", "form", "m", "n", "k", "queued", "GFLOP/s", "[min-max]");
         o.flush();
         try (EjmlBackend ref = new EjmlBackend()) {
             for (int[] s : shapes) {
@@ -145,10 +146,11 @@ public final class BenchCommand implements Runnable {
                             report.gemm.add(r);
                             if (r.correct()) {
                                 Stats g = r.gflops();
-                                o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %10.1f  [%.1f-%.1f]%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2],
-                                        g.median(), g.min(), g.max());
+                                o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %6d %10.1f  [%.1f-%.1f]%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2],
+                                        r.launches(), g.median(), g.min(), g.max());
                             } else {
-                                o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %10s  %s%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2], "-", r.check());
+                                o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %6s %10s  %s%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2], "",
+                                        "-", r.check());
                             }
                             o.flush();
                         }

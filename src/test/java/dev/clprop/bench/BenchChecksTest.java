@@ -56,6 +56,48 @@ class BenchChecksTest {
         }
     }
 
+    /** Counts the forward products and waits it is asked for. */
+    static final class CountingForward extends DelegatingBackend {
+        int launches, finishes;
+
+        CountingForward() {
+            super(new EjmlBackend());
+        }
+
+        @Override
+        public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
+            launches++;
+            inner.gemmForward(a, w, out, m);
+        }
+
+        @Override
+        public void finish() {
+            finishes++;
+            inner.finish();
+        }
+    }
+
+    @Test
+    void eachRepetitionQueuesLaunchesForTheSizeAndWaitsOnce() {
+        assertEquals(1, GemmBench.launchesFor(1024, 1024, 1024));
+        assertEquals(8, GemmBench.launchesFor(128, 256, 784), "51 MFLOP: 8 make 411 MFLOP");
+        assertEquals(48, GemmBench.launchesFor(128, 128, 256), "8.4 MFLOP");
+        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.launchesFor(128, 10, 128));
+        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.launchesFor(1, 1, 1));
+        float[][] in = GemmBench.inputs(128, 10, 128, 3);
+        try (EjmlBackend ref = new EjmlBackend(); CountingForward b = new CountingForward()) {
+            float[] e = GemmBench.reference(ref, GemmBench.Form.FORWARD, 128, 10, 128, in);
+            GemmBench.Result r = GemmBench.run(b, GemmBench.Form.FORWARD, 128, 10, 128, 2, 3, in, e);
+            assertTrue(r.correct(), r.check());
+            assertEquals(64, r.launches());
+            assertEquals(1 + 2 + 3 * 64, b.launches, "the checked launch, the warm-ups, then 64 per repetition");
+            assertEquals(1 + 3, b.finishes, "one wait after the warm-ups and one per repetition");
+            assertEquals(3, r.seconds().n());
+            assertEquals(2.0 * 128 * 10 * 128 / r.seconds().median() / 1e9, r.gflops().median(), 1e-6 * r.gflops().median(),
+                    "seconds are per launch");
+        }
+    }
+
     @Test
     void tunerDropsCandidatesThatDisagreeAndCachesTheBest() throws Exception {
         var d = OpenClDevices.device();
