@@ -57,7 +57,9 @@ class OpenClOpsTest extends ClpropTestBase {
         out.add(Arguments.of(65, 63, 31));
         out.add(Arguments.of(256, 10, 784));
         // inner dimensions from GemmConfig.Vector.PACK_FROM_K up: weight-gradient (K = m) and backward-data (K = n) on panels
-        out.add(Arguments.of(520, 7, 29)); // 29 and 30: a ragged last panel wider than one vector
+        out.add(Arguments.of(520, 7, 29)); // 29 and 30: a ragged last panel wider than one vector (7 rows: weight-gradient not packed)
+        out.add(Arguments.of(520, 70, 29)); // 70 rows: the weight gradient packs
+        out.add(Arguments.of(65, 67, 770)); // weight gradient packed for its input's size (K·N = 50 k), every edge ragged
         out.add(Arguments.of(17, 530, 1));
         out.add(Arguments.of(513, 513, 7));
         out.add(Arguments.of(1, 512, 30));

@@ -219,12 +219,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     /**
-     * C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn); for K ≥ packFromK through panels
-     * (gemm_pack_a, gemm_pack_b, then gemm_packed; packing launches are profiled as "gemm_pack").
+     * C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn); when {@code packed} (the form's rule in
+     * GemmConfig.Vector) through panels (gemm_pack_a, gemm_pack_b, then gemm_packed; packing launches are
+     * profiled as "gemm_pack").
      */
-    private void gemmNn(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
+    private void gemmNn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
         GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        if (!g.packs(K)) {
+        if (!packed) {
             gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
                     .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
                     .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm()));
@@ -287,7 +288,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                 a = Math.max(a, panelsA(g, batch, n));
                 b = Math.max(b, panelsB(g, k, n));
             }
-            if (g.packs(batch)) {
+            if (g.packsWeightGrad(n, k, batch)) {
                 a = Math.max(a, panelsA(g, n, batch));
                 b = Math.max(b, panelsB(g, k, batch));
             }
@@ -352,14 +353,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        if (gemmConfig instanceof GemmConfig.Vector) gemmNn("gemm_backward_data", m, k, n, delta, n, 1, w, out);
+        if (gemmConfig instanceof GemmConfig.Vector g) gemmNn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out);
         else gemmTiled("gemm_backward_data", m, k, n, delta, n, 1, w, k, 1, out);
     }
 
     @Override
     public void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m) {
         int n = delta.cols(), k = a.cols();
-        if (gemmConfig instanceof GemmConfig.Vector) gemmNn("gemm_weight_grad", n, k, m, delta, 1, n, a, out);
+        if (gemmConfig instanceof GemmConfig.Vector g) gemmNn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out);
         else gemmTiled("gemm_weight_grad", n, k, m, delta, 1, n, a, k, 1, out);
     }
 

@@ -40,4 +40,25 @@ class GemmConfigTest {
         assertTrue(g.packsForward(1024));
         assertFalse(new GemmConfig.Vector(8, 4, 2, 6, 2, 0).validFor(null), "a threshold below 1 is not a configuration");
     }
+
+    @Test
+    void weightGradientsPackByTheSizeOfTheLayerInputAndNotForFewRows() {
+        GemmConfig.Vector g = new GemmConfig.Vector(8, 4, 2, 6, 2, 512);
+        // the standard MLP's layers (M outputs × N inputs over K = the batch)
+        assertFalse(g.packsWeightGrad(256, 784, 32), "K·N = 25 k");
+        assertTrue(g.packsWeightGrad(256, 784, 64), "K·N = 50 k");
+        assertTrue(g.packsWeightGrad(256, 784, 128));
+        assertFalse(g.packsWeightGrad(128, 256, 128), "K·N = 32 k");
+        assertTrue(g.packsWeightGrad(128, 256, 384), "K·N = 96 k");
+        assertTrue(g.packsWeightGrad(128, 256, 512));
+        assertFalse(g.packsWeightGrad(10, 128, 512), "10 rows: copying B costs more than the product");
+        assertFalse(g.packsWeightGrad(63, 4096, 4096));
+        assertTrue(g.packsWeightGrad(64, 384, 128), "K·N at the threshold, 96·512");
+        assertFalse(g.packsWeightGrad(64, 383, 128));
+        assertFalse(g.packsWeightGrad(63, 384, 128));
+        assertTrue(g.packsWeightGrad(64, 1, 512), "K at packFromK");
+        GemmConfig.Vector always = new GemmConfig.Vector(8, 4, 2, 6, 2, 1), never = new GemmConfig.Vector(8, 4, 2, 6, 2, Integer.MAX_VALUE);
+        assertTrue(always.packsWeightGrad(1, 1, 1), "packFromK 1 packs every product");
+        assertFalse(never.packsWeightGrad(1 << 20, 1 << 20, 1 << 20));
+    }
 }

@@ -28,11 +28,13 @@ class PackingWorkspaceTest {
     }
 
     @Test
-    void theStandardMlpAtBatch128NeedsNone() {
+    void theStandardMlpPacksTheFirstWeightGradientFromBatch64() {
         try (OpenClBackend b = new OpenClBackend(OpenClDevices.device(), GemmConfig.VECTOR_DEFAULT)) {
             List<ParamShape> mlp = List.of(ParamShape.matrix("W0", 256, 784), ParamShape.matrix("W1", 128, 256), ParamShape.matrix("W2", 10, 128));
-            assertEquals(0, b.gemmWorkspaceBytes(128, mlp));
-            // at 512 the weight gradients pack: δ of 256 columns in 6-row panels, 784 inputs in 16-wide panels
+            assertEquals(0, b.gemmWorkspaceBytes(32, mlp));
+            // the first layer's weight gradient packs: δ of 256 columns in 6-row panels, 784 inputs in 16-wide panels
+            assertEquals(4L * (258 * 64 + 784 * 64), b.gemmWorkspaceBytes(64, mlp));
+            assertEquals(4L * (258 * 128 + 784 * 128), b.gemmWorkspaceBytes(128, mlp));
             assertEquals(4L * (258 * 512 + 784 * 512), b.gemmWorkspaceBytes(512, mlp));
         }
         try (OpenClBackend tiled = new OpenClBackend(OpenClDevices.device(), GemmConfig.TILED_SMALL)) {
