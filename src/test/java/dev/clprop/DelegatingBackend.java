@@ -46,7 +46,7 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void dropout(Tensor s, Tensor d, long key, int threshold, float scale, int m) { inner.dropout(s, d, key, threshold, scale, m); }
     @Override public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) { inner.gather(src, ix, off, count, dst); }
     @Override public long capacityBytes() { return inner.capacityBytes(); }
-    @Override public long gemmWorkspaceBytes(int batch, java.util.List<dev.clprop.model.ParamShape> w) { return inner.gemmWorkspaceBytes(batch, w); }
+    @Override public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> w) { return inner.gemmWorkspace(batch, w); }
     @Override public long maxTensorBytes() { return inner.maxTensorBytes(); }
     @Override public void finish() { inner.finish(); }
     @Override public int liveBuffers() { return inner.liveBuffers(); }

@@ -145,12 +145,17 @@ public interface Backend extends AutoCloseable {
     long capacityBytes();
 
     /**
-     * Bytes the backend allocates for itself to run the GEMMs of dense layers with these weight shapes
-     * (rows = outputs n, cols = inputs k) at up to {@code batch} rows: an upper bound, for checks that
-     * refuse a network before allocating it. 0 where the GEMMs need no working memory.
+     * What the backend allocates for itself to run the GEMMs of dense layers with these weight shapes
+     * (rows = outputs n, cols = inputs k) at up to {@code batch} rows: upper bounds, for checks that
+     * refuse a network before allocating it. {@link GemmWorkspace#NONE} where the GEMMs need no working memory.
      */
-    default long gemmWorkspaceBytes(int batch, List<ParamShape> weights) {
-        return 0;
+    default GemmWorkspace gemmWorkspace(int batch, List<ParamShape> weights) {
+        return GemmWorkspace.NONE;
+    }
+
+    /** Working memory of the GEMMs: all of it, and its largest single buffer (each checked against its own limit). */
+    record GemmWorkspace(long bytes, long largestBufferBytes) {
+        public static final GemmWorkspace NONE = new GemmWorkspace(0, 0);
     }
 
     /** The largest single tensor this backend can allocate, in bytes. */

@@ -90,9 +90,9 @@ public final class DeviceNetwork implements AutoCloseable {
      */
     static void checkCapacity(Backend b, Architecture a, Optimizer opt, int maxBatch) {
         int copies = 2 + (opt == null ? 0 : opt.kind().slots().size());
-        long bytes = 4L * copies * a.parameterCount()
-                + b.gemmWorkspaceBytes(maxBatch, a.parameterShapes().stream().filter(p -> !p.vector()).toList());
-        long largest = 0;
+        Backend.GemmWorkspace gemm = b.gemmWorkspace(maxBatch, a.parameterShapes().stream().filter(p -> !p.vector()).toList());
+        long bytes = 4L * copies * a.parameterCount() + gemm.bytes();
+        long largest = gemm.largestBufferBytes();
         for (ParamShape p : a.parameterShapes()) largest = Math.max(largest, 4L * p.size());
         for (int i = 0; i < a.layers().size(); i++) {
             long t = 4L * maxBatch * a.widthAfter(i);

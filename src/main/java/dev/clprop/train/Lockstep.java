@@ -8,6 +8,7 @@ import dev.clprop.device.reference.EjmlBackend;
 import dev.clprop.error.DeviceException;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
+import dev.clprop.model.ParamShape;
 import dev.clprop.optim.Optimizer;
 
 import java.util.IdentityHashMap;
@@ -400,6 +401,11 @@ public final class Lockstep implements Backend {
     @Override
     public long maxTensorBytes() {
         return device.maxTensorBytes();
+    }
+
+    @Override
+    public GemmWorkspace gemmWorkspace(int batch, List<ParamShape> weights) {
+        return device.gemmWorkspace(batch, weights);
     }
 
     @Override

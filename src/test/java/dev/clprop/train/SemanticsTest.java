@@ -252,15 +252,44 @@ class SemanticsTest extends ClpropTestBase {
             }
 
             @Override
-            public long gemmWorkspaceBytes(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
+            public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
                 assertEquals(java.util.List.of(1000, 10), weights.stream().map(dev.clprop.model.ParamShape::rows).toList(), "the weight matrices only");
-                return 65L << 20;
+                return new GemmWorkspace(65L << 20, 1L << 20);
             }
         }) {
             dev.clprop.error.InvalidSettingException e = assertThrows(dev.clprop.error.InvalidSettingException.class,
                     () -> new DeviceNetwork(packing, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
             assertTrue(e.getMessage().contains("needs 67 MiB") && e.getMessage().contains("which has 64 MiB"), e.getMessage());
             assertEquals(0, packing.liveBuffers());
+        }
+    }
+
+    @Test
+    void aGemmBufferLargerThanTheLargestAllocationIsRefusedFirst() {
+        // the network's own tensors fit (the largest, W0, is 1000×100 floats = 0.4 MB); a packing buffer of 5 MiB does not
+        try (Backend packing = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+            @Override
+            public long maxTensorBytes() {
+                return 4L << 20;
+            }
+
+            @Override
+            public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
+                return new GemmWorkspace(5L << 20, 5L << 20);
+            }
+        }) {
+            dev.clprop.error.InvalidSettingException e = assertThrows(dev.clprop.error.InvalidSettingException.class,
+                    () -> new DeviceNetwork(packing, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
+            assertTrue(e.getMessage().contains("one buffer of 5 MiB where the largest possible is 4 MiB"), e.getMessage());
+            assertEquals(0, packing.liveBuffers());
+        }
+        try (Backend fits = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+            @Override
+            public long maxTensorBytes() {
+                return 4L << 20;
+            }
+        }; DeviceNetwork net = new DeviceNetwork(fits, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0)) {
+            assertTrue(fits.liveBuffers() > 0, "the same network without the workspace is built");
         }
     }
 

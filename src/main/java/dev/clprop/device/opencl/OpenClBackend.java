@@ -275,8 +275,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
      * {@link #gemmForward} grow them.
      */
     @Override
-    public long gemmWorkspaceBytes(int batch, List<ParamShape> weights) {
-        if (!(gemmConfig instanceof GemmConfig.Vector g)) return 0;
+    public GemmWorkspace gemmWorkspace(int batch, List<ParamShape> weights) {
+        if (!(gemmConfig instanceof GemmConfig.Vector g)) return GemmWorkspace.NONE;
         long a = 0, b = 0;
         for (ParamShape w : weights) {
             int n = w.rows(), k = w.cols();
@@ -293,12 +293,17 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                 b = Math.max(b, panelsB(g, k, batch));
             }
         }
-        return 4 * (a + b);
+        return new GemmWorkspace(4 * (a + b), 4 * Math.max(a, b));
     }
 
     /** Bytes of the packing buffers now allocated (they only grow). */
     long packingBytes() {
         return 4L * ((packedA == null ? 0 : packedA.rows) + (packedB == null ? 0 : packedB.rows));
+    }
+
+    /** Bytes of the larger packing buffer now allocated. */
+    long largestPackingBuffer() {
+        return 4L * Math.max(packedA == null ? 0 : packedA.rows, packedB == null ? 0 : packedB.rows);
     }
 
     /** C(M,N) from the panels in packedA and packedB. */

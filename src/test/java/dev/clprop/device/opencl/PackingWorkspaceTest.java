@@ -1,8 +1,10 @@
 package dev.clprop.device.opencl;
 
 import dev.clprop.OpenClDevices;
+import dev.clprop.device.Backend.GemmWorkspace;
 import dev.clprop.device.Tensor;
 import dev.clprop.model.ParamShape;
+import dev.clprop.train.Lockstep;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,7 +25,8 @@ class PackingWorkspaceTest {
             b.gemmBackwardData(delta, w, din, batch);
             b.gemmWeightGrad(delta, a, dw, batch);
             b.finish();
-            assertEquals(b.gemmWorkspaceBytes(batch, weights), b.packingBytes());
+            assertEquals(b.gemmWorkspace(batch, weights).bytes(), b.packingBytes());
+            assertEquals(b.gemmWorkspace(batch, weights).largestBufferBytes(), b.largestPackingBuffer());
         }
     }
 
@@ -31,14 +34,17 @@ class PackingWorkspaceTest {
     void theStandardMlpPacksTheFirstWeightGradientFromBatch64() {
         try (OpenClBackend b = new OpenClBackend(OpenClDevices.device(), GemmConfig.VECTOR_DEFAULT)) {
             List<ParamShape> mlp = List.of(ParamShape.matrix("W0", 256, 784), ParamShape.matrix("W1", 128, 256), ParamShape.matrix("W2", 10, 128));
-            assertEquals(0, b.gemmWorkspaceBytes(32, mlp));
+            assertEquals(GemmWorkspace.NONE, b.gemmWorkspace(32, mlp));
             // the first layer's weight gradient packs: δ of 256 columns in 6-row panels, 784 inputs in 16-wide panels
-            assertEquals(4L * (258 * 64 + 784 * 64), b.gemmWorkspaceBytes(64, mlp));
-            assertEquals(4L * (258 * 128 + 784 * 128), b.gemmWorkspaceBytes(128, mlp));
-            assertEquals(4L * (258 * 512 + 784 * 512), b.gemmWorkspaceBytes(512, mlp));
+            assertEquals(new GemmWorkspace(4L * (258 * 64 + 784 * 64), 4L * 784 * 64), b.gemmWorkspace(64, mlp));
+            assertEquals(new GemmWorkspace(4L * (258 * 128 + 784 * 128), 4L * 784 * 128), b.gemmWorkspace(128, mlp));
+            assertEquals(new GemmWorkspace(4L * (258 * 512 + 784 * 512), 4L * 784 * 512), b.gemmWorkspace(512, mlp));
+            try (Lockstep lock = new Lockstep(b)) {
+                assertEquals(b.gemmWorkspace(512, mlp), lock.gemmWorkspace(512, mlp), "lockstep checks the device's working memory");
+            }
         }
         try (OpenClBackend tiled = new OpenClBackend(OpenClDevices.device(), GemmConfig.TILED_SMALL)) {
-            assertEquals(0, tiled.gemmWorkspaceBytes(4096, List.of(ParamShape.matrix("W0", 2048, 2048))), "the tiled kernels pack nothing");
+            assertEquals(GemmWorkspace.NONE, tiled.gemmWorkspace(4096, List.of(ParamShape.matrix("W0", 2048, 2048))), "the tiled kernels pack nothing");
         }
     }
 }
