@@ -178,6 +178,30 @@ __kernel void gemm_nn(const int M, const int N, const int K,
 #error "the packing kernels are written for ITEM_WIDTH 8 (float8)"
 #endif
 
+// c[q] = (r[0][q], ..., r[7][q]): an 8×8 transpose in three rounds of two-source shuffles, so that
+// the packing kernels load and store whole vectors (one scalar store per float bound them at ~10 GB/s)
+inline void transpose8(const float8 r[8], float8 c[8])
+{
+    float8 t[8], u[8];
+    #pragma unroll
+    for (int i = 0; i < 8; i += 2) {
+        t[i]     = (float8)(r[i].s0, r[i + 1].s0, r[i].s1, r[i + 1].s1, r[i].s4, r[i + 1].s4, r[i].s5, r[i + 1].s5);
+        t[i + 1] = (float8)(r[i].s2, r[i + 1].s2, r[i].s3, r[i + 1].s3, r[i].s6, r[i + 1].s6, r[i].s7, r[i + 1].s7);
+    }
+    #pragma unroll
+    for (int i = 0; i < 8; i += 4) {
+        u[i]     = (float8)(t[i].s01, t[i + 2].s01, t[i].s45, t[i + 2].s45);
+        u[i + 1] = (float8)(t[i].s23, t[i + 2].s23, t[i].s67, t[i + 2].s67);
+        u[i + 2] = (float8)(t[i + 1].s01, t[i + 3].s01, t[i + 1].s45, t[i + 3].s45);
+        u[i + 3] = (float8)(t[i + 1].s23, t[i + 3].s23, t[i + 1].s67, t[i + 3].s67);
+    }
+    #pragma unroll
+    for (int q = 0; q < 4; q++) {
+        c[q]     = (float8)(u[q].lo, u[q + 4].lo);
+        c[q + 4] = (float8)(u[q].hi, u[q + 4].hi);
+    }
+}
+
 // ap[ip][p][r] = A'(ip·NN_RM + r, p) = a[(ip·NN_RM + r)·a_rs + p·a_cs], 0 past row M
 __kernel void gemm_pack_a(const int M, const int K, __global const float* restrict a, const int a_rs, const int a_cs,
                           __global float* restrict ap)
@@ -187,6 +211,32 @@ __kernel void gemm_pack_a(const int M, const int K, __global const float* restri
     if (p0 >= K || i0 >= M) return;
     __global float* o = ap + (long) ip * K * NN_RM;
     const int pe = min(p0 + ITEM_WIDTH, K);
+#if NN_RM <= 8
+    if (a_cs == 1 && i0 + NN_RM <= M && pe == p0 + ITEM_WIDTH) {
+        // A' row-major (the forward pass's input): NN_RM rows of 8 steps, transposed to 8 steps of NN_RM
+        float8 r[8], c[8];
+        #pragma unroll
+        for (int s = 0; s < 8; s++) r[s] = s < NN_RM ? vload8(0, a + (i0 + s) * a_rs + p0) : (float8)(0.0f);
+        transpose8(r, c);
+        #pragma unroll
+        for (int q = 0; q < 8; q++) {
+            __global float* d = o + (p0 + q) * NN_RM;
+#if NN_RM == 8
+            vstore8(c[q], 0, d);
+#elif NN_RM == 6
+            vstore4(c[q].lo, 0, d);
+            vstore2(c[q].s45, 0, d + 4);
+#elif NN_RM == 4
+            vstore4(c[q].lo, 0, d);
+#else
+            float l[8];
+            vstore8(c[q], 0, l);
+            for (int s = 0; s < NN_RM; s++) d[s] = l[s];
+#endif
+        }
+        return;
+    }
+#endif
     if (a_rs == 1 && i0 + NN_RM <= M) {
         // A' is a transposed view (the weight gradient's δᵀ): each step's NN_RM values are contiguous,
         // a copy the compiler turns into vector moves
@@ -234,6 +284,21 @@ __kernel void gemm_pack_bt(const int K, const int N, __global const float* restr
     const int j0 = jp * NN_W;
     if (p0 >= K || j0 >= N) return;
     __global float* o = bp + (long) jp * K * NN_W;
+#if NN_W % 8 == 0
+    if (p0 + ITEM_WIDTH <= K) {
+        // 8 rows of W at a time, transposed to 8 steps of 8 panel columns
+        #pragma unroll
+        for (int h = 0; h < NN_W; h += 8) {
+            float8 r[8], c[8];
+            #pragma unroll
+            for (int s = 0; s < 8; s++) r[s] = j0 + h + s < N ? vload8(0, w + (j0 + h + s) * ldw + p0) : (float8)(0.0f);
+            transpose8(r, c);
+            #pragma unroll
+            for (int q = 0; q < 8; q++) vstore8(c[q], 0, o + (p0 + q) * NN_W + h);
+        }
+        return;
+    }
+#endif
     if (p0 + ITEM_WIDTH <= K) {
         for (int s = 0; s < NN_W; s++) {
             const float8 v = j0 + s < N ? vload8(0, w + (j0 + s) * ldw + p0) : (float8)(0.0f);

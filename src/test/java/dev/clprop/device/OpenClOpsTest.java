@@ -121,7 +121,15 @@ class OpenClOpsTest extends ClpropTestBase {
     @ParameterizedTest(name = "m={0} n={1} k={2}")
     @MethodSource("packedShapes")
     void packedGemmMatchesEjmlAndGivesTheBitsOfGemmNn(int m, int n, int k) {
-        GemmConfig.Vector base = GemmConfig.VECTOR_DEFAULT;
+        // the default; 8-row panels of two 8-wide vectors; 4-wide vectors (panels of 4 columns: no 8×8
+        // transposes); 5-row panels (the packing's scalar fallback for rows)
+        for (GemmConfig.Vector base : new GemmConfig.Vector[]{GemmConfig.VECTOR_DEFAULT, new GemmConfig.Vector(8, 4, 2, 8, 2, 512),
+                new GemmConfig.Vector(4, 4, 4, 4, 1, 512), new GemmConfig.Vector(8, 4, 2, 5, 1, 512)}) {
+            packedMatchesUnpacked(base, m, n, k);
+        }
+    }
+
+    private void packedMatchesUnpacked(GemmConfig.Vector base, int m, int n, int k) {
         GemmConfig.Vector always = new GemmConfig.Vector(base.vw(), base.ntRm(), base.ntRn(), base.nnRm(), base.nnCv(), 1);
         GemmConfig.Vector never = new GemmConfig.Vector(base.vw(), base.ntRm(), base.ntRn(), base.nnRm(), base.nnCv(), Integer.MAX_VALUE);
         float[] a = randomArray(m * k, 2), w = randomArray(n * k, 3), d = randomArray(m * n, 4);
