@@ -56,18 +56,31 @@ class BenchChecksTest {
         }
     }
 
-    /** Counts the forward products and waits it is asked for. */
-    static final class CountingForward extends DelegatingBackend {
-        int launches, finishes;
+    /** Counts the products of each form and the waits it is asked for. */
+    static final class CountingGemms extends DelegatingBackend {
+        final java.util.Map<GemmBench.Form, Integer> launches = new java.util.EnumMap<>(GemmBench.Form.class);
+        int finishes;
 
-        CountingForward() {
+        CountingGemms() {
             super(new EjmlBackend());
         }
 
         @Override
         public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
-            launches++;
+            launches.merge(GemmBench.Form.FORWARD, 1, Integer::sum);
             inner.gemmForward(a, w, out, m);
+        }
+
+        @Override
+        public void gemmBackwardData(Tensor d, Tensor w, Tensor out, int m) {
+            launches.merge(GemmBench.Form.BACKWARD_DATA, 1, Integer::sum);
+            inner.gemmBackwardData(d, w, out, m);
+        }
+
+        @Override
+        public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
+            launches.merge(GemmBench.Form.WEIGHT_GRAD, 1, Integer::sum);
+            inner.gemmWeightGrad(d, a, out, m);
         }
 
         @Override
@@ -85,16 +98,18 @@ class BenchChecksTest {
         assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.launchesFor(128, 10, 128));
         assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.launchesFor(1, 1, 1));
         float[][] in = GemmBench.inputs(128, 10, 128, 3);
-        try (EjmlBackend ref = new EjmlBackend(); CountingForward b = new CountingForward()) {
-            float[] e = GemmBench.reference(ref, GemmBench.Form.FORWARD, 128, 10, 128, in);
-            GemmBench.Result r = GemmBench.run(b, GemmBench.Form.FORWARD, 128, 10, 128, 2, 3, in, e);
-            assertTrue(r.correct(), r.check());
-            assertEquals(64, r.launches());
-            assertEquals(1 + 2 + 3 * 64, b.launches, "the checked launch, the warm-ups, then 64 per repetition");
-            assertEquals(1 + 3, b.finishes, "one wait after the warm-ups and one per repetition");
-            assertEquals(3, r.seconds().n());
-            assertEquals(2.0 * 128 * 10 * 128 / r.seconds().median() / 1e9, r.gflops().median(), 1e-6 * r.gflops().median(),
-                    "seconds are per launch");
+        for (GemmBench.Form f : GemmBench.Form.values()) {
+            try (EjmlBackend ref = new EjmlBackend(); CountingGemms b = new CountingGemms()) {
+                float[] e = GemmBench.reference(ref, f, 128, 10, 128, in);
+                GemmBench.Result r = GemmBench.run(b, f, 128, 10, 128, 2, 3, in, e);
+                assertTrue(r.correct(), r.check());
+                assertEquals(64, r.launches());
+                assertEquals(java.util.Map.of(f, 1 + 2 + 3 * 64), b.launches, "the checked launch, the warm-ups, then 64 per repetition, all of " + f);
+                assertEquals(1 + 3, b.finishes, "one wait after the warm-ups and one per repetition");
+                assertEquals(3, r.seconds().n());
+                assertEquals(2.0 * 128 * 10 * 128 / r.seconds().median() / 1e9, r.gflops().median(), 1e-6 * r.gflops().median(),
+                        "seconds are per launch");
+            }
         }
     }
 

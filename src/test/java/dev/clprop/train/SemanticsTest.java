@@ -283,6 +283,26 @@ class SemanticsTest extends ClpropTestBase {
             assertTrue(e.getMessage().contains("one buffer of 5 MiB where the largest possible is 4 MiB"), e.getMessage());
             assertEquals(0, packing.liveBuffers());
         }
+        for (long over : new long[]{0, 1}) { // a buffer of exactly the largest allocation fits; one byte more does not
+            try (Backend edge = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+                @Override
+                public long maxTensorBytes() {
+                    return 4L << 20;
+                }
+
+                @Override
+                public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
+                    return new GemmWorkspace((4L << 20) + over, (4L << 20) + over);
+                }
+            }) {
+                if (over == 0) {
+                    new DeviceNetwork(edge, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0).close();
+                } else {
+                    assertThrows(dev.clprop.error.InvalidSettingException.class,
+                            () -> new DeviceNetwork(edge, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
+                }
+            }
+        }
         try (Backend fits = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
             @Override
             public long maxTensorBytes() {

@@ -39,6 +39,11 @@ class GemmConfigTest {
         assertFalse(g.packsForward(1023));
         assertTrue(g.packsForward(1024));
         assertFalse(new GemmConfig.Vector(8, 4, 2, 6, 2, 0).validFor(null), "a threshold below 1 is not a configuration");
+        assertTrue(new GemmConfig.Vector(4, 1, 1, 1, 1, 1).validFor(null), "the smallest blocks");
+        for (GemmConfig.Vector bad : new GemmConfig.Vector[]{new GemmConfig.Vector(12, 4, 2, 6, 2, 512), new GemmConfig.Vector(8, 0, 2, 6, 2, 512),
+                new GemmConfig.Vector(8, 4, 0, 6, 2, 512), new GemmConfig.Vector(8, 4, 2, 0, 2, 512), new GemmConfig.Vector(8, 4, 2, 6, 0, 512)}) {
+            assertFalse(bad.validFor(null), bad.toString());
+        }
     }
 
     @Test
