@@ -47,6 +47,19 @@ public interface Backend extends AutoCloseable {
     /** Copies the whole tensor into {@code dst} after all queued work has finished. */
     void download(Tensor src, float[] dst);
 
+    /**
+     * {@link #download} of each tensor into the array at the same index; a backend may do it in one
+     * transfer when the tensors are exactly one {@link #allocateAll} (each transfer waits for the device).
+     */
+    default void downloadAll(List<Tensor> src, float[][] dst) {
+        for (int i = 0; i < src.size(); i++) download(src.get(i), dst[i]);
+    }
+
+    /** {@link #upload} of each array into the tensor at the same index, in one transfer where {@link #downloadAll} can. */
+    default void uploadAll(List<Tensor> dst, float[][] src) {
+        for (int i = 0; i < dst.size(); i++) upload(dst.get(i), src[i]);
+    }
+
     /** Sets every element to zero. */
     void zero(Tensor t);
 

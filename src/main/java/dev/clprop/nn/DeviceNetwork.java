@@ -242,12 +242,12 @@ public final class DeviceNetwork implements AutoCloseable {
 
     /** Copies every gradient, in {@link #parameterShapes()} order, into {@code into} (one array per parameter). */
     public void readGradients(float[][] into) {
-        for (int i = 0; i < params.size(); i++) backend.download(params.get(i).gradient(), into[i]);
+        backend.downloadAll(gradients, into);
     }
 
     /** Replaces every gradient, in {@link #parameterShapes()} order (e.g. by gradients combined across replicas). */
     public void writeGradients(float[][] from) {
-        for (int i = 0; i < params.size(); i++) backend.upload(params.get(i).gradient(), from[i]);
+        backend.uploadAll(gradients, from);
     }
 
     /** The shapes of the parameters, in the order gradients are read and written. */

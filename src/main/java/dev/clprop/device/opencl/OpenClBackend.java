@@ -197,6 +197,38 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         if (ev != null) record("download", ev);
     }
 
+    /** One read of the block's whole allocation when the tensors are exactly its parts. */
+    @Override
+    public void downloadAll(List<Tensor> src, float[][] dst) {
+        ClTensor.Block block = src.isEmpty() ? null : t(src.get(0)).block;
+        if (block == null || !block.isExactly(src)) {
+            Backend.super.downloadAll(src, dst);
+            return;
+        }
+        for (int i = 0; i < src.size(); i++) {
+            if (dst[i].length != src.get(i).size()) throw new IllegalArgumentException("download of " + src.get(i).size() + " values into " + dst[i].length);
+        }
+        float[] whole = new float[block.whole.cols];
+        download(block.whole, whole);
+        for (int i = 0; i < dst.length; i++) System.arraycopy(whole, block.offsets[i], dst[i], 0, dst[i].length);
+    }
+
+    /** One write of the block's whole allocation when the tensors are exactly its parts (the gaps between them stay zero). */
+    @Override
+    public void uploadAll(List<Tensor> dst, float[][] src) {
+        ClTensor.Block block = dst.isEmpty() ? null : t(dst.get(0)).block;
+        if (block == null || !block.isExactly(dst)) {
+            Backend.super.uploadAll(dst, src);
+            return;
+        }
+        float[] whole = new float[block.whole.cols];
+        for (int i = 0; i < src.length; i++) {
+            if (src[i].length != dst.get(i).size()) throw new IllegalArgumentException("upload of " + src[i].length + " values into " + dst.get(i).size());
+            System.arraycopy(src[i], 0, whole, block.offsets[i], src[i].length);
+        }
+        upload(block.whole, whole);
+    }
+
     @Override
     public void zero(Tensor x) {
         CL.clEnqueueFillBuffer(ctx.queue, t(x).mem, Pointer.to(new float[]{0f}), Sizeof.cl_float, 0, 4L * x.size(), 0, null, null);
