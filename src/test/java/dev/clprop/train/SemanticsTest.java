@@ -264,10 +264,9 @@ class SemanticsTest extends ClpropTestBase {
         }
     }
 
-    @Test
-    void aGemmBufferLargerThanTheLargestAllocationIsRefusedFirst() {
-        // the network's own tensors fit (the largest, W0, is 1000×100 floats = 0.4 MB); a packing buffer of 5 MiB does not
-        try (Backend packing = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
+    /** EJML with a largest allocation of 4 MiB and the given GEMM working memory. */
+    private static Backend withLargestAllocation4MiB(Backend.GemmWorkspace workspace) {
+        return new dev.clprop.DelegatingBackend(new EjmlBackend()) {
             @Override
             public long maxTensorBytes() {
                 return 4L << 20;
@@ -275,41 +274,28 @@ class SemanticsTest extends ClpropTestBase {
 
             @Override
             public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
-                return new GemmWorkspace(5L << 20, 5L << 20);
+                return workspace;
             }
-        }) {
-            dev.clprop.error.InvalidSettingException e = assertThrows(dev.clprop.error.InvalidSettingException.class,
-                    () -> new DeviceNetwork(packing, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
-            assertTrue(e.getMessage().contains("one buffer of 5 MiB where the largest possible is 4 MiB"), e.getMessage());
-            assertEquals(0, packing.liveBuffers());
-        }
-        for (long over : new long[]{0, 1}) { // a buffer of exactly the largest allocation fits; one byte more does not
-            try (Backend edge = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
-                @Override
-                public long maxTensorBytes() {
-                    return 4L << 20;
-                }
+        };
+    }
 
-                @Override
-                public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> weights) {
-                    return new GemmWorkspace((4L << 20) + over, (4L << 20) + over);
-                }
-            }) {
-                if (over == 0) {
-                    new DeviceNetwork(edge, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0).close();
+    @Test
+    void aGemmBufferLargerThanTheLargestAllocationIsRefusedFirst() {
+        // the network's own tensors fit (the largest, W0, is 1000×100 floats = 0.4 MB); the packing buffer is the question
+        Architecture a = Architecture.parse("100,1000:relu,10:softmax");
+        for (long buffer : new long[]{5L << 20, (4L << 20) + 1, 4L << 20, 0}) {
+            try (Backend b = withLargestAllocation4MiB(new Backend.GemmWorkspace(buffer, buffer))) {
+                if (buffer > 4L << 20) {
+                    dev.clprop.error.InvalidSettingException e = assertThrows(dev.clprop.error.InvalidSettingException.class,
+                            () -> new DeviceNetwork(b, a, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0), "a buffer of " + buffer + " bytes");
+                    assertTrue(e.getMessage().contains("one buffer of " + (buffer >> 20) + " MiB where the largest possible is 4 MiB"), e.getMessage());
+                    assertEquals(0, b.liveBuffers());
                 } else {
-                    assertThrows(dev.clprop.error.InvalidSettingException.class,
-                            () -> new DeviceNetwork(edge, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0));
+                    try (DeviceNetwork net = new DeviceNetwork(b, a, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0)) {
+                        assertTrue(b.liveBuffers() > 0, "a buffer of exactly the largest allocation, or none, fits");
+                    }
                 }
             }
-        }
-        try (Backend fits = new dev.clprop.DelegatingBackend(new EjmlBackend()) {
-            @Override
-            public long maxTensorBytes() {
-                return 4L << 20;
-            }
-        }; DeviceNetwork net = new DeviceNetwork(fits, Architecture.parse("100,1000:relu,10:softmax"), Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 64, 0)) {
-            assertTrue(fits.liveBuffers() > 0, "the same network without the workspace is built");
         }
     }
 

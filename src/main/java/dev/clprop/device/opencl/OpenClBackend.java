@@ -13,6 +13,7 @@ import org.jocl.Sizeof;
 import org.jocl.cl_event;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
      * the two operands of a packed GEMM.
      */
     private ClTensor rowLoss, rowWeight, weightTotal, packedA, packedB;
+    /** Host copy of a whole block for {@link #downloadAll} and {@link #uploadAll}, kept between steps. */
+    private float[] blockScratch;
     int live;
     private boolean profiling;
     private final Map<String, long[]> profile = new LinkedHashMap<>();
@@ -200,15 +203,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** One read of the block's whole allocation when the tensors are exactly its parts. */
     @Override
     public void downloadAll(List<Tensor> src, float[][] dst) {
-        ClTensor.Block block = src.isEmpty() ? null : t(src.get(0)).block;
-        if (block == null || !block.isExactly(src)) {
+        ClTensor.Block block = blockOf(src, null);
+        if (block == null) {
             Backend.super.downloadAll(src, dst);
             return;
         }
-        for (int i = 0; i < src.size(); i++) {
-            if (dst[i].length != src.get(i).size()) throw new IllegalArgumentException("download of " + src.get(i).size() + " values into " + dst[i].length);
-        }
-        float[] whole = new float[block.whole.cols];
+        checkLengths(src, dst);
+        float[] whole = blockScratch(block);
         download(block.whole, whole);
         for (int i = 0; i < dst.length; i++) System.arraycopy(whole, block.offsets[i], dst[i], 0, dst[i].length);
     }
@@ -216,17 +217,33 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** One write of the block's whole allocation when the tensors are exactly its parts (the gaps between them stay zero). */
     @Override
     public void uploadAll(List<Tensor> dst, float[][] src) {
-        ClTensor.Block block = dst.isEmpty() ? null : t(dst.get(0)).block;
-        if (block == null || !block.isExactly(dst)) {
+        ClTensor.Block block = blockOf(dst, null);
+        if (block == null) {
             Backend.super.uploadAll(dst, src);
             return;
         }
-        float[] whole = new float[block.whole.cols];
+        checkLengths(dst, src);
+        float[] whole = blockScratch(block);
         for (int i = 0; i < src.length; i++) {
-            if (src[i].length != dst.get(i).size()) throw new IllegalArgumentException("upload of " + src[i].length + " values into " + dst.get(i).size());
+            int end = i + 1 < src.length ? block.offsets[i + 1] : whole.length;
             System.arraycopy(src[i], 0, whole, block.offsets[i], src[i].length);
+            Arrays.fill(whole, block.offsets[i] + src[i].length, end, 0f); // the gap after the part
         }
         upload(block.whole, whole);
+    }
+
+    private static void checkLengths(List<Tensor> tensors, float[][] arrays) {
+        for (int i = 0; i < tensors.size(); i++) {
+            if (arrays[i].length != tensors.get(i).size()) {
+                throw new IllegalArgumentException("part " + i + " holds " + tensors.get(i).size() + " values, the array " + arrays[i].length);
+            }
+        }
+    }
+
+    /** A host array the size of the block's whole allocation, kept between steps: no allocation per transfer. */
+    private float[] blockScratch(ClTensor.Block block) {
+        if (blockScratch == null || blockScratch.length != block.whole.cols) blockScratch = new float[block.whole.cols];
+        return blockScratch;
     }
 
     @Override
