@@ -202,6 +202,13 @@ inline void transpose8(const float8 r[8], float8 c[8])
     }
 }
 
+// r[s] = 8 floats from row s (rows `stride` floats apart from `base`), zero from row `valid` on
+inline void load_rows8(__global const float* base, const int stride, const int valid, float8 r[8])
+{
+    #pragma unroll
+    for (int s = 0; s < 8; s++) r[s] = s < valid ? vload8(0, base + s * stride) : (float8)(0.0f);
+}
+
 // ap[ip][p][r] = A'(ip·NN_RM + r, p) = a[(ip·NN_RM + r)·a_rs + p·a_cs], 0 past row M
 __kernel void gemm_pack_a(const int M, const int K, __global const float* restrict a, const int a_rs, const int a_cs,
                           __global float* restrict ap)
@@ -215,8 +222,7 @@ __kernel void gemm_pack_a(const int M, const int K, __global const float* restri
     if (a_cs == 1 && i0 + NN_RM <= M && pe == p0 + ITEM_WIDTH) {
         // A' row-major (the forward pass's input): NN_RM rows of 8 steps, transposed to 8 steps of NN_RM
         float8 r[8], c[8];
-        #pragma unroll
-        for (int s = 0; s < 8; s++) r[s] = s < NN_RM ? vload8(0, a + (i0 + s) * a_rs + p0) : (float8)(0.0f);
+        load_rows8(a + i0 * a_rs + p0, a_rs, NN_RM, r);
         transpose8(r, c);
         #pragma unroll
         for (int q = 0; q < 8; q++) {
@@ -290,8 +296,7 @@ __kernel void gemm_pack_bt(const int K, const int N, __global const float* restr
         #pragma unroll
         for (int h = 0; h < NN_W; h += 8) {
             float8 r[8], c[8];
-            #pragma unroll
-            for (int s = 0; s < 8; s++) r[s] = j0 + h + s < N ? vload8(0, w + (j0 + h + s) * ldw + p0) : (float8)(0.0f);
+            load_rows8(w + (j0 + h) * ldw + p0, ldw, N - j0 - h, r);
             transpose8(r, c);
             #pragma unroll
             for (int q = 0; q < 8; q++) vstore8(c[q], 0, o + (p0 + q) * NN_W + h);
