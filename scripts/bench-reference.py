@@ -79,6 +79,11 @@ def sgemm_form(form, m, n, k, reps, calls):
     return [2 * m * n * k / t / 1e9 for t in times]
 
 
+def shape_key(g):
+    """A GEMM entry of clprop's results.json as 'form/MxNxK' (batch x outputs x inputs)."""
+    return f"{g['form'].lower()}/{g['m']}x{g['n']}x{g['k']}"
+
+
 def torch_rates(torch, optimizer, batch, rows, reps, threads, flush_denormal=False):
     """samples/s of `reps` epochs after a warm-up epoch, 784-256-128-10, cross-entropy."""
     torch.set_num_threads(threads)
@@ -164,7 +169,7 @@ def main():
     # the layer shapes clprop's bench timed (not square), each form at the same batch
     ref["sgemm_shapes"] = {}
     for g in (clprop or {}).get("gemm", []):
-        key = f"{g['form'].lower()}/{g['m']}x{g['n']}x{g['k']}"
+        key = shape_key(g)
         if not (g["m"] == g["n"] == g["k"]) and key not in ref["sgemm_shapes"]:
             calls = g.get("launches", 1)
             ref["sgemm_shapes"][key] = dict(summary(sgemm_form(g["form"].lower(), g["m"], g["n"], g["k"], args.reps, calls)),
@@ -194,22 +199,20 @@ def main():
             json.dump(ref, f, indent=2)
 
     if clprop:
-        res = clprop
         print("\nclprop against the references, same machine, same run:")
-        for g in res.get("gemm", []):
+        for g in clprop.get("gemm", []):
             n = g["m"]
-            shape = f"{g['form'].lower()}/{g['m']}x{g['n']}x{g['k']}"
             if g["m"] == g["n"] == g["k"] and n in ref["sgemm_gflops"]:
                 name, blas = f"{n}^3", ref["sgemm_gflops"][n]["median"]
-            elif shape in ref["sgemm_shapes"]:
-                name, blas = f"{g['m']}x{g['n']}x{g['k']}", ref["sgemm_shapes"][shape]["median"]
+            elif shape_key(g) in ref["sgemm_shapes"]:
+                name, blas = shape_key(g).split("/")[1], ref["sgemm_shapes"][shape_key(g)]["median"]
             else:
                 continue
             if g.get("gflops"):
                 v = g["gflops"]["median"]
                 print(f"  GEMM {name:11s} {g['form'].lower():14s} {g['backend'].split()[0]:9s}: {v:6.1f} GFLOP/s = {v / blas:.2f} x OpenBLAS")
         if ref["torch"]:
-            for t in res.get("training", []):
+            for t in clprop.get("training", []):
                 key = f"{t.get('optimizer', 'adam')}/{t['batch']}"
                 if key in ref["torch_samples_per_second"]:
                     v = t["samplesPerSecond"]["median"]
