@@ -10,9 +10,11 @@ import java.util.Random;
 /**
  * GFLOP/s of the three training GEMM forms on one backend. Every configuration is first checked
  * against EJML on the same inputs; a wrong result is reported as such and never timed.
- * Each timed repetition queues {@link #launchesFor} launches back to back and waits once, as a
- * training step does: timing one launch and its wait measures mostly how fast the device's threads
- * wake up (on PoCL a 0.3 ms product then varies 2× between runs), not the kernel.
+ * Each timed repetition queues launches back to back and waits once, enough for at least
+ * {@link #MIN_REPETITION_SECONDS} of work, as training streams its launches without waiting: a short
+ * queue measures mostly how fast the device's threads wake up (PoCL's second worker thread took 1-2 ms
+ * to join in a VM, so 8 queued 784→256 products at batch 128 ran at 95-116 GFLOP/s where 64 or more
+ * ran at 145-150), not the kernel.
  */
 public final class GemmBench {
     /** The three forms, named as in the kernels. */
@@ -26,10 +28,12 @@ public final class GemmBench {
                          String check) {
     }
 
-    /** Work queued per timed repetition: enough that one wait is small beside it, about 3 ms at 150 GFLOP/s. */
-    static final double QUEUED_FLOPS = 4e8;
-    /** The most launches queued per repetition (the smallest products). */
-    static final int MAX_LAUNCHES = 64;
+    /** Work queued by the probe that sizes the repetitions: about 3 ms at 150 GFLOP/s. */
+    static final double PROBE_FLOPS = 4e8;
+    /** The least work one timed repetition queues, estimated from the probe. */
+    public static final double MIN_REPETITION_SECONDS = 0.05;
+    /** The most launches queued per probe or repetition (the smallest products). */
+    static final int MAX_LAUNCHES = 256;
 
     private GemmBench() {
     }
@@ -44,7 +48,8 @@ public final class GemmBench {
     }
 
     /**
-     * Times {@code form} with batch m and a layer of n outputs and k inputs (2·m·n·k flops).
+     * Times {@code form} with batch m and a layer of n outputs and k inputs (2·m·n·k flops): {@code warmup}
+     * untimed queues (at least one, the probe that sizes the repetitions), then {@code reps} timed ones.
      * {@code reference} caches EJML's answer across backends for the same inputs.
      */
     public static Result run(Backend b, Form form, int m, int n, int k, int warmup, int reps, float[][] inputs, float[] reference) {
@@ -53,12 +58,18 @@ public final class GemmBench {
             float[] got = op.compute(m);
             int inner = dims(form, m, n, k)[2];
             Tolerance.Report r = Tolerance.gemm(inner).compare(got, reference);
-            int launches = launchesFor(m, n, k);
             if (!r.ok()) {
-                return new Result(b.name(), form, m, n, k, launches, null, null, false, "WRONG vs ejml: " + r.describe());
+                return new Result(b.name(), form, m, n, k, 0, null, null, false, "WRONG vs ejml: " + r.describe());
             }
-            for (int i = 0; i < warmup; i++) launch(b, form, a, w, d, out, m);
-            b.finish();
+            // The probe is the first warm-up; each warm-up's time per launch sizes the next queue (an
+            // overestimate, as it includes the threads waking up, so a repetition may fall short of the target).
+            int launches = probeLaunches(m, n, k);
+            for (int i = 0; i < Math.max(1, warmup); i++) {
+                long w0 = System.nanoTime();
+                for (int l = 0; l < launches; l++) launch(b, form, a, w, d, out, m);
+                b.finish();
+                launches = repetitionLaunches((System.nanoTime() - w0) / 1e9 / launches);
+            }
             double[] secs = new double[reps];
             double[] gf = new double[reps];
             double flops = 2.0 * m * n * k;
@@ -73,10 +84,16 @@ public final class GemmBench {
         }
     }
 
-    /** Launches queued per timed repetition for a product of 2·m·n·k flops: 1 from 400 MFLOP, at most 64. */
-    static int launchesFor(int m, int n, int k) {
+    /** Launches the probe queues for a product of 2·m·n·k flops: 1 from 400 MFLOP, at most {@link #MAX_LAUNCHES}. */
+    static int probeLaunches(int m, int n, int k) {
         double flops = 2.0 * m * n * k;
-        return (int) Math.max(1, Math.min(MAX_LAUNCHES, Math.ceil(QUEUED_FLOPS / flops)));
+        return (int) Math.max(1, Math.min(MAX_LAUNCHES, Math.ceil(PROBE_FLOPS / flops)));
+    }
+
+    /** Launches per timed repetition for launches of about this many seconds: {@link #MIN_REPETITION_SECONDS} of them, at most {@link #MAX_LAUNCHES}. */
+    static int repetitionLaunches(double secondsPerLaunch) {
+        if (!(secondsPerLaunch > 0)) return MAX_LAUNCHES;
+        return (int) Math.max(1, Math.min(MAX_LAUNCHES, Math.ceil(MIN_REPETITION_SECONDS / secondsPerLaunch)));
     }
 
     private static Tensor allocateOut(Backend b, Form f, int m, int n, int k) {

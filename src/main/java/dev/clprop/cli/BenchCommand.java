@@ -131,8 +131,8 @@ public final class BenchCommand implements Runnable {
         List<int[]> shapes = new ArrayList<>();
         for (int s : sizes) shapes.add(new int[]{s, s, s});
         for (var p : ns.parameterShapes()) if (!p.vector()) shapes.add(new int[]{profileBatch, p.rows(), p.cols()});
-        o.println("GEMM: GFLOP/s, median of " + reps + " after " + warmup + " warm-up [min-max], each repetition 'queued' launches back to back;"
-                + " each result checked against EJML before timing");
+        o.println("GEMM: GFLOP/s, median of " + reps + " after " + Math.max(1, warmup) + " warm-up [min-max], each repetition 'queued' launches back to back"
+                + " (at least " + Math.round(GemmBench.MIN_REPETITION_SECONDS * 1000) + " ms of work); each result checked against EJML before timing");
         o.printf(Locale.ROOT, "%-10s %-14s %6s %6s %6s %6s %10s  %s%n", "backend", "form", "m", "n", "k", "queued", "GFLOP/s", "[min-max]");
         o.flush();
         try (EjmlBackend ref = new EjmlBackend()) {

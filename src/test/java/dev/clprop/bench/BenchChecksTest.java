@@ -56,10 +56,11 @@ class BenchChecksTest {
         }
     }
 
-    /** Counts the products of each form and the waits it is asked for. */
+    /** Counts the products of each form, and how many were queued before each wait. */
     static final class CountingGemms extends DelegatingBackend {
         final java.util.Map<GemmBench.Form, Integer> launches = new java.util.EnumMap<>(GemmBench.Form.class);
-        int finishes;
+        final List<Integer> queues = new java.util.ArrayList<>();
+        private int sinceWait;
 
         CountingGemms() {
             super(new EjmlBackend());
@@ -68,44 +69,58 @@ class BenchChecksTest {
         @Override
         public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
             launches.merge(GemmBench.Form.FORWARD, 1, Integer::sum);
+            sinceWait++;
             inner.gemmForward(a, w, out, m);
         }
 
         @Override
         public void gemmBackwardData(Tensor d, Tensor w, Tensor out, int m) {
             launches.merge(GemmBench.Form.BACKWARD_DATA, 1, Integer::sum);
+            sinceWait++;
             inner.gemmBackwardData(d, w, out, m);
         }
 
         @Override
         public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
             launches.merge(GemmBench.Form.WEIGHT_GRAD, 1, Integer::sum);
+            sinceWait++;
             inner.gemmWeightGrad(d, a, out, m);
         }
 
         @Override
         public void finish() {
-            finishes++;
+            queues.add(sinceWait);
+            sinceWait = 0;
             inner.finish();
         }
     }
 
     @Test
-    void eachRepetitionQueuesLaunchesForTheSizeAndWaitsOnce() {
-        assertEquals(1, GemmBench.launchesFor(1024, 1024, 1024));
-        assertEquals(8, GemmBench.launchesFor(128, 256, 784), "51 MFLOP: 8 make 411 MFLOP");
-        assertEquals(48, GemmBench.launchesFor(128, 128, 256), "8.4 MFLOP");
-        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.launchesFor(128, 10, 128));
-        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.launchesFor(1, 1, 1));
+    void aProbeSizesTheRepetitionsAndEachWaitsOnce() {
+        assertEquals(1, GemmBench.probeLaunches(1024, 1024, 1024));
+        assertEquals(8, GemmBench.probeLaunches(128, 256, 784), "51 MFLOP: 8 make 411 MFLOP");
+        assertEquals(48, GemmBench.probeLaunches(128, 128, 256), "8.4 MFLOP");
+        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.probeLaunches(128, 10, 128));
+        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.probeLaunches(1, 1, 1));
+        assertEquals(1, GemmBench.repetitionLaunches(0.2), "one launch longer than a repetition");
+        assertEquals(1, GemmBench.repetitionLaunches(0.05));
+        assertEquals(2, GemmBench.repetitionLaunches(0.049));
+        assertEquals(100, GemmBench.repetitionLaunches(0.0005), "50 ms of 0.5 ms launches");
+        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.repetitionLaunches(1e-6));
+        assertEquals(GemmBench.MAX_LAUNCHES, GemmBench.repetitionLaunches(0), "a launch too short for the clock");
         float[][] in = GemmBench.inputs(128, 10, 128, 3);
         for (GemmBench.Form f : GemmBench.Form.values()) {
             try (EjmlBackend ref = new EjmlBackend(); CountingGemms b = new CountingGemms()) {
                 float[] e = GemmBench.reference(ref, f, 128, 10, 128, in);
                 GemmBench.Result r = GemmBench.run(b, f, 128, 10, 128, 2, 3, in, e);
                 assertTrue(r.correct(), r.check());
-                assertEquals(64, r.launches());
-                assertEquals(java.util.Map.of(f, 1 + 2 + 3 * 64), b.launches, "the checked launch, the warm-ups, then 64 per repetition, all of " + f);
-                assertEquals(1 + 3, b.finishes, "one wait after the warm-ups and one per repetition");
+                int l = r.launches();
+                assertTrue(l >= 1 && l <= GemmBench.MAX_LAUNCHES, "launches per repetition: " + l);
+                assertEquals(1, b.launches.size(), "only " + f + " was launched");
+                assertEquals(5, b.queues.size(), "one wait after each of the 2 warm-ups and each of the 3 repetitions: " + b.queues);
+                assertEquals(1 + GemmBench.MAX_LAUNCHES, b.queues.get(0), "the checked launch, then the probe: " + b.queues);
+                assertTrue(b.queues.get(1) >= 1 && b.queues.get(1) <= GemmBench.MAX_LAUNCHES, "the second warm-up, sized by the probe");
+                assertEquals(List.of(l, l, l), b.queues.subList(2, 5), "each repetition queues " + l);
                 assertEquals(3, r.seconds().n());
                 assertEquals(2.0 * 128 * 10 * 128 / r.seconds().median() / 1e9, r.gflops().median(), 1e-6 * r.gflops().median(),
                         "seconds are per launch");
