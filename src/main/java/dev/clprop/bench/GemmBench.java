@@ -22,7 +22,7 @@ public final class GemmBench {
 
     /**
      * One measurement; {@code seconds} are per launch, each repetition being {@code launches} queued
-     * launches; {@code check} describes the comparison with EJML.
+     * launches (0 for a result that was wrong and not timed); {@code check} describes the comparison with EJML.
      */
     public record Result(String backend, Form form, int m, int n, int k, int launches, Stats gflops, Stats seconds, boolean correct,
                          String check) {
