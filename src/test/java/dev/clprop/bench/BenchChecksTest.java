@@ -96,6 +96,18 @@ class BenchChecksTest {
     }
 
     @Test
+    void inputsFillEveryOperandWithValuesOfBothSignsInMinusOneToOne() {
+        float[][] in = GemmBench.inputs(3, 4, 5, 7);
+        assertEquals(List.of(15, 20, 12), List.of(in[0].length, in[1].length, in[2].length), "a m×k, w n×k, d m×n");
+        for (float[] v : in) {
+            double min = 1, max = -1;
+            for (float x : v) { min = Math.min(min, x); max = Math.max(max, x); }
+            assertTrue(min >= -1 && min < -0.2 && max > 0.2 && max < 1, "spread over (-1, 1): " + min + " .. " + max);
+        }
+        assertTrue(java.util.Arrays.equals(in[0], GemmBench.inputs(3, 4, 5, 7)[0]), "seeded");
+    }
+
+    @Test
     void aProbeSizesTheRepetitionsAndEachWaitsOnce() {
         assertEquals(1, GemmBench.probeLaunches(1024, 1024, 1024));
         assertEquals(8, GemmBench.probeLaunches(128, 256, 784), "51 MFLOP: 8 make 411 MFLOP");
