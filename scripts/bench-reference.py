@@ -168,13 +168,15 @@ def main():
             clprop = json.load(f)
     # the layer shapes clprop's bench timed (not square), each form at the same batch
     # clprop sizes each backend's queue to its own speed; numpy makes as many calls as the longest queue
-    shapes = {}
+    shapes, queued = {}, {}
     for g in (clprop or {}).get("gemm", []):
         if not (g["m"] == g["n"] == g["k"]):
             key = shape_key(g)
-            shapes[key] = max(shapes.get(key, (g, 1)), (g, g.get("launches") or 1), key=lambda e: e[1])
+            shapes.setdefault(key, g)
+            queued[key] = max(queued.get(key, 1), g.get("launches") or 1)
     ref["sgemm_shapes"] = {}
-    for key, (g, calls) in shapes.items():
+    for key, g in shapes.items():
+        calls = queued[key]
         ref["sgemm_shapes"][key] = dict(summary(sgemm_form(g["form"].lower(), g["m"], g["n"], g["k"], args.reps, calls)),
                                         calls=calls)
     try:

@@ -66,24 +66,26 @@ class BenchChecksTest {
             super(new EjmlBackend());
         }
 
+        private void count(GemmBench.Form f) {
+            launches.merge(f, 1, Integer::sum);
+            sinceWait++;
+        }
+
         @Override
         public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
-            launches.merge(GemmBench.Form.FORWARD, 1, Integer::sum);
-            sinceWait++;
+            count(GemmBench.Form.FORWARD);
             inner.gemmForward(a, w, out, m);
         }
 
         @Override
         public void gemmBackwardData(Tensor d, Tensor w, Tensor out, int m) {
-            launches.merge(GemmBench.Form.BACKWARD_DATA, 1, Integer::sum);
-            sinceWait++;
+            count(GemmBench.Form.BACKWARD_DATA);
             inner.gemmBackwardData(d, w, out, m);
         }
 
         @Override
         public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
-            launches.merge(GemmBench.Form.WEIGHT_GRAD, 1, Integer::sum);
-            sinceWait++;
+            count(GemmBench.Form.WEIGHT_GRAD);
             inner.gemmWeightGrad(d, a, out, m);
         }
 
