@@ -151,7 +151,7 @@ public interface Backend extends AutoCloseable {
      */
     void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m);
 
-    /** {@code dst[r] = src[index[offset + r]]} for r < count: a minibatch from a resident dataset. Modifies dst. */
+    /** {@code dst[r] = src[index[offset + r]]} for r &lt; count: a minibatch from a resident dataset. Modifies dst. */
     void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst);
 
     /** Bytes this backend can still allocate in all (the free heap, or the device's memory). */

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README's Java example, as a user would run it: the library jar is installed into the local
- * Maven repository, a separate Maven project that depends on dev.clprop:clprop compiles the example
+ * The README's Java example, as a user would run it: the README's {@code mvn -DskipTests install} installs
+ * the library (its jar, sources, javadoc and real POM) into the local Maven repository, a separate Maven project that depends on dev.clprop:clprop compiles the example
  * taken verbatim from README.md, its dependency tree holds no CLI-only library, and the program runs
  * on EJML and on an OpenCL device, training a model that classifies the clusters.
  */
@@ -31,7 +31,9 @@ class ReadmeExampleIT {
     static final String CLI_ONLY = "(?i).*(picocli|xchart|pdfbox|progressbar|gson|jline|tribuo|protobuf|onnx|spark|scala-library).*";
 
     @TempDir
-    static Path project;
+    static Path workspace;
+    /** The user's own Maven project, which declares only dev.clprop:clprop. */
+    Path project;
     String classpath;
 
     record Run(int status, String output) {
@@ -61,11 +63,46 @@ class ReadmeExampleIT {
         return m.group(1);
     }
 
+    /** The README's install command, run as a user runs it: in a copy of the project, into the local repository. */
+    static final String INSTALL = "mvn -DskipTests install";
+
+    static Path localRepository() {
+        String repo = System.getProperty("maven.repo.local");
+        return repo != null ? Path.of(repo) : Path.of(System.getProperty("user.home"), ".m2", "repository");
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+    }
+
     @BeforeAll
     void buildTheExampleAgainstTheInstalledArtifact() throws Exception {
-        Run install = run(project, mvn("org.apache.maven.plugins:maven-install-plugin:3.1.2:install-file",
-                "-Dfile=" + System.getProperty("clprop.jar"), "-DpomFile=" + System.getProperty("clprop.pom")));
-        assertEquals(0, install.status(), install.output());
+        Path basedir = Path.of(System.getProperty("clprop.basedir"));
+        assertTrue(Files.readString(basedir.resolve("README.md")).contains(INSTALL), "the README no longer says " + INSTALL);
+        // a copy, so that the install does not rebuild the target/ this test runs from; the tests stay
+        // behind because -DskipTests still compiles them
+        Path source = Files.createDirectories(workspace.resolve("clprop"));
+        Files.copy(basedir.resolve("pom.xml"), source.resolve("pom.xml"));
+        copyTree(basedir.resolve("kernels"), source.resolve("kernels"));
+        copyTree(basedir.resolve("src/main"), source.resolve("src/main"));
+        List<String> install = mvn(INSTALL.substring("mvn ".length()).split(" "));
+        Run installed = run(source, install);
+        assertEquals(0, installed.status(), installed.output());
+        Path artifact = localRepository().resolve("dev/clprop/clprop/0.1.0-SNAPSHOT");
+        for (String suffix : List.of(".jar", "-sources.jar", "-javadoc.jar", ".pom")) {
+            assertTrue(Files.isRegularFile(artifact.resolve("clprop-0.1.0-SNAPSHOT" + suffix)), "mvn install left no " + suffix + " in " + artifact);
+        }
+        String pom = Files.readString(artifact.resolve("clprop-0.1.0-SNAPSHOT.pom"));
+        for (String dependency : List.of("<artifactId>jocl</artifactId>", "<artifactId>ejml-fdense</artifactId>", "<artifactId>commons-csv</artifactId>")) {
+            assertTrue(pom.contains(dependency), "the installed POM does not name " + dependency + ":\n" + pom);
+        }
+        project = Files.createDirectories(workspace.resolve("uses-clprop"));
         Files.writeString(project.resolve("pom.xml"), """
                 <project xmlns="http://maven.apache.org/POM/4.0.0">
                   <modelVersion>4.0.0</modelVersion>
