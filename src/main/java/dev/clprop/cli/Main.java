@@ -63,13 +63,11 @@ public final class Main implements Runnable {
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, with the stream that "-" reads. */
     public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        // the library also logs its one warning (no libjsig.so) through System.Logger; here it reaches
-        // the user through the command's own output, once
-        java.util.logging.Logger.getLogger("dev.clprop").setLevel(java.util.logging.Level.OFF);
         Main main = new Main();
         main.stdin = in;
         CommandLine cl = new CommandLine(main);
         PrintWriter errWriter = new PrintWriter(err, true);
+        printLibraryWarnings(errWriter);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(errWriter);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -96,6 +94,35 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** Held so that its handler is not lost: java.util.logging keeps loggers only weakly. */
+    private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("dev.clprop");
+
+    /**
+     * The library warns through {@code System.getLogger("dev.clprop")} (no libjsig.so, say); the command
+     * line prints those warnings as its own lines on standard error, once each, and nothing else of them.
+     */
+    static void printLibraryWarnings(PrintWriter err) {
+        java.util.logging.Logger library = LIBRARY_LOG;
+        for (var h : library.getHandlers()) library.removeHandler(h);
+        library.setUseParentHandlers(false);
+        library.setLevel(java.util.logging.Level.WARNING);
+        library.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) err.println("clprop: warning: " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+                err.flush();
+            }
+
+            @Override
+            public void close() {
+            }
+        });
     }
 
     /** Ends a command with an exit status after it has reported why (or with one line saying why). */

@@ -8,6 +8,10 @@ import dev.clprop.device.reference.EjmlBackend;
 import dev.clprop.error.InvalidSettingException;
 import dev.clprop.error.OpenClUnavailableException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -134,7 +138,7 @@ public final class DeviceSelection {
         var tuned = TuningCache.lookup(pick);
         OpenClBackend b = new OpenClBackend(pick, tuned);
         say.accept("device: " + pick.describe() + ", " + why + (tuned != null ? "; tuned GEMM " + tuned : ""));
-        warnWithoutSignalChaining(say);
+        warnWithoutSignalChaining();
         return b;
     }
 
@@ -177,7 +181,7 @@ public final class DeviceSelection {
         try {
             OpenClBackend b = new OpenClBackend(pick, tuned);
             say.accept("device: " + pick.describe() + ", " + why + (tuned != null ? "; tuned GEMM " + tuned : ""));
-            warnWithoutSignalChaining(say);
+            warnWithoutSignalChaining();
             return b;
         } catch (RuntimeException e) {
             if (c.equals("auto")) {
@@ -188,21 +192,34 @@ public final class DeviceSelection {
         }
     }
 
-    /** Whether the JDK's signal-chaining library is preloaded (see README, "Signal chaining"). */
+    /**
+     * Whether the JDK's signal-chaining library is loaded in this process (see README, "Signal chaining").
+     * Read from what is mapped ({@code /proc/self/maps}), so a preload of a path that does not exist is
+     * not taken for one that worked; where that file does not exist (not Linux) it trusts LD_PRELOAD.
+     */
     public static boolean signalChaining() {
-        String p = System.getenv("LD_PRELOAD");
-        return p != null && p.contains("libjsig");
+        return signalChaining(Path.of("/proc/self/maps"), System.getenv("LD_PRELOAD"));
+    }
+
+    static boolean signalChaining(Path maps, String preload) {
+        try (var lines = Files.lines(maps)) {
+            return lines.anyMatch(l -> l.endsWith("/libjsig.so"));
+        } catch (IOException | UncheckedIOException e) {
+            return preload != null && preload.contains("libjsig");
+        }
     }
 
     /**
      * OpenCL drivers built on LLVM (PoCL among them) replace the JVM's SIGSEGV handler, which the JVM
-     * needs internally; without the JDK's libjsig.so preloaded a run can die at random. Said once per JVM.
+     * needs internally; without the JDK's libjsig.so loaded a run can die at random. Said once per JVM,
+     * through {@code System.getLogger("dev.clprop")} only (the command line prints that logger's
+     * warnings as its own), so that a caller who also passes a message consumer does not read it twice.
      */
-    static void warnWithoutSignalChaining(Consumer<String> say) {
-        if (signalChaining() || !WARNED_JSIG.compareAndSet(false, true)) return;
-        String msg = "warning: libjsig.so is not preloaded; an OpenCL driver built on LLVM can replace the JVM's signal handlers"
-                + " and crash the run. Start Java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (scripts/clprop does)";
-        say.accept(msg);
-        System.getLogger("dev.clprop").log(System.Logger.Level.WARNING, msg);
+    static void warnWithoutSignalChaining() {
+        if (!WARNED_JSIG.compareAndSet(false, true) || signalChaining()) return;
+        System.getLogger("dev.clprop").log(System.Logger.Level.WARNING, JSIG_WARNING);
     }
+
+    static final String JSIG_WARNING = "libjsig.so is not loaded; an OpenCL driver built on LLVM can replace the JVM's signal"
+            + " handlers and crash the run. Start Java with LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (scripts/clprop does)";
 }
