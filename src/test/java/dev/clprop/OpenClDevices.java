@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The OpenCL device the tests run on: CLPROP_TEST_DEVICE=N picks one, else the first.
+ * The OpenCL device the tests run on: CLPROP_TEST_DEVICE=N or a part of its name picks one, else the first.
  * Without a device the tests skip with the reason, except when CI=true: there it is a failure,
  * because CI installs PoCL and OpenCL tests must really run.
  */
@@ -36,8 +36,22 @@ public final class OpenClDevices {
             }
             assumeTrue(false, "OpenCL tests skipped, no device: " + unavailable);
         }
-        String pick = System.getenv("CLPROP_TEST_DEVICE");
-        return devices.get(pick == null || pick.isBlank() ? 0 : Integer.parseInt(pick.trim()));
+        return pick(devices, System.getenv("CLPROP_TEST_DEVICE"));
+    }
+
+    /** CLPROP_TEST_DEVICE: a device index, or part of a device or platform name (llvmpipe, Oclgrind); a miss fails. */
+    static DeviceInfo pick(List<DeviceInfo> devices, String choice) {
+        if (choice == null || choice.isBlank()) return devices.get(0);
+        String c = choice.trim().toLowerCase(java.util.Locale.ROOT);
+        if (c.matches("\\d+")) {
+            int n = Integer.parseInt(c);
+            if (n >= devices.size()) fail("CLPROP_TEST_DEVICE=" + choice + " but there are " + devices.size() + " device(s)");
+            return devices.get(n);
+        }
+        for (DeviceInfo d : devices) {
+            if (d.name().toLowerCase(java.util.Locale.ROOT).contains(c) || d.platformName().toLowerCase(java.util.Locale.ROOT).contains(c)) return d;
+        }
+        return fail("CLPROP_TEST_DEVICE=" + choice + " matches no OpenCL device");
     }
 
     public static OpenClBackend backend() {

@@ -21,6 +21,14 @@ public final class OpenCl {
     public static final String INSTALL_LOADER = "install the OpenCL ICD loader (Debian/Ubuntu: apt-get install ocl-icd-opencl-dev)";
     public static final String INSTALL_DRIVER = "install an OpenCL driver: your GPU vendor's, or a CPU one (Debian/Ubuntu: apt-get install pocl-opencl-icd)";
 
+    /**
+     * Every device type, as the bits the OpenCL specification defines. Not {@code CL.CL_DEVICE_TYPE_ALL}:
+     * JOCL holds that as a sign-extended {@code 0xffffffffffffffff}, and a strict driver (Mesa's rusticl)
+     * answers CL_INVALID_DEVICE_TYPE to the bits above the 32 the specification's 0xFFFFFFFF has.
+     */
+    static final long EVERY_DEVICE_TYPE = CL.CL_DEVICE_TYPE_DEFAULT | CL.CL_DEVICE_TYPE_CPU | CL.CL_DEVICE_TYPE_GPU
+            | CL.CL_DEVICE_TYPE_ACCELERATOR | CL.CL_DEVICE_TYPE_CUSTOM;
+
     private static volatile boolean initialised;
 
     private OpenCl() {
@@ -52,16 +60,20 @@ public final class OpenCl {
             throw new OpenClUnavailableException("the OpenCL library (libOpenCL.so) could not be loaded: " + INSTALL_LOADER, e);
         }
         List<DeviceInfo> out = new ArrayList<>();
+        List<String> refusals = new ArrayList<>();
         for (cl_platform_id p : platforms) {
             String platformName = platformString(p, CL.CL_PLATFORM_NAME);
             cl_device_id[] ds;
             try {
                 int[] n = new int[1];
-                CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, 0, null, n);
+                CL.clGetDeviceIDs(p, EVERY_DEVICE_TYPE, 0, null, n);
                 ds = new cl_device_id[n[0]];
-                CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, n[0], ds, null);
+                CL.clGetDeviceIDs(p, EVERY_DEVICE_TYPE, n[0], ds, null);
             } catch (CLException e) {
-                continue; // a platform without devices (CL_DEVICE_NOT_FOUND)
+                // CL_DEVICE_NOT_FOUND is a platform without devices (rusticl without RUSTICL_ENABLE);
+                // anything else is a driver refusing the question, which the user must hear of
+                if (e.getStatus() != CL.CL_DEVICE_NOT_FOUND) refusals.add(platformName + ": " + e.getMessage());
+                continue;
             }
             for (cl_device_id d : ds) {
                 out.add(new DeviceInfo(out.size(), p, d, platformName, deviceString(d, CL.CL_DEVICE_NAME),
@@ -72,7 +84,10 @@ public final class OpenCl {
                         deviceString(d, CL.CL_DEVICE_VERSION), deviceString(d, CL.CL_DRIVER_VERSION)));
             }
         }
-        if (out.isEmpty()) throw new OpenClUnavailableException("OpenCL platforms exist but have no devices: " + INSTALL_DRIVER, null);
+        if (out.isEmpty()) {
+            throw new OpenClUnavailableException("OpenCL platforms exist but have no devices"
+                    + (refusals.isEmpty() ? "" : " (" + String.join("; ", refusals) + ")") + ": " + INSTALL_DRIVER, null);
+        }
         return out;
     }
 
@@ -123,6 +138,7 @@ public final class OpenCl {
         if ((t & CL.CL_DEVICE_TYPE_GPU) != 0) s.add("GPU");
         if ((t & CL.CL_DEVICE_TYPE_CPU) != 0) s.add("CPU");
         if ((t & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0) s.add("ACCELERATOR");
+        if ((t & CL.CL_DEVICE_TYPE_CUSTOM) != 0) s.add("CUSTOM");
         if (s.isEmpty()) s.add("OTHER");
         return String.join("+", s);
     }
