@@ -2,6 +2,7 @@ package dev.clprop;
 
 import dev.clprop.device.Backend;
 import dev.clprop.device.DeviceSelection;
+import dev.clprop.device.GemmFamily;
 import dev.clprop.device.opencl.DeviceInfo;
 import dev.clprop.device.opencl.OpenCl;
 import dev.clprop.device.reference.EjmlBackend;
@@ -34,8 +35,8 @@ import java.util.function.Consumer;
  * called from any thread, one at a time (calls from several threads wait for each other).
  * <p><b>Signal chaining.</b> OpenCL drivers built on LLVM (PoCL among them) replace the JVM's
  * SIGSEGV handler, which the JVM uses internally; a run can then die at random. Start the JVM with
- * {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}. clprop warns once (through the message consumer and
- * {@code System.getLogger("dev.clprop")}) when it is missing.
+ * {@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}. clprop warns once (through
+ * {@code System.getLogger("dev.clprop")}) when it is not loaded.
  */
 public final class Device implements AutoCloseable {
     private final List<Backend> backends;
@@ -51,10 +52,18 @@ public final class Device implements AutoCloseable {
         return open(choice, line -> { });
     }
 
-    /** Opens a device by choice; {@code log} receives which device was picked and why, and warnings. */
+    /** Opens a device by choice; {@code log} receives which device was picked and why. */
     public static Device open(String choice, Consumer<String> log) {
+        return open(choice, GemmFamily.AUTO, log);
+    }
+
+    /**
+     * As {@link #open(String, Consumer)}, each OpenCL device running the given family of GEMM kernels
+     * ({@link GemmFamily#TILED}, the GPU kernels, runs on a CPU driver too). EJML ignores it.
+     */
+    public static Device open(String choice, GemmFamily gemm, Consumer<String> log) {
         boolean auto = DeviceSelection.isAuto(choice);
-        List<Backend> opened = DeviceSelection.open(auto ? "auto" : choice, log);
+        List<Backend> opened = DeviceSelection.open(auto ? "auto" : choice, gemm, log);
         List<Backend> checked = new ArrayList<>();
         try {
             for (Backend b : opened) {

@@ -1,6 +1,7 @@
 package dev.clprop;
 
 import dev.clprop.data.Dataset;
+import dev.clprop.device.GemmFamily;
 import dev.clprop.data.Splits;
 import dev.clprop.error.IncompatibleModelException;
 import dev.clprop.error.InvalidInputException;
@@ -65,6 +66,7 @@ public final class Trainer {
     private final boolean balancedClassWeights;
     private final Device device;
     private final String deviceChoice;
+    private final GemmFamily gemm;
     private final TrainingListener listener;
     private final Cancellation cancellation;
 
@@ -112,6 +114,7 @@ public final class Trainer {
         balancedClassWeights = b.balancedClassWeights;
         device = b.device;
         deviceChoice = b.deviceChoice;
+        gemm = b.gemm;
         listener = b.listener != null ? b.listener : new TrainingListener() { };
         cancellation = b.cancellation != null ? b.cancellation : new Cancellation();
         if (checkpoint != null) AtomicFiles.checkReplaceable(checkpoint);
@@ -351,7 +354,7 @@ public final class Trainer {
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {
         RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
                 p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema);
-        Device d = device != null ? device : Device.open(deviceChoice, listener::onMessage);
+        Device d = device != null ? device : Device.open(deviceChoice, gemm, listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> new TrainingLoop(backends, cfg, listener, cancellation).run(p.train, p.validation, start));
             return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema), r.outcome(), r.epochsDone(), r.message(), r.history());
@@ -381,6 +384,7 @@ public final class Trainer {
         private boolean balancedClassWeights;
         private Device device;
         private String deviceChoice = "auto";
+        private GemmFamily gemm = GemmFamily.AUTO;
         private TrainingListener listener;
         private Cancellation cancellation;
 
@@ -498,6 +502,16 @@ public final class Trainer {
         public Builder device(String choice) {
             this.deviceChoice = choice;
             this.device = null;
+            return this;
+        }
+
+        /**
+         * The GEMM kernels of a device this builder opens per fit ({@link #device(String)}; default AUTO). A
+         * device given open ({@link #device(Device)}) keeps the family it was opened with.
+         */
+        public Builder gemm(GemmFamily gemm) {
+            if (gemm == null) throw new InvalidSettingException("gemm", "must be given");
+            this.gemm = gemm;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.clprop.cli;
 import dev.clprop.device.Backend;
 import dev.clprop.device.DeviceSelection;
 import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.GemmConfig;
 import dev.clprop.device.opencl.OpenCl;
 import dev.clprop.device.opencl.OpenClBackend;
 import dev.clprop.error.OpenClUnavailableException;
@@ -15,6 +16,7 @@ import dev.clprop.device.opencl.TuningCache;
 import dev.clprop.model.Architecture;
 import dev.clprop.optim.Optimizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -36,6 +38,9 @@ import java.util.function.Supplier;
 public final class BenchCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    GemmOption gemm;
 
     @Option(names = "--device", paramLabel = "all|cpu|opencl[:N]", description = "What to measure: all = EJML and every OpenCL device (default: ${DEFAULT-VALUE})")
     String device = "all";
@@ -108,7 +113,8 @@ public final class BenchCommand implements Runnable {
         if (!device.equals("cpu")) {
             for (DeviceInfo d : device.equals("all") ? devicesOrNone(o) : openClDevices(device)) {
                 cl.add(d);
-                backends.add(() -> new OpenClBackend(d, TuningCache.lookup(d)));
+                GemmConfig config = GemmConfig.choose(d, TuningCache.lookup(d), gemm.family());
+                backends.add(() -> new OpenClBackend(d, config));
             }
         }
         BenchReport report = new BenchReport();
@@ -162,7 +168,7 @@ public final class BenchCommand implements Runnable {
 
     private void kernels(PrintWriter o, List<DeviceInfo> cl, Architecture ns, BenchReport report) {
         for (DeviceInfo d : cl) {
-            try (OpenClBackend b = new OpenClBackend(d, TuningCache.lookup(d))) {
+            try (OpenClBackend b = new OpenClBackend(d, GemmConfig.choose(d, TuningCache.lookup(d), gemm.family()))) {
                 TrainBench.KernelProfile p = TrainBench.profile(b, ns, profileBatch, rows);
                 report.kernels.add(p);
                 double total = p.microsPerStep().values().stream().mapToDouble(Double::doubleValue).sum();
@@ -215,7 +221,7 @@ public final class BenchCommand implements Runnable {
 
     private void dataParallel(PrintWriter o, Architecture ns, BenchReport report) {
         List<Optimizer.Kind> kinds = optimizers.stream().map(Optimizer.Kind::parse).toList();
-        List<Backend> devices = DeviceSelection.open(dataParallel, line -> { });
+        List<Backend> devices = DeviceSelection.open(dataParallel, gemm.family(), line -> { });
         try {
             if (devices.size() < 2) throw new Main.Stopped(Main.EXIT_USAGE, "--data-parallel " + dataParallel + ": names one device; data parallelism needs two or more");
             o.printf(Locale.ROOT, "%nData-parallel training %s on %d devices (%s), %d synthetic rows per epoch: median samples/s of %d epochs;"

@@ -38,6 +38,9 @@ public final class EvaluateCommand implements Runnable {
     @Mixin
     ColumnOptions columns = new ColumnOptions();
 
+    @Mixin
+    GemmOption gemm;
+
     @Option(names = "--device", paramLabel = "auto|cpu|opencl[:N]|NAME", description = "default: ${DEFAULT-VALUE}")
     String device = "cpu";
 
@@ -56,7 +59,7 @@ public final class EvaluateCommand implements Runnable {
         Model m = Model.load(model);
         Dataset d = read(m);
         if (plot != null && !m.isClassifier()) throw new dev.clprop.error.InvalidSettingException("plot", "draws a confusion matrix; this is a regression model");
-        try (Device dev = Device.open(device)) {
+        try (Device dev = Device.open(device, gemm.family(), line -> { })) {
             Metrics ev = m.evaluate(d, dev);
             out.printf("model %s (%s), data %s%n", model, m.architecture(), d.name());
             Reports.print(out, "", ev, m.schema(), m.loss().toString(), true);

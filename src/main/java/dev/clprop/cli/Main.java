@@ -29,7 +29,7 @@ public final class Main implements Runnable {
             Map.entry("learningRate", "--lr"), Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"),
             Map.entry("batchSize", "--batch"), Map.entry("epochs", "--epochs"), Map.entry("seed", "--seed"),
             Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"),
-            Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"),
+            Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"), Map.entry("gemm", "--gemm"),
             Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("schedule", "--lr-schedule"), Map.entry("clipNorm", "--clip-norm"),
             Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"),
             Map.entry("label", "--label"), Map.entry("ignore", "--ignore"), Map.entry("json", "--json"), Map.entry("plot", "--plot"), Map.entry("output", "--output"),

@@ -58,6 +58,9 @@ public final class PredictCommand implements Runnable {
     @Option(names = "--no-header", description = "Leave out the header row")
     boolean noHeader;
 
+    @Mixin
+    GemmOption gemm;
+
     @Option(names = "--device", paramLabel = "auto|cpu|opencl[:N]|NAME", description = "default: ${DEFAULT-VALUE}")
     String device = "cpu";
 
@@ -72,7 +75,7 @@ public final class PredictCommand implements Runnable {
         if (classes && !m.isClassifier()) throw new InvalidSettingException("output", "class applies to classifiers; this model is a regression model");
         float[][] rows = read(m);
         PrintWriter out = spec.commandLine().getOut();
-        try (Device dev = Device.open(device)) {
+        try (Device dev = Device.open(device, gemm.family(), line -> { })) {
             float[][] o = m.predict(rows, dev);
             CSVPrinter csv = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build());
             if (!noHeader) csv.printRecord(header(m, classes));

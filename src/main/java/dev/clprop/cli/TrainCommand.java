@@ -117,6 +117,9 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--early-stop", paramLabel = "N", description = "Stop when validation loss has not improved for N epochs (needs validation data)")
     int earlyStop = 0;
 
+    @Mixin
+    GemmOption gemm;
+
     @Option(names = "--device", paramLabel = "auto|cpu|opencl[:N]|NAME", description = "Where to train (default: ${DEFAULT-VALUE}); see 'clprop devices'")
     String device = "auto";
 
@@ -179,7 +182,7 @@ public final class TrainCommand implements Runnable {
             else b.classWeights(weights(classWeights));
         }
 
-        try (Device dev = Device.open(device, progress::onMessage)) {
+        try (Device dev = Device.open(device, gemm.family(), progress::onMessage)) {
             Trainer trainer = b.device(dev).build();
             Dataset validation = source.validation();
             TrainingResult result = runWithInterruptHandling(cancellation, folder,

@@ -1,6 +1,7 @@
 package dev.clprop.device;
 
 import dev.clprop.device.opencl.DeviceInfo;
+import dev.clprop.device.opencl.GemmConfig;
 import dev.clprop.device.opencl.OpenCl;
 import dev.clprop.device.opencl.OpenClBackend;
 import dev.clprop.device.opencl.TuningCache;
@@ -75,12 +76,17 @@ public final class DeviceSelection {
 
     /** Opens one backend per element of {@code choice}; on failure, those already opened are closed. */
     public static List<Backend> open(String choice, Consumer<String> say) {
+        return open(choice, GemmFamily.AUTO, say);
+    }
+
+    /** As {@link #open(String, Consumer)}, each OpenCL device running the given GEMM family. */
+    public static List<Backend> open(String choice, GemmFamily gemm, Consumer<String> say) {
         List<Backend> out = new ArrayList<>();
         try {
             for (String c : split(choice)) {
-                if (c.equals("gpus")) out.addAll(openAllGpus(say));
-                else if (c.matches("opencl:\\d+/\\d+")) out.addAll(openParts(c, say));
-                else out.add(openOne(c, say));
+                if (c.equals("gpus")) out.addAll(openAllGpus(gemm, say));
+                else if (c.matches("opencl:\\d+/\\d+")) out.addAll(openParts(c, gemm, say));
+                else out.add(openOne(c, gemm, say));
             }
         } catch (RuntimeException e) {
             for (int i = out.size() - 1; i >= 0; i--) out.get(i).close();
@@ -97,15 +103,15 @@ public final class DeviceSelection {
         }
     }
 
-    private static List<Backend> openAllGpus(Consumer<String> say) {
+    private static List<Backend> openAllGpus(GemmFamily gemm, Consumer<String> say) {
         List<Backend> out = new ArrayList<>();
-        for (DeviceInfo d : devicesFor("gpus")) if (d.isGpu()) out.add(openDevice(d, "every GPU was asked for", say));
+        for (DeviceInfo d : devicesFor("gpus")) if (d.isGpu()) out.add(openDevice(d, "every GPU was asked for", gemm, say));
         if (out.isEmpty()) throw new InvalidSettingException(SETTING, "gpus: no OpenCL GPU was found (see 'clprop devices')");
         return out;
     }
 
     /** {@code opencl:N/K}: K sub-devices of device N, each its own backend. */
-    private static List<Backend> openParts(String c, Consumer<String> say) {
+    private static List<Backend> openParts(String c, GemmFamily gemm, Consumer<String> say) {
         int slash = c.indexOf('/');
         DeviceInfo parent = byIndex(c.substring(0, slash), devicesFor(c));
         int k;
@@ -124,7 +130,7 @@ public final class DeviceSelection {
         List<Backend> out = new ArrayList<>();
         int i = 0;
         try {
-            for (; i < parts.size(); i++) out.add(openDevice(parts.get(i), "as asked (sub-devices share the device's memory)", say));
+            for (; i < parts.size(); i++) out.add(openDevice(parts.get(i), "as asked (sub-devices share the device's memory)", gemm, say));
         } catch (RuntimeException e) {
             for (int j = out.size() - 1; j >= 0; j--) out.get(j).close();
             // part i's handle went with its failed context; the later ones were never handed out
@@ -134,15 +140,22 @@ public final class DeviceSelection {
         return out;
     }
 
-    private static Backend openDevice(DeviceInfo pick, String why, Consumer<String> say) {
+    private static Backend openDevice(DeviceInfo pick, String why, GemmFamily gemm, Consumer<String> say) {
         var tuned = TuningCache.lookup(pick);
-        OpenClBackend b = new OpenClBackend(pick, tuned);
-        say.accept("device: " + pick.describe() + ", " + why + (tuned != null ? "; tuned GEMM " + tuned : ""));
+        GemmConfig config = GemmConfig.choose(pick, tuned, gemm);
+        OpenClBackend b = new OpenClBackend(pick, config);
+        say.accept("device: " + pick.describe() + ", " + why + gemmNote(config, tuned, GemmConfig.defaultFor(pick), gemm));
         warnWithoutSignalChaining();
         return b;
     }
 
-    private static Backend openOne(String c, Consumer<String> say) {
+    /** What a user is told of the GEMM: nothing for the device's default, else which configuration and why. */
+    static String gemmNote(GemmConfig config, GemmConfig tuned, GemmConfig deviceDefault, GemmFamily gemm) {
+        if (config.equals(tuned)) return "; tuned GEMM " + config;
+        return config.equals(deviceDefault) ? "" : "; GEMM " + config + ", as asked (--gemm " + gemm + ")";
+    }
+
+    private static Backend openOne(String c, GemmFamily gemm, Consumer<String> say) {
         if (c.equals("cpu") || c.equals("ejml")) {
             say.accept("device: ejml (CPU reference path), as asked");
             return new EjmlBackend();
@@ -177,12 +190,8 @@ public final class DeviceSelection {
             }
             why = "its name matches '" + c + "'";
         }
-        var tuned = TuningCache.lookup(pick);
         try {
-            OpenClBackend b = new OpenClBackend(pick, tuned);
-            say.accept("device: " + pick.describe() + ", " + why + (tuned != null ? "; tuned GEMM " + tuned : ""));
-            warnWithoutSignalChaining();
-            return b;
+            return openDevice(pick, why, gemm, say);
         } catch (RuntimeException e) {
             if (c.equals("auto")) {
                 say.accept("device: ejml (CPU reference path), because " + pick.describe() + " failed to start: " + e.getMessage());

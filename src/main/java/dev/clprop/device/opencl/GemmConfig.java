@@ -1,5 +1,7 @@
 package dev.clprop.device.opencl;
 
+import dev.clprop.device.GemmFamily;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -47,8 +49,31 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
 
     /** The default for a device: vector kernels on CPUs, tiles elsewhere. */
     static GemmConfig defaultFor(DeviceInfo d) {
-        if (d.isCpu()) return d.name().toLowerCase(Locale.ROOT).contains("avx512") ? VECTOR_AVX512 : VECTOR_DEFAULT;
+        return d.isCpu() ? vectorDefaultFor(d) : tiledDefaultFor(d);
+    }
+
+    /** The default of the tiled family for a device: 64×64 tiles, or 32×32 where work-groups are smaller. */
+    static Tiled tiledDefaultFor(DeviceInfo d) {
         return TILED_DEFAULT.validFor(d) ? TILED_DEFAULT : TILED_SMALL;
+    }
+
+    /** The default of the vector family for a device: 16-wide on AVX-512 CPUs, else 8-wide. */
+    static Vector vectorDefaultFor(DeviceInfo d) {
+        return d.name().toLowerCase(Locale.ROOT).contains("avx512") ? VECTOR_AVX512 : VECTOR_DEFAULT;
+    }
+
+    /**
+     * The configuration a device runs: for {@link GemmFamily#AUTO} the tuned one, else the device's default;
+     * for a forced family the tuned one if it is of that family, else that family's default.
+     *
+     * @param tuned what the tuning cache holds for the device, or null
+     */
+    static GemmConfig choose(DeviceInfo d, GemmConfig tuned, GemmFamily family) {
+        return switch (family) {
+            case AUTO -> tuned != null ? tuned : defaultFor(d);
+            case TILED -> tuned instanceof Tiled t ? t : tiledDefaultFor(d);
+            case VECTOR -> tuned instanceof Vector v ? v : vectorDefaultFor(d);
+        };
     }
 
     static GemmConfig parse(String s) {

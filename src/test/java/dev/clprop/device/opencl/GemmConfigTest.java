@@ -1,5 +1,6 @@
 package dev.clprop.device.opencl;
 
+import dev.clprop.device.GemmFamily;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,5 +66,40 @@ class GemmConfigTest {
         GemmConfig.Vector always = new GemmConfig.Vector(8, 4, 2, 6, 2, 1), never = new GemmConfig.Vector(8, 4, 2, 6, 2, Integer.MAX_VALUE);
         assertTrue(always.packsWeightGrad(1, 1, 1), "packFromK 1 packs every product");
         assertFalse(never.packsWeightGrad(1 << 20, 1 << 20, 1 << 20));
+    }
+
+    static DeviceInfo fake(String name, String type, long maxWorkGroup) {
+        return new DeviceInfo(0, null, null, "test", name, "test", type, 4, 1L << 30, 1L << 28, 32 * 1024, maxWorkGroup, "OpenCL 3.0", "1");
+    }
+
+    @Test
+    void autoTakesTheTunedConfigurationElseTheDevicesDefault() {
+        DeviceInfo cpu = fake("pthread-haswell", "CPU", 4096), gpu = fake("some GPU", "GPU", 1024);
+        GemmConfig tuned = new GemmConfig.Vector(8, 2, 2, 4, 1, 64);
+        assertEquals(tuned, GemmConfig.choose(cpu, tuned, GemmFamily.AUTO));
+        assertEquals(GemmConfig.VECTOR_DEFAULT, GemmConfig.choose(cpu, null, GemmFamily.AUTO));
+        assertEquals(GemmConfig.VECTOR_AVX512, GemmConfig.choose(fake("pthread-skylake-avx512", "CPU", 4096), null, GemmFamily.AUTO));
+        assertEquals(GemmConfig.TILED_DEFAULT, GemmConfig.choose(gpu, null, GemmFamily.AUTO));
+    }
+
+    @Test
+    void aForcedFamilyKeepsATunedConfigurationOfItsOwnFamilyOnly() {
+        DeviceInfo cpu = fake("pthread-haswell", "CPU", 4096), small = fake("small GPU", "GPU", 128);
+        GemmConfig tunedVector = new GemmConfig.Vector(8, 2, 2, 4, 1, 64), tunedTiled = new GemmConfig.Tiled(32, 64, 8, 4, 4);
+        assertEquals(GemmConfig.TILED_DEFAULT, GemmConfig.choose(cpu, tunedVector, GemmFamily.TILED), "the GPU kernels on a CPU");
+        assertEquals(tunedTiled, GemmConfig.choose(cpu, tunedTiled, GemmFamily.TILED));
+        assertEquals(tunedVector, GemmConfig.choose(cpu, tunedVector, GemmFamily.VECTOR));
+        assertEquals(GemmConfig.VECTOR_DEFAULT, GemmConfig.choose(small, tunedTiled, GemmFamily.VECTOR));
+        assertEquals(GemmConfig.TILED_SMALL, GemmConfig.choose(small, null, GemmFamily.TILED), "256 work-items do not fit a 128 work-group");
+    }
+
+    @Test
+    void familiesParseInAnyCaseAndNothingElse() {
+        assertEquals(GemmFamily.TILED, GemmFamily.parse(" Tiled "));
+        assertEquals(GemmFamily.VECTOR, GemmFamily.parse("vector"));
+        assertEquals(GemmFamily.AUTO, GemmFamily.parse("AUTO"));
+        var e = assertThrows(dev.clprop.error.InvalidSettingException.class, () -> GemmFamily.parse("blocked"));
+        assertEquals("gemm", e.setting());
+        assertThrows(dev.clprop.error.InvalidSettingException.class, () -> GemmFamily.parse(null));
     }
 }
