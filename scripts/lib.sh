@@ -54,6 +54,12 @@ ensure_opencl_cpu_device() {
     ensure_packages ocl-icd-opencl-dev pocl-opencl-icd clinfo
 }
 
+# OpenCL implementations beside PoCL that the tests also run on (scripts/opencl-drivers): Mesa's
+# rusticl (a software device with RUSTICL_ENABLE=llvmpipe) and the Oclgrind simulator.
+ensure_opencl_test_drivers() {
+    ensure_packages mesa-opencl-icd oclgrind
+}
+
 # build_jar: builds target/clprop.jar when it is missing or older than any source.
 build_jar() {
     local jar="$CLPROP_ROOT/target/clprop.jar"

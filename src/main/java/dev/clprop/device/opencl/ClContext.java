@@ -11,6 +11,13 @@ import org.jocl.cl_device_id;
  * A sub-device's handle belongs to its context and is released with it.
  */
 final class ClContext implements AutoCloseable {
+    /**
+     * The pattern of clEnqueueFillBuffer that zeroes a buffer, in memory that never moves or goes away.
+     * JOCL pins a Java array only for the duration of the call, and a driver may read the pattern when
+     * the fill runs, later (Oclgrind does).
+     */
+    static final org.jocl.Pointer ZERO_PATTERN = org.jocl.Pointer.to(java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder()));
+
     final DeviceInfo device;
     final cl_context context;
     final cl_command_queue queue;

@@ -40,7 +40,7 @@ final class ClTensor implements Tensor, IndexBuffer {
         mem = CL.clCreateBuffer(ctx.context, CL.CL_MEM_READ_WRITE, bytes, null, null);
         if (counted) owner.live++;
         try {
-            CL.clEnqueueFillBuffer(ctx.queue, mem, Pointer.to(new float[]{0f}), Sizeof.cl_float, 0, bytes, 0, null, null);
+            CL.clEnqueueFillBuffer(ctx.queue, mem, ClContext.ZERO_PATTERN, Sizeof.cl_float, 0, bytes, 0, null, null);
         } catch (RuntimeException e) {
             close();
             throw e;

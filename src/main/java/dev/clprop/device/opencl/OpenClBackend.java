@@ -137,10 +137,23 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** Kernels whose launches have been checked against their compiled signatures (all of them once each has run). */
     public List<String> verifiedKernels() {
         List<String> out = new ArrayList<>();
+        for (ClKernel k : kernels()) if (k.verified()) out.add(k.name);
+        return out;
+    }
+
+    /** The names of every kernel this backend built: the op kernels and its GEMM family's. */
+    public List<String> kernelNames() {
+        List<String> out = new ArrayList<>();
+        for (ClKernel k : kernels()) out.add(k.name);
+        return out;
+    }
+
+    private List<ClKernel> kernels() {
+        List<ClKernel> out = new ArrayList<>();
         for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
                 biasActivation, biasSoftmax, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
                 sumSquares, clipCoefficient, scaleBy}) {
-            if (k != null && k.verified()) out.add(k.name);
+            if (k != null) out.add(k);
         }
         return out;
     }
@@ -248,7 +261,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public void zero(Tensor x) {
-        CL.clEnqueueFillBuffer(ctx.queue, t(x).mem, Pointer.to(new float[]{0f}), Sizeof.cl_float, 0, 4L * x.size(), 0, null, null);
+        CL.clEnqueueFillBuffer(ctx.queue, t(x).mem, ClContext.ZERO_PATTERN, Sizeof.cl_float, 0, 4L * x.size(), 0, null, null);
     }
 
     /** C(M,N) = A'·B' through strides (kernels/gemm.cl), for the tiled variant. */
