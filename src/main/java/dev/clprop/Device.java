@@ -72,10 +72,8 @@ public final class Device implements AutoCloseable {
                     continue;
                 }
                 try {
-                    DeviceSelfTest.check(b);
-                    checked.add(b);
+                    checked.add(selfTested(b, gemm, log));
                 } catch (DeviceException e) {
-                    b.close();
                     if (!auto) throw e;
                     log.accept("device: ejml (CPU reference path), because " + e.getMessage());
                     checked.add(new EjmlBackend());
@@ -87,6 +85,30 @@ public final class Device implements AutoCloseable {
             throw e;
         }
         return new Device(checked);
+    }
+
+    /**
+     * {@code b} once it has passed the self-test; a device whose tuned GEMM fails it is opened again with its
+     * default GEMM and tested once more. On failure the backend is closed and the exception thrown.
+     */
+    private static Backend selfTested(Backend b, GemmFamily gemm, Consumer<String> log) {
+        try {
+            DeviceSelfTest.check(b);
+            return b;
+        } catch (DeviceException e) {
+            Backend again = DeviceSelection.withoutTuning(b, gemm, e.getMessage(), log);
+            if (again == null) {
+                b.close();
+                throw e;
+            }
+            try {
+                DeviceSelfTest.check(again);
+                return again;
+            } catch (DeviceException e2) {
+                again.close();
+                throw e2;
+            }
+        }
     }
 
     /** The EJML reference path: always available, nothing native to release. */

@@ -195,6 +195,14 @@ public final class Trainer {
                         + "; resuming with another value would not continue the same run");
             }
         }
+        long rowsDone = c.progress().rowsDone();
+        int trainRows = p.train.rows();
+        if (rowsDone >= trainRows || rowsDone % batchSize != 0) {
+            // the settings and data matched, so this counter was not written by this run: the file is damaged
+            // (ModelFormat has refused negative counters already)
+            throw new InvalidInputException(checkpointFile + ": implausible progress (" + rowsDone + " rows into an epoch of " + trainRows
+                    + " training rows in batches of " + batchSize + "); the file is damaged");
+        }
         return run(p, TrainingLoop.Start.from(c));
     }
 

@@ -151,8 +151,24 @@ public interface Backend extends AutoCloseable {
      */
     void dropout(Tensor src, Tensor dst, long key, int threshold, float scale, int m);
 
-    /** {@code dst[r] = src[index[offset + r]]} for r &lt; count: a minibatch from a resident dataset. Modifies dst. */
+    /**
+     * {@code dst[r] = src[index[offset + r]]} for r &lt; count: a minibatch from a resident dataset. Modifies dst.
+     * Implementations call {@link #checkGather} first: the offset can come from a checkpoint file.
+     */
     void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst);
+
+    /**
+     * Refuses a gather that would read or write outside its buffers (a kernel would do so silently, or
+     * crash the process): entries offset..offset+count of the index must exist, and dst must hold count
+     * rows of src's width. Each index value is a row of src by construction ({@link #uploadIndices} callers
+     * upload permutations of src's rows).
+     */
+    static void checkGather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
+        if (offset < 0 || count < 0 || (long) offset + count > index.length() || count > dst.rows() || src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("gather of rows " + offset + ".." + ((long) offset + count) + " of an order of " + index.length()
+                    + " into " + dst.rows() + "x" + dst.cols() + " from width " + src.cols());
+        }
+    }
 
     /** Bytes this backend can still allocate in all (the free heap, or the device's memory). */
     long capacityBytes();

@@ -143,10 +143,34 @@ public final class DeviceSelection {
     private static Backend openDevice(DeviceInfo pick, String why, GemmFamily gemm, Consumer<String> say) {
         var tuned = TuningCache.lookup(pick);
         GemmConfig config = GemmConfig.choose(pick, tuned, gemm);
-        OpenClBackend b = new OpenClBackend(pick, config);
+        OpenClBackend b;
+        try {
+            b = new OpenClBackend(pick, config);
+        } catch (RuntimeException e) {
+            if (!config.equals(tuned) || pick.isSubDevice()) throw e;
+            TuningCache.refuse(pick, tuned.toString(), "its kernels did not build (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            config = GemmConfig.choose(pick, null, gemm);
+            b = new OpenClBackend(pick, config);
+        }
         say.accept("device: " + pick.describe() + ", " + why + gemmNote(config, tuned, GemmConfig.defaultFor(pick), gemm));
         warnWithoutSignalChaining();
         return b;
+    }
+
+    /**
+     * For a device whose tuned GEMM configuration failed a check against EJML: closes {@code failed}, refuses
+     * the cache entry (one warning, naming {@code why}) and opens the device again with the family's default.
+     * Returns null, and leaves {@code failed} open, when it did not run a tuned configuration (or is a
+     * sub-device, whose handle went with its context).
+     */
+    public static Backend withoutTuning(Backend failed, GemmFamily gemm, String why, Consumer<String> say) {
+        if (!(failed instanceof OpenClBackend c) || c.device().isSubDevice()) return null;
+        DeviceInfo d = c.device();
+        GemmConfig tuned = TuningCache.lookup(d);
+        if (tuned == null || !tuned.equals(c.gemmConfig())) return null;
+        c.close();
+        TuningCache.refuse(d, tuned.toString(), "it failed the device self-test (" + why + ")");
+        return openDevice(d, "again without the tuned GEMM", gemm, say);
     }
 
     /** What a user is told of the GEMM: nothing for the device's default, else which configuration and why. */

@@ -49,7 +49,10 @@ final class DeviceData implements AutoCloseable {
         setOrder(Splits.identity(rows));
     }
 
+    /** The rows of an epoch in order: each must be a row of the data, as a gather reads it unchecked. */
     void setOrder(int[] perm) {
+        int rows = x.rows();
+        for (int r : perm) if (r < 0 || r >= rows) throw new IllegalArgumentException("row " + r + " of an order over " + rows + " rows");
         backend.uploadIndices(order, perm);
     }
 

@@ -27,6 +27,7 @@ final class ClContext implements AutoCloseable {
     final long[] groupSize2d;
     /** Sub-buffers must start at a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
     final long subBufferAlignBytes;
+    private boolean closed;
 
     @SuppressWarnings("deprecation") // clCreateCommandQueue is the OpenCL 1.2 call, which every driver has
     ClContext(DeviceInfo device) {
@@ -56,6 +57,8 @@ final class ClContext implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) return; // a second release of the same handles would be a use after free in the driver
+        closed = true;
         CL.clReleaseCommandQueue(queue);
         CL.clReleaseContext(context);
         if (device.isSubDevice()) CL.clReleaseDevice(device.device());

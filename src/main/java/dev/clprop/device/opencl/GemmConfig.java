@@ -118,11 +118,19 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
             return "-DTS_M=" + tsm + " -DTS_N=" + tsn + " -DTS_K=" + tsk + " -DWPT_M=" + wptm + " -DWPT_N=" + wptn;
         }
 
+        /**
+         * Positive sizes, tiles that the work-items divide, a work-group and local tiles the device holds,
+         * and at most {@link #MAX_ACCUMULATORS} accumulators per work-item (the tuner's largest is 64).
+         */
         @Override
         public boolean validFor(DeviceInfo d) {
-            return tsm % wptm == 0 && tsn % wptn == 0 && workGroupSize() <= d.maxWorkGroupSize()
-                    && 4L * tsk * (tsm + tsn) <= d.localMemory();
+            return tsm > 0 && tsn > 0 && tsk > 0 && wptm > 0 && wptn > 0 && tsm <= 256 && tsn <= 256 && tsk <= 256
+                    && tsm % wptm == 0 && tsn % wptn == 0 && wptm * wptn <= MAX_ACCUMULATORS
+                    && workGroupSize() <= d.maxWorkGroupSize() && 4L * tsk * (tsm + tsn) <= d.localMemory();
         }
+
+        /** Floats a work-item of the tiled kernel may accumulate in private memory. */
+        public static final int MAX_ACCUMULATORS = 256;
 
         @Override
         public String toString() {
@@ -192,9 +200,25 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
             return "-DVW=" + vw + " -DNT_RM=" + ntRm + " -DNT_RN=" + ntRn + " -DNN_RM=" + nnRm + " -DNN_CV=" + nnCv;
         }
 
+        /**
+         * Floats a work-item of the vector kernels may hold in accumulators: register blocks are private
+         * arrays, and PoCL runs a work-item on a stack of its own, so a block of 32×32 float16s (64 KiB)
+         * crashed the process where 16×16 (16 KiB) ran. 1,024 (4 KiB) is four times the tuner's largest
+         * candidate (16 float16s) and well below what crashed.
+         */
+        public static final int MAX_ACCUMULATOR_FLOATS = 1024;
+
+        /** Packing thresholds above this are refused: no product of an MLP has such an inner dimension. */
+        public static final int MAX_PACK_FROM_K = 1 << 20;
+
+        /** A vector width OpenCL has, blocks of 1 to 16 that fit {@link #MAX_ACCUMULATOR_FLOATS}, a threshold in 1..2²⁰. */
         @Override
         public boolean validFor(DeviceInfo d) {
-            return (vw == 4 || vw == 8 || vw == 16) && ntRm > 0 && ntRn > 0 && nnRm > 0 && nnCv > 0 && packFromK > 0;
+            return (vw == 4 || vw == 8 || vw == 16) && block(ntRm, ntRn) && block(nnRm, nnCv) && packFromK > 0 && packFromK <= MAX_PACK_FROM_K;
+        }
+
+        private boolean block(int rows, int cols) {
+            return rows > 0 && cols > 0 && rows <= 16 && cols <= 16 && rows * cols * vw <= MAX_ACCUMULATOR_FLOATS;
         }
 
         @Override

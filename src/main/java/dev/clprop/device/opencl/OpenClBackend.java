@@ -554,6 +554,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
+        Backend.checkGather(src, index, offset, count, dst);
         int n = src.cols();
         gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
                 .floats("dst", t(dst)).runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), count);

@@ -39,16 +39,33 @@ public final class TuningCache {
         return p;
     }
 
-    /** The cached configuration for a device, or null. */
+    /** Entries this process has refused, each warned about once. */
+    private static final java.util.Set<String> REFUSED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The cached configuration for a device, or null. An entry that does not parse, does not fit the
+     * device ({@link GemmConfig#validFor}: such values could crash a kernel) or has been {@link #refuse refused}
+     * is ignored, with one warning.
+     */
     public static GemmConfig lookup(DeviceInfo d) {
         String v = read().getProperty(d.cacheKey());
         if (v == null) return null;
+        if (REFUSED.contains(d.cacheKey() + "=" + v.trim())) return null;
         try {
             GemmConfig g = GemmConfig.parse(v);
-            return g.validFor(d) ? g : null;
+            if (g.validFor(d)) return g;
+            refuse(d, v.trim(), "its sizes are out of bounds for this device");
         } catch (RuntimeException e) {
-            return null;
+            refuse(d, v.trim(), "it does not parse (" + e.getMessage() + ")");
         }
+        return null;
+    }
+
+    /** Ignores the cached entry {@code value} for {@code d} from now on in this process, saying why once. */
+    public static void refuse(DeviceInfo d, String value, String why) {
+        if (!REFUSED.add(d.cacheKey() + "=" + value)) return;
+        System.getLogger("dev.clprop").log(System.Logger.Level.WARNING, "tuning cache " + file() + ": ignoring GEMM "
+                + dev.clprop.error.Quote.of(value) + " for " + d.name() + ": " + why + "; using the default (run 'clprop tune' again)");
     }
 
     public static void store(DeviceInfo d, GemmConfig g) {

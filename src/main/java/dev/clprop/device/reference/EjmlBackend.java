@@ -353,6 +353,7 @@ public final class EjmlBackend implements Backend {
 
     @Override
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
+        Backend.checkGather(src, index, offset, count, dst);
         float[] s = t(src).data;
         float[] d = t(dst).data;
         int[] idx = ((EjmlIndices) index).data;

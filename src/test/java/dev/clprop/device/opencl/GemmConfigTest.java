@@ -3,6 +3,8 @@ package dev.clprop.device.opencl;
 import dev.clprop.device.GemmFamily;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -101,5 +103,24 @@ class GemmConfigTest {
         var e = assertThrows(dev.clprop.error.InvalidSettingException.class, () -> GemmFamily.parse("blocked"));
         assertEquals("gemm", e.setting());
         assertThrows(dev.clprop.error.InvalidSettingException.class, () -> GemmFamily.parse(null));
+    }
+
+    @Test
+    void blocksThatWouldOverflowAWorkItemAreRefusedAndEveryTunerCandidateFits() {
+        DeviceInfo cpu = fake("pthread-haswell", "CPU", 4096), gpu = fake("some GPU", "GPU", 1024);
+        assertFalse(GemmConfig.parse("vector:16,64,64,64,64,1").validFor(cpu), "64×64 float16 accumulators crashed PoCL");
+        assertFalse(GemmConfig.parse("vector:16,16,16,8,8,512").validFor(cpu), "4,096 floats per work-item");
+        assertTrue(GemmConfig.parse("vector:16,8,8,8,8,512").validFor(cpu), "1,024 floats is the bound");
+        assertFalse(GemmConfig.parse("vector:8,4,2,6,2,0").validFor(cpu));
+        assertFalse(GemmConfig.parse("vector:8,4,2,6,2,2000000").validFor(cpu));
+        assertFalse(GemmConfig.parse("vector:8,-4,2,6,2,512").validFor(cpu));
+        assertFalse(GemmConfig.parse("vector:8,17,1,6,2,512").validFor(cpu));
+        assertFalse(GemmConfig.parse("tiled:64,64,16,0,4").validFor(gpu));
+        assertFalse(GemmConfig.parse("tiled:64,64,0,4,4").validFor(gpu));
+        assertFalse(GemmConfig.parse("tiled:512,512,16,32,32").validFor(fake("huge", "GPU", 1 << 20)));
+        for (DeviceInfo d : new DeviceInfo[]{cpu, gpu}) {
+            List<GemmConfig> all = new java.util.ArrayList<>(dev.clprop.bench.Tuner.candidates(d, true));
+            assertTrue(all.stream().filter(g -> g instanceof GemmConfig.Vector).count() == 50, "every vector candidate of the tuner is in bounds: " + all);
+        }
     }
 }
