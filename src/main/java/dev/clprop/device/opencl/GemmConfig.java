@@ -208,13 +208,13 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
          */
         public static final int MAX_ACCUMULATOR_FLOATS = 1024;
 
-        /** Packing thresholds above this are refused: no product of an MLP has such an inner dimension. */
-        public static final int MAX_PACK_FROM_K = 1 << 20;
-
-        /** A vector width OpenCL has, blocks of 1 to 16 that fit {@link #MAX_ACCUMULATOR_FLOATS}, a threshold in 1..2²⁰. */
+        /**
+         * A vector width OpenCL has, blocks of 1 to 16 that fit {@link #MAX_ACCUMULATOR_FLOATS}, and a positive
+         * threshold (any: it is only compared with sizes, so {@code Integer.MAX_VALUE} means never pack).
+         */
         @Override
         public boolean validFor(DeviceInfo d) {
-            return (vw == 4 || vw == 8 || vw == 16) && block(ntRm, ntRn) && block(nnRm, nnCv) && packFromK > 0 && packFromK <= MAX_PACK_FROM_K;
+            return (vw == 4 || vw == 8 || vw == 16) && block(ntRm, ntRn) && block(nnRm, nnCv) && packFromK > 0;
         }
 
         private boolean block(int rows, int cols) {
