@@ -55,7 +55,7 @@ def activation(name, z):
 
 
 def java_env():
-    """Preloads the JDK's libjsig.so, as scripts/clprop does (README, "Signal chaining")."""
+    """Preloads the JDK's libjsig.so, as scripts/clprop does (docs/devices.md, "Signal chaining")."""
     env = dict(os.environ)
     java = os.path.realpath(subprocess.run(["sh", "-c", "command -v java"], capture_output=True, text=True).stdout.strip())
     jsig = os.path.join(os.path.dirname(os.path.dirname(java)), "lib", "libjsig.so")

@@ -81,6 +81,6 @@ java_env() {
     if [ -f "$jsig" ]; then
         export LD_PRELOAD="$jsig${LD_PRELOAD:+:$LD_PRELOAD}"
     else
-        echo "clprop: $jsig not found; OpenCL runs may crash (see README, Signal chaining)" >&2
+        echo "clprop: $jsig not found; OpenCL runs may crash (see docs/devices.md, Signal chaining)" >&2
     fi
 }

@@ -127,7 +127,7 @@ public final class TrainCommand implements Runnable {
     int verifyEvery = 0;
 
     @Option(names = "--spark", paramLabel = "MASTER", description = {"Train on Apache Spark, one Spark job per step: local[N] runs Spark in this process",
-            "with N threads; a cluster's URL (spark://, yarn, k8s://) when run through spark-submit. See README, 'Training on Spark'"})
+            "with N threads; a cluster's URL (spark://, yarn, k8s://) when run through spark-submit. See docs/spark.md"})
     String spark;
 
     @Option(names = "--spark-partitions", paramLabel = "N", description = "Partitions of the training rows on Spark (default: Spark's default parallelism)")

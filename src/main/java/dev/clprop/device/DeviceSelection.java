@@ -226,7 +226,7 @@ public final class DeviceSelection {
     }
 
     /**
-     * Whether the JDK's signal-chaining library is loaded in this process (see README, "Signal chaining").
+     * Whether the JDK's signal-chaining library is loaded in this process (see docs/devices.md, "Signal chaining").
      * Read from what is mapped ({@code /proc/self/maps}), so a preload of a path that does not exist is
      * not taken for one that worked; where that file does not exist (not Linux) it trusts LD_PRELOAD.
      */
