@@ -159,9 +159,12 @@ public final class Model {
         return result;
     }
 
-    /** Outputs for every row of a dataset (its features; labels or targets are ignored), on {@code device}. */
+    /**
+     * Outputs for every row of a dataset (its features; labels or targets are ignored), on {@code device}.
+     * Columns are matched to the model's by name where both know them.
+     */
     public float[][] predict(Dataset data, Device device) {
-        checkWidth(data);
+        data = matched(data);
         float[] out = predictFlat(data.featureMatrix(), data.rows(), device);
         int n = outputs();
         float[][] result = new float[data.rows()][n];
@@ -199,9 +202,12 @@ public final class Model {
         }
     }
 
-    /** As {@link #evaluate(Dataset)}, on {@code device}. */
+    /**
+     * As {@link #evaluate(Dataset)}, on {@code device}. Columns are matched to the model's by name where both
+     * know them (a CSV read with a header, a model trained on one), classes by their names.
+     */
     public Metrics evaluate(Dataset data, Device device) {
-        checkWidth(data);
+        data = matched(data);
         if (data.isClassification() == schema.isRegression() && schema.task() != null) {
             throw new IncompatibleModelException(data.name() + ": is " + (data.isClassification() ? "classification" : "regression")
                     + " data but the model is a " + schema.task().spelling() + " model");
@@ -212,6 +218,16 @@ public final class Model {
         Dataset named = data.withClassesOf(schema.classNames());
         Dataset in = standardizer == null ? named : named.standardized(standardizer);
         return device.use(backends -> Evaluator.evaluate(backends.get(0), parameters, loss, in));
+    }
+
+    /**
+     * The data with its columns matched to the model's by name, when both know their names (a CSV with
+     * its columns in another order gives the in-order result), else by position; then its width checked.
+     */
+    private Dataset matched(Dataset data) {
+        Dataset d = data.withColumnsOf(schema.featureNames(), schema.targetNames(), "the model");
+        checkWidth(d);
+        return d;
     }
 
     private void checkWidth(Dataset data) {

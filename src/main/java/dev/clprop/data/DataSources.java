@@ -56,16 +56,16 @@ public final class DataSources {
         return new DataSplit(data, train, test, validation);
     }
 
-    /** Checks rows read to go with {@code train} against it, and numbers their classes as train does. */
+    /**
+     * Rows read to go with {@code train}: their columns matched to train's by name (any order) when both
+     * files have headers, else by position; their classes numbered as train's.
+     */
     static Dataset companion(Dataset other, Dataset train) {
-        if (other.featureCount() != train.featureCount()) {
+        Dataset matched = other.withColumnsOf(train.featureNames(), train.targetNames(), train.name());
+        if (matched.featureCount() != train.featureCount()) {
             throw new InvalidInputException(other.name() + ": has " + other.featureCount() + " feature columns but " + train.name() + " has " + train.featureCount());
         }
-        if (other.featureNames() != null && train.featureNames() != null && !other.featureNames().equals(train.featureNames())) {
-            throw new InvalidInputException(other.name() + ": its feature columns " + String.join(", ", other.featureNames())
-                    + " differ from those of " + train.name() + ": " + String.join(", ", train.featureNames()));
-        }
-        return other.withClassesOf(train.classNames());
+        return matched.withClassesOf(train.classNames());
     }
 
     /** CSV text from a stream (not closed here); {@code name} is used in messages. */

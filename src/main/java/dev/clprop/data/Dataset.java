@@ -171,6 +171,63 @@ public final class Dataset {
         return new Dataset(d, new Names(java.util.List.copyOf(classNames), names.features, names.targets, names.ignored));
     }
 
+    /**
+     * The same rows with their columns in the order {@code featureNames} and {@code targetNames} give
+     * (a model's, or a training file's), matched by name: a file may hold its columns in any order.
+     * A column the names lack, or a name the data lacks, is an {@link InvalidInputException} naming it;
+     * {@code whose} says whose columns they are ("the model"). Data without column names, or names not
+     * given, are returned as they are (matched by position).
+     */
+    public Dataset withColumnsOf(java.util.List<String> featureNames, java.util.List<String> targetNames, String whose) {
+        Dataset d = this;
+        int[] f = columnOrder(names.features, featureNames, "feature", whose);
+        if (f != null) {
+            d = new Dataset(d, new Names(names.classes, java.util.List.copyOf(featureNames), names.targets, names.ignored));
+            d = d.withArrays(reorder(x, rows, f), featureCount, d.targets);
+        }
+        if (labels == null) {
+            int[] t = columnOrder(names.targets, targetNames, "target", whose);
+            if (t != null) {
+                d = d.withArrays(d.x, featureCount, reorder(targets, rows, t));
+                d = new Dataset(d, new Names(d.names.classes, d.names.features, java.util.List.copyOf(targetNames), d.names.ignored));
+            }
+        }
+        return d;
+    }
+
+    /** For each wanted column, where this data holds it; null when nothing moves or nothing is named. */
+    private int[] columnOrder(java.util.List<String> have, java.util.List<String> wanted, String kind, String whose) {
+        if (have == null || wanted == null || have.equals(wanted)) return null;
+        if (new java.util.HashSet<>(have).size() != have.size()) {
+            throw new InvalidInputException(name + ": has two " + kind + " columns of the same name, so they cannot be matched to " + whose + "'s by name");
+        }
+        for (String h : have) {
+            if (!wanted.contains(h)) {
+                throw new InvalidInputException(name + ": " + kind + " column " + dev.clprop.error.Quote.of(h) + " is not one of " + whose + "'s ("
+                        + String.join(", ", wanted) + ")");
+            }
+        }
+        int[] from = new int[wanted.size()];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = have.indexOf(wanted.get(i));
+            if (from[i] < 0) throw new InvalidInputException(name + ": lacks the " + kind + " column " + dev.clprop.error.Quote.of(wanted.get(i)) + " of " + whose);
+        }
+        return from;
+    }
+
+    private static float[] reorder(float[] values, int rows, int[] from) {
+        int w = from.length;
+        float[] out = new float[values.length];
+        for (int r = 0; r < rows; r++) for (int i = 0; i < w; i++) out[r * w + i] = values[r * w + from[i]];
+        return out;
+    }
+
+    /** A copy with other feature or target arrays of the same shapes, keeping names, labels and lines. */
+    private Dataset withArrays(float[] features, int width, float[] newTargets) {
+        Dataset d = new Dataset(name, features, rows, width, labels, newTargets, targetCount, lines);
+        return new Dataset(d, names);
+    }
+
     /** What this data's columns and classes are, as a model records it. */
     public dev.clprop.model.DataSchema schema() {
         return new dev.clprop.model.DataSchema(labels != null ? dev.clprop.model.DataSchema.Task.CLASSIFICATION : dev.clprop.model.DataSchema.Task.REGRESSION,

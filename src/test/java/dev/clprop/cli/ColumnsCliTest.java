@@ -167,6 +167,46 @@ class ColumnsCliTest {
         assertEquals("classification", j.get("task").getAsString());
     }
 
+    /** The same rows with the columns in another order: label first, features reversed, the ID among them. */
+    static Path reordered(Path from, String name) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var parser = org.apache.commons.csv.CSVFormat.RFC4180.parse(Files.newBufferedReader(from));
+             var printer = new org.apache.commons.csv.CSVPrinter(sb, org.apache.commons.csv.CSVFormat.RFC4180.builder().setRecordSeparator("\n").build())) {
+            for (var r : parser) printer.printRecord(r.get(4), r.get(3), r.get(0), r.get(2), r.get(1));
+        }
+        return Files.writeString(dir.resolve(name), sb.toString());
+    }
+
+    @Test
+    void columnsInAnotherOrderGiveTheInOrderResultEverywhere() throws IOException {
+        assertEquals(0, trained.status(), trained.err());
+        Path shuffled = reordered(test, "test-reordered.csv");
+        // train --test: the same figures as with the file in order
+        CliRunner t = CliRunner.run("train", "--data", train.toString(), "--test", shuffled.toString(), "--label", "species", "--ignore", "id",
+                "--standardize", "--epochs", "40", "--lr", "0.01", "--device", "cpu", "--quiet");
+        assertEquals(0, t.status(), t.err());
+        assertEquals(accuracy(trained.out()), accuracy(t.out()));
+        // evaluate through the command line, and through the library as a Java user reads a CSV
+        CliRunner e = CliRunner.run("evaluate", "--model", model.toString(), "--data", shuffled.toString());
+        assertEquals(0, e.status(), e.err());
+        assertEquals(accuracy(trained.out()), accuracy(e.out()));
+        dev.clprop.Model m = dev.clprop.Model.load(model);
+        dev.clprop.data.CsvOptions opts = dev.clprop.data.CsvOptions.classification().label("species").ignore(List.of("id"));
+        double inOrder = m.evaluate(dev.clprop.data.DataSources.csv(test, opts)).accuracy();
+        double outOfOrder = m.evaluate(dev.clprop.data.DataSources.csv(shuffled, opts)).accuracy();
+        assertEquals(accuracy(trained.out()) / 100, inOrder, 1e-9);
+        assertEquals(inOrder, outOfOrder, 0.0, "columns are matched by name, not position");
+        // a column the model does not know is named, not read by position
+        Path renamed = Files.writeString(dir.resolve("renamed.csv"), Files.readString(test).replaceFirst("depth", "thickness"));
+        var error = org.junit.jupiter.api.Assertions.assertThrows(dev.clprop.error.InvalidInputException.class,
+                () -> m.evaluate(dev.clprop.data.DataSources.csv(renamed, opts)));
+        assertTrue(error.getMessage().contains("'thickness' is not one of the model's"), error.getMessage());
+        CliRunner r = CliRunner.run("train", "--data", train.toString(), "--test", renamed.toString(), "--label", "species", "--ignore", "id",
+                "--epochs", "1", "--quiet");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("'thickness' is not one of " + train + "'s"), r.err());
+    }
+
     @Test
     void anUnknownColumnAndAnUnseenClassAreOneLineErrors() throws IOException {
         assertEquals(0, trained.status(), trained.err());
