@@ -33,24 +33,31 @@ public final class Model {
     private final Standardizer standardizer;
     private final DataSchema schema;
 
-    /**
-     * @param loss the loss it is scored with (null: the default for its output activation)
-     * @param standardizer applied to every input before the network, or null
-     */
-    public Model(Parameters parameters, Loss loss, Standardizer standardizer) {
-        this(parameters, loss, standardizer, DataSchema.UNKNOWN);
-    }
+    private final Standardizer targetScaling;
 
     /**
-     * @param schema what its inputs and outputs are called and its task (see {@link DataSchema});
-     *               null: unknown
+     * A model from parameters (copied: the model never changes). For models that {@link Trainer} did not
+     * make: imported weights, or parameters computed elsewhere.
+     *
+     * @param loss the loss it is scored with (null: the default for its output activation)
+     * @param standardizer applied to every input before the network, or null
+     * @param schema what its inputs and outputs are called and its task (see {@link DataSchema}); null: unknown
+     * @return the model
      */
-    public Model(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
+    public static Model of(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
+        return new Model(parameters, loss, standardizer, schema, null);
+    }
+
+    /** As {@link #of}, for a regression network trained on targets scaled by {@code targetScaling} (or null). */
+    Model(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema, Standardizer targetScaling) {
         Architecture a = parameters.architecture();
         this.loss = loss != null ? loss : Loss.defaultFor(a.outputActivation());
         this.loss.checkOutput(a.outputActivation());
         if (standardizer != null && standardizer.features() != a.inputs()) {
             throw new IncompatibleModelException("the standardization has " + standardizer.features() + " features but " + a + " takes " + a.inputs() + " inputs");
+        }
+        if (targetScaling != null && targetScaling.features() != a.outputs()) {
+            throw new IncompatibleModelException("the target scaling has " + targetScaling.features() + " values but " + a + " has " + a.outputs() + " outputs");
         }
         String bad = parameters.firstNonFinite();
         if (bad != null) throw new InvalidInputException("parameter " + bad + " holds a non-finite value");
@@ -58,12 +65,13 @@ public final class Model {
         this.standardizer = standardizer;
         this.schema = schema == null ? DataSchema.UNKNOWN : schema;
         this.schema.checkAgainst(a, "the model");
+        this.targetScaling = targetScaling;
     }
 
     /** Reads a model file written by {@link #save} (or by clprop's command line). */
     public static Model load(Path file) {
         ModelFormat.StoredModel m = ModelFormat.readModel(file);
-        return new Model(m.parameters(), m.loss(), m.standardizer(), m.schema());
+        return new Model(m.parameters(), m.loss(), m.standardizer(), m.schema(), m.targetScaling());
     }
 
     /**
@@ -72,7 +80,7 @@ public final class Model {
      */
     public static Model loadWeights(Path file, Architecture architecture) {
         ModelFormat.StoredModel m = ModelFormat.readModel(file, architecture);
-        return new Model(m.parameters(), m.loss(), m.standardizer());
+        return new Model(m.parameters(), m.loss(), m.standardizer(), null, m.targetScaling());
     }
 
     /**
@@ -80,12 +88,44 @@ public final class Model {
      * {@link dev.clprop.model.TorchNames}), atomically. {@link #loadWeights} reads such files back.
      */
     public void saveTorchWeights(Path file) {
-        ModelFormat.writeTorchWeights(file, parameters);
+        ModelFormat.writeTorchWeights(file, exportParameters());
+    }
+
+    /**
+     * The parameters of a network that computes what {@link #predict} returns without the target scaling:
+     * with {@link #targetScaling()} folded into the output layer ({@code W ← diag(scale)·W},
+     * {@code b ← scale·b + shift}), so that ONNX and PyTorch give predictions in target units. Without
+     * target scaling, a copy of {@link #parameters()}.
+     */
+    public Parameters exportParameters() {
+        Parameters p = parameters.copy();
+        if (targetScaling == null) return p;
+        java.util.List<dev.clprop.model.ParamShape> shapes = p.shapes();
+        dev.clprop.model.ParamShape w = shapes.get(shapes.size() - 1), b = null;
+        if (w.vector()) {
+            b = w;
+            w = shapes.get(shapes.size() - 2);
+        }
+        if (b == null || w.vector() || b.size() != architecture().outputs()) {
+            throw new IncompatibleModelException("the target scaling cannot be folded into an output layer without a bias");
+        }
+        float[] wv = p.get(w.name()), bv = p.get(b.name()), scale = targetScaling.scale(), shift = targetScaling.shift();
+        int in = wv.length / scale.length;
+        for (int o = 0; o < scale.length; o++) {
+            for (int i = 0; i < in; i++) wv[o * in + i] *= scale[o];
+            bv[o] = bv[o] * scale[o] + shift[o];
+        }
+        return p;
+    }
+
+    /** How regression targets were scaled for training ({@code (y − shift) / scale}), or null: predictions are already in target units. */
+    public Standardizer targetScaling() {
+        return targetScaling;
     }
 
     /** Writes the model atomically: a crash leaves the old file or the new one, never half of one. */
     public void save(Path file) {
-        ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer, schema));
+        ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer, schema, targetScaling));
     }
 
     public Architecture architecture() {
@@ -108,7 +148,7 @@ public final class Model {
 
     /** This model with another schema (e.g. class names for a model trained on numeric labels). */
     public Model withSchema(DataSchema schema) {
-        return new Model(parameters, loss, standardizer, schema);
+        return new Model(parameters, loss, standardizer, schema, targetScaling);
     }
 
     /** Whether this model predicts classes: as its file says, else as its loss suggests. */
@@ -178,7 +218,8 @@ public final class Model {
             if (!Float.isFinite(x[i])) throw new InvalidInputException("row " + i / inputs() + " feature " + (i % inputs() + 1) + " is " + x[i] + ", not a finite number");
         }
         float[] in = standardizer == null ? x : standardizer.apply(x);
-        return device.use(backends -> Evaluator.predict(backends.get(0), parameters, loss, in, rows));
+        float[] out = device.use(backends -> Evaluator.predict(backends.get(0), parameters, loss, in, rows));
+        return targetScaling == null ? out : targetScaling.invert(out);
     }
 
     /** The class with the largest output for one row. */
@@ -216,8 +257,8 @@ public final class Model {
             throw new IncompatibleModelException(data.name() + ": has class labels up to " + (data.classCount() - 1) + " but the model has " + outputs() + " outputs");
         }
         Dataset named = data.withClassesOf(schema.classNames());
-        Dataset in = standardizer == null ? named : named.standardized(standardizer);
-        return device.use(backends -> Evaluator.evaluate(backends.get(0), parameters, loss, in));
+        // predictions in target units (standardized inputs, scaled targets undone), scored against the data as it is
+        return Metrics.of(named, loss, predictFlat(named.featureMatrix(), named.rows(), device), outputs());
     }
 
     /**

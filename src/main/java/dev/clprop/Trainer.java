@@ -57,6 +57,7 @@ public final class Trainer {
     private final double validationSplit;
     private final int earlyStopping;
     private final boolean standardize;
+    private final boolean standardizeTargets;
     private final Model initialWeights;
     private final Path checkpoint;
     private final int verifyEvery;
@@ -86,6 +87,7 @@ public final class Trainer {
         if (b.earlyStopping < 0) throw new InvalidSettingException("earlyStopping", "must be >= 0, got " + b.earlyStopping);
         earlyStopping = b.earlyStopping;
         standardize = b.standardize;
+        standardizeTargets = b.standardizeTargets;
         if (b.initialWeights != null && !b.initialWeights.architecture().equals(architecture)) {
             throw new IncompatibleModelException("the initial weights are for " + b.initialWeights.architecture() + ", not " + architecture);
         }
@@ -183,7 +185,11 @@ public final class Trainer {
             throw new InvalidSettingException("standardize", "is " + standardize + " but " + from + " was written with standardize "
                     + (c.model().standardizer() != null));
         }
-        Prepared p = prepare(train, validation, c.model().standardizer());
+        if (standardizeTargets != (c.model().targetScaling() != null)) {
+            throw new InvalidSettingException("standardizeTargets", "is " + standardizeTargets + " but " + from + " was written with standardizeTargets "
+                    + (c.model().targetScaling() != null));
+        }
+        Prepared p = prepare(train, validation, c.model().standardizer(), c.model().targetScaling());
         for (Map.Entry<String, String> e : c.settings().entrySet()) {
             String now = p.settings.get(e.getKey());
             if (now != null && !now.equals(e.getValue())) {
@@ -208,7 +214,7 @@ public final class Trainer {
 
     /** Data ready for the loop: split, standardized, the class weights, and the settings that fingerprint the run. */
     private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, float[] classWeights, Map<String, String> settings,
-                            DataSchema schema) {
+                            DataSchema schema, Standardizer targetScaling) {
     }
 
     /**
@@ -225,6 +231,11 @@ public final class Trainer {
     }
 
     private Prepared prepare(Dataset all, Dataset validation, Standardizer fixed) {
+        return prepare(all, validation, fixed, null);
+    }
+
+    /** {@code fixed} and {@code fixedTargets}: the scalings a checkpoint holds (else fitted here, when asked for). */
+    private Prepared prepare(Dataset all, Dataset validation, Standardizer fixed, Standardizer fixedTargets) {
         if (all == null) throw new InvalidInputException("no training data was given");
         checkData(all);
         if (validation != null) {
@@ -252,6 +263,13 @@ public final class Trainer {
             train = train.standardized(st);
             if (validation != null) validation = validation.standardized(st);
         }
+        Standardizer ts = fixedTargets;
+        if (standardizeTargets) {
+            checkTargetsCanBeScaled(train);
+            if (ts == null) ts = Standardizer.fit(train.targetValues(), train.rows(), train.targetCount());
+            train = train.withTargetsScaled(ts);
+            if (validation != null) validation = validation.withTargetsScaled(ts);
+        }
         float[] weights = classWeights;
         if (balancedClassWeights) {
             if (!train.isClassification()) throw new InvalidSettingException("classWeights", "need class labels; the data is regression data");
@@ -259,7 +277,20 @@ public final class Trainer {
         }
         String validationSetting = validation == null ? "none" : validationSplit > 0 ? Double.toString(validationSplit) : "given: " + fingerprint(validation);
         Map<String, String> s = settings(validationSetting, st != null, weights, fingerprint(all));
-        return new Prepared(train, validation, st, weights, s, all.schema());
+        s.put("standardizeTargets", Boolean.toString(ts != null));
+        return new Prepared(train, validation, st, weights, s, all.schema(), ts);
+    }
+
+    private void checkTargetsCanBeScaled(Dataset train) {
+        if (train.isClassification()) {
+            throw new InvalidSettingException("standardizeTargets", "applies to regression targets; " + train.name() + " has class labels");
+        }
+        var layers = architecture.layers();
+        if (architecture.outputActivation() != dev.clprop.model.Activation.LINEAR
+                || !(layers.get(layers.size() - 1) instanceof dev.clprop.model.DenseSpec last) || !last.bias()) {
+            throw new InvalidSettingException("standardizeTargets", "needs a linear output layer with a bias (" + architecture
+                    + " ends otherwise): scaled targets are undone through it");
+        }
     }
 
     /** The settings a resumed run must repeat, by name, as checkpoints record them. */
@@ -297,6 +328,7 @@ public final class Trainer {
     public TrainingResult fit(DistributedData data) {
         refuseForDistributed("validationSplit", validationSplit > 0);
         refuseForDistributed("standardize", standardize);
+        refuseForDistributed("standardizeTargets", standardizeTargets);
         refuseForDistributed("earlyStopping", earlyStopping > 0);
         refuseForDistributed("classWeights", balancedClassWeights);
         refuseForDistributed("verifyEvery", verifyEvery > 0);
@@ -308,7 +340,7 @@ public final class Trainer {
         Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, seed);
         try (var runner = data.runner(cfg, listener)) {
             TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), null, TrainingLoop.Start.fresh(init));
-            return new TrainingResult(new Model(r.parameters(), loss, null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return new TrainingResult(Model.of(r.parameters(), loss, null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
         }
     }
 
@@ -361,11 +393,11 @@ public final class Trainer {
 
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {
         RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
-                p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema);
+                p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema, p.targetScaling);
         Device d = device != null ? device : Device.open(deviceChoice, gemm, listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> new TrainingLoop(backends, cfg, listener, cancellation).run(p.train, p.validation, start));
-            return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema, p.targetScaling), r.outcome(), r.epochsDone(), r.message(), r.history());
         } finally {
             if (device == null) d.close();
         }
@@ -383,6 +415,7 @@ public final class Trainer {
         private double validationSplit;
         private int earlyStopping;
         private boolean standardize;
+        private boolean standardizeTargets;
         private Model initialWeights;
         private Path checkpoint;
         private int verifyEvery;
@@ -453,6 +486,18 @@ public final class Trainer {
         /** Standardize inputs to zero mean and unit variance, fitted on the training rows and kept with the model. */
         public Builder standardize(boolean on) {
             this.standardize = on;
+            return this;
+        }
+
+        /**
+         * Scale regression targets to zero mean and unit variance for training (fitted on the training rows,
+         * kept with the model), as scikit-learn's {@code TransformedTargetRegressor} with a
+         * {@code StandardScaler} does: targets in the hundreds otherwise meet a network whose outputs start
+         * near 0. Predictions, metrics and exported models stay in target units; the losses printed per epoch
+         * are those of the scaled targets, which the network minimises. Needs a linear output layer with a bias.
+         */
+        public Builder standardizeTargets(boolean on) {
+            this.standardizeTargets = on;
             return this;
         }
 

@@ -38,7 +38,7 @@ public final class ImportCommand implements Runnable {
         Architecture arch = Architecture.parse(layers);
         Model w = Model.loadWeights(weights, arch);
         Loss l = loss != null ? Loss.parse(loss) : Loss.defaultFor(arch.outputActivation());
-        new Model(w.parameters(), l, w.standardizer()).save(save);
+        Model.of(w.parameters(), l, w.standardizer(), null).save(save);
         spec.commandLine().getOut().printf("wrote %s: %s (%s), from %s; in PyTorch terms %s%n", save, arch, l, weights, TorchNames.sequential(arch));
         spec.commandLine().getOut().flush();
     }

@@ -28,7 +28,7 @@ public final class Main implements Runnable {
             Map.entry("inputs", "--layers"), Map.entry("dropout", "--layers: dropout"), Map.entry("loss", "--loss"), Map.entry("optimizer", "--optimizer"),
             Map.entry("learningRate", "--lr"), Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"),
             Map.entry("batchSize", "--batch"), Map.entry("epochs", "--epochs"), Map.entry("seed", "--seed"),
-            Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"),
+            Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"), Map.entry("standardizeTargets", "--standardize-targets"),
             Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"), Map.entry("gemm", "--gemm"),
             Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("schedule", "--lr-schedule"), Map.entry("clipNorm", "--clip-norm"),
             Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"),

@@ -101,6 +101,10 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--standardize", description = "Scale each input feature to zero mean, unit variance (fitted on the training rows; stored in the model)")
     boolean standardize;
 
+    @Option(names = "--standardize-targets", description = {"Regression: train on targets scaled to zero mean, unit variance (fitted on the training rows;",
+            "stored in the model). Predictions, metrics and exports stay in target units; per-epoch losses are of the scaled targets"})
+    boolean standardizeTargets;
+
     @Option(names = "--init", paramLabel = "FILE.npz", description = "Start from these weights instead of random ones")
     Path init;
 
@@ -172,7 +176,7 @@ public final class TrainCommand implements Runnable {
                 .loss(loss == null ? null : Loss.parse(loss))
                 .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
                 .validationSplit(valSplit != null ? valSplit : spark != null ? 0 : source.defaultValidationFraction())
-                .earlyStopping(earlyStop).standardize(standardize).verifyEvery(verifyEvery)
+                .earlyStopping(earlyStop).standardize(standardize).standardizeTargets(standardizeTargets).verifyEvery(verifyEvery)
                 .schedule(Schedule.parse(lrSchedule)).clipNorm(clipNorm)
                 .checkpoint(folder == null ? null : folder.staged(RunOutputs.CHECKPOINT))
                 .listener(progress).cancellation(cancellation);
@@ -203,6 +207,7 @@ public final class TrainCommand implements Runnable {
                 folder.commit();
             }
             Reports.print(report, which, m, model.schema(), model.loss().toString(), !quiet);
+            warnOfNegativeR2(m, which);
             if (json != null) Reports.writeJson(json, jsonReport(result, which, evalSet, m, model));
             if (save != null) report.println("saved " + save);
             if (json != null) report.println("wrote " + json);
@@ -212,6 +217,17 @@ public final class TrainCommand implements Runnable {
             }
             report.flush();
         }
+    }
+
+    /** A regression worse than predicting the mean gets one warning, with the likely cause when it applies. */
+    private void warnOfNegativeR2(Metrics m, String which) {
+        if (m.isClassification()) return;
+        double worst = Double.POSITIVE_INFINITY;
+        for (int j = 0; j < m.targets(); j++) worst = Math.min(worst, m.r2(j));
+        if (!(worst < 0)) return;
+        spec.commandLine().getErr().printf(Locale.ROOT, "clprop: warning: R² is %.3f on the %s rows: the model predicts worse than the targets' mean%s%n",
+                worst, which, standardizeTargets ? "; try more epochs, another learning rate or --standardize"
+                        : "; for targets far from 0 or of large spread, try --standardize-targets (and --standardize)");
     }
 
     private Map<String, Object> jsonReport(TrainingResult result, String which, Dataset evalSet, Metrics m, Model model) {

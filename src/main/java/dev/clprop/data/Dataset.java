@@ -228,6 +228,17 @@ public final class Dataset {
         return new Dataset(d, names);
     }
 
+    /** The same rows with their regression targets transformed by {@code s} (rows of targets). */
+    public Dataset withTargetsScaled(Standardizer s) {
+        if (labels != null) throw new InvalidInputException(name + ": classification data has no targets to scale");
+        return withArrays(x, featureCount, s.apply(targets));
+    }
+
+    /** The targets, rows × {@link #targetCount()} row-major (a copy); null for classification data. */
+    public float[] targetValues() {
+        return targets == null ? null : targets.clone();
+    }
+
     /** What this data's columns and classes are, as a model records it. */
     public dev.clprop.model.DataSchema schema() {
         return new dev.clprop.model.DataSchema(labels != null ? dev.clprop.model.DataSchema.Task.CLASSIFICATION : dev.clprop.model.DataSchema.Task.REGRESSION,

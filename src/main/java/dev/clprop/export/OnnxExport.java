@@ -63,7 +63,7 @@ public final class OnnxExport {
     /** The ONNX model, for callers that hand it on without a file. */
     public static ModelProto toProto(Model model) {
         Architecture arch = model.architecture();
-        Parameters p = model.parameters();
+        Parameters p = model.exportParameters(); // target scaling folded into the output layer: outputs in target units
         GraphProto.Builder g = GraphProto.newBuilder().setName("clprop " + arch.spelling());
         g.addInput(valueInfo(INPUT, arch.inputs()));
         g.addOutput(valueInfo(OUTPUT, arch.outputs()));

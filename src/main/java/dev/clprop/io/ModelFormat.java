@@ -29,6 +29,8 @@ import java.util.TreeMap;
  *   <tr><td>{@code spec}</td><td>text: the architecture string, so the file alone describes the network</td></tr>
  *   <tr><td>{@code loss}</td><td>text: the loss it was trained with</td></tr>
  *   <tr><td>{@code input_shift, input_scale}</td><td>float32 (features,): input standardization, when trained with it</td></tr>
+ *   <tr><td>{@code target_shift, target_scale}</td><td>float32 (outputs,): regression targets were trained as
+ *       {@code (y − shift) / scale}; predictions are {@code output · scale + shift}</td></tr>
  *   <tr><td>{@code task}</td><td>text: classification or regression</td></tr>
  *   <tr><td>{@code class_names}</td><td>text (classes,): what output i is called, when the labels were text</td></tr>
  *   <tr><td>{@code feature_names, target_names, ignored_names}</td><td>text: the training CSV header's feature,
@@ -48,6 +50,8 @@ public final class ModelFormat {
     static final String SPEC = "spec";
     static final String LOSS = "loss";
     static final String INPUT_SHIFT = "input_shift";
+    static final String TARGET_SHIFT = "target_shift";
+    static final String TARGET_SCALE = "target_scale";
     static final String INPUT_SCALE = "input_scale";
     static final String EPOCH = "clprop_epoch";
     static final String STEP = "clprop_step";
@@ -70,9 +74,16 @@ public final class ModelFormat {
      * A trained network: its parameters (which carry the architecture), loss, input standardization or
      * null, and what its inputs and outputs mean.
      */
-    public record StoredModel(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
+    public record StoredModel(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema, Standardizer targetScaling) {
         public StoredModel {
             if (schema == null) schema = DataSchema.UNKNOWN;
+            if (targetScaling != null && targetScaling.features() != parameters.architecture().outputs()) {
+                throw new IllegalArgumentException("target scaling of " + targetScaling.features() + " values for " + parameters.architecture().outputs() + " outputs");
+            }
+        }
+
+        public StoredModel(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
+            this(parameters, loss, standardizer, schema, null);
         }
 
         public StoredModel(Parameters parameters, Loss loss, Standardizer standardizer) {
@@ -148,6 +159,10 @@ public final class ModelFormat {
         if (m.standardizer() != null) {
             e.put(INPUT_SHIFT, Npz.Entry.floats(m.standardizer().shift(), m.standardizer().features()));
             e.put(INPUT_SCALE, Npz.Entry.floats(m.standardizer().scale(), m.standardizer().features()));
+        }
+        if (m.targetScaling() != null) {
+            e.put(TARGET_SHIFT, Npz.Entry.floats(m.targetScaling().shift(), m.targetScaling().features()));
+            e.put(TARGET_SCALE, Npz.Entry.floats(m.targetScaling().scale(), m.targetScaling().features()));
         }
         DataSchema d = m.schema();
         if (d.task() != null) e.put(TASK, Npz.Entry.text(d.task().spelling()));
@@ -230,7 +245,8 @@ public final class ModelFormat {
         } catch (InvalidInputException e) {
             throw new InvalidInputException(file + ": its 'loss' entry: " + e.getMessage());
         }
-        return new StoredModel(new Parameters(arch, values), loss, standardizer(r, arch), schema(r, arch));
+        return new StoredModel(new Parameters(arch, values), loss, standardizer(r, arch, INPUT_SHIFT, INPUT_SCALE, arch.inputs(), "inputs"),
+                schema(r, arch), standardizer(r, arch, TARGET_SHIFT, TARGET_SCALE, arch.outputs(), "outputs"));
     }
 
     private static DataSchema schema(Npz.Reader r, Architecture arch) {
@@ -254,22 +270,23 @@ public final class ModelFormat {
         return List.of(r.read(name).texts());
     }
 
-    private static Standardizer standardizer(Npz.Reader r, Architecture arch) {
-        boolean shift = r.has(INPUT_SHIFT), scale = r.has(INPUT_SCALE);
+    /** The shift and scale stored under these names, both or neither, one per input (or output); null when absent. */
+    private static Standardizer standardizer(Npz.Reader r, Architecture arch, String shiftName, String scaleName, int length, String what) {
+        boolean shift = r.has(shiftName), scale = r.has(scaleName);
         if (!shift && !scale) return null;
-        if (shift != scale) throw new InvalidInputException(r.file() + ": has " + (shift ? INPUT_SHIFT : INPUT_SCALE) + " without " + (shift ? INPUT_SCALE : INPUT_SHIFT));
-        float[] sh = floats(r, INPUT_SHIFT, arch.inputs()), sc = floats(r, INPUT_SCALE, arch.inputs());
+        if (shift != scale) throw new InvalidInputException(r.file() + ": has " + (shift ? shiftName : scaleName) + " without " + (shift ? scaleName : shiftName));
+        float[] sh = floats(r, shiftName, length, what), sc = floats(r, scaleName, length, what);
         try {
             return new Standardizer(sh, sc);
         } catch (InvalidInputException e) {
-            throw new InvalidInputException(r.file() + ": " + e.getMessage());
+            throw new InvalidInputException(r.file() + ": " + shiftName + "/" + scaleName + ": " + e.getMessage());
         }
     }
 
-    private static float[] floats(Npz.Reader r, String name, int length) {
+    private static float[] floats(Npz.Reader r, String name, int length, String what) {
         Npz.Header h = r.header(name);
         if ((h.dtype() != Npz.DType.FLOAT32 && h.dtype() != Npz.DType.FLOAT64) || h.shape().length != 1 || h.shape()[0] != length) {
-            throw new IncompatibleModelException(r.file() + ": " + name + " has shape " + h.shapeString() + " but the network takes " + length + " inputs");
+            throw new IncompatibleModelException(r.file() + ": " + name + " has shape " + h.shapeString() + " but the network has " + length + " " + what);
         }
         return r.read(name).floats();
     }

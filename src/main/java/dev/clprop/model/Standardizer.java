@@ -3,9 +3,10 @@ package dev.clprop.model;
 import dev.clprop.error.InvalidInputException;
 
 /**
- * Per-feature standardization {@code x' = (x − shift) / scale}, fitted on training rows only and
- * kept with the model (model files hold it as {@code input_shift} and {@code input_scale}), so that
- * evaluation and prediction transform inputs exactly as training did. Immutable.
+ * Per-column standardization {@code x' = (x − shift) / scale}, fitted on training rows only and
+ * kept with the model, so that evaluation and prediction transform values exactly as training did:
+ * of the inputs (model files hold it as {@code input_shift} and {@code input_scale}), and of regression
+ * targets ({@code target_shift}, {@code target_scale}; predictions go back through {@link #invert}). Immutable.
  */
 public final class Standardizer {
     private final float[] shift;
@@ -57,6 +58,18 @@ public final class Standardizer {
 
     public float[] scale() {
         return scale.clone();
+    }
+
+    /** The inverse of {@link #apply}: {@code y · scale + shift} per column, a new array (rows of {@link #features()} values). */
+    public float[] invert(float[] y) {
+        int f = shift.length;
+        if (y.length % f != 0) throw new InvalidInputException("rows of " + f + " values expected, got " + y.length + " values");
+        float[] out = new float[y.length];
+        for (int i = 0; i < y.length; i++) {
+            int c = i % f;
+            out[i] = y[i] * scale[c] + shift[c];
+        }
+        return out;
     }
 
     /** A transformed copy of {@code x}, rows of {@link #features()} values. */

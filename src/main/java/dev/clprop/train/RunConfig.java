@@ -24,11 +24,21 @@ import java.util.Map;
  * @param clipNorm clip gradients to this global L2 norm before each update; 0 = off
  * @param classWeights cross-entropy class weights, or null
  * @param schema what the data's columns and classes are called, stored with the model and checkpoints
+ * @param targetScaling how regression targets were scaled for training ({@code (y − shift) / scale}), stored
+ *                      with the model and checkpoints; or null
  */
 public record RunConfig(Architecture architecture, Loss loss, Optimizer optimizer, int batch, int epochs, long seed,
                         boolean shuffle, Path checkpoint, int verifyEvery, int earlyStop, Standardizer standardizer,
                         Map<String, String> settings, Schedule schedule, float clipNorm, float[] classWeights,
-                        DataSchema schema) {
+                        DataSchema schema, Standardizer targetScaling) {
+    /** A run whose regression targets, if any, are not scaled. */
+    public RunConfig(Architecture architecture, Loss loss, Optimizer optimizer, int batch, int epochs, long seed,
+                     boolean shuffle, Path checkpoint, int verifyEvery, int earlyStop, Standardizer standardizer,
+                     Map<String, String> settings, Schedule schedule, float clipNorm, float[] classWeights, DataSchema schema) {
+        this(architecture, loss, optimizer, batch, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStop, standardizer, settings,
+                schedule, clipNorm, classWeights, schema, null);
+    }
+
     /** A run with a constant learning rate, no clipping and no class weights. */
     public RunConfig(Architecture architecture, Loss loss, Optimizer optimizer, int batch, int epochs, long seed, boolean shuffle,
                      Path checkpoint, int verifyEvery, int earlyStop, Standardizer standardizer, Map<String, String> settings) {

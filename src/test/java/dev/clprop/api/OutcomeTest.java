@@ -58,7 +58,7 @@ class OutcomeTest {
     @Test
     void evaluationUsesTheWeights() {
         Dataset test = DataSources.digits().test();
-        Model zeros = new Model(Parameters.zeros(Architecture.parse("64,128:relu,10:softmax")), null, null);
+        Model zeros = Model.of(Parameters.zeros(Architecture.parse("64,128:relu,10:softmax")), null, null, null);
         Metrics m = zeros.evaluate(test);
         assertEquals(Math.log(10), m.loss(), 1e-6, "all-zero weights give uniform outputs");
         assertEquals(test.classCounts()[0] / (double) test.rows(), m.accuracy(), 1e-12, "and every row goes to class 0");

@@ -83,7 +83,7 @@ public class OnnxExportTest {
             }
             st = new Standardizer(shift, scale);
         }
-        Model m = new Model(p, last == Activation.SOFTMAX ? Loss.CROSS_ENTROPY : Loss.MSE, st);
+        Model m = Model.of(p, last == Activation.SOFTMAX ? Loss.CROSS_ENTROPY : Loss.MSE, st, null);
         Path f = dir.resolve("m.onnx");
         OnnxExport.write(m, f);
         // 1, 7 and 33 rows: the batch dimension is dynamic
@@ -102,7 +102,7 @@ public class OnnxExportTest {
     @Test
     void theMetadataCarriesTheClassNamesAndTheGraphItsLayers() {
         Architecture a = Architecture.parse("2,4:relu,dropout:0.5,3:softmax");
-        Model m = new Model(Parameters.initialise(a, 1), Loss.CROSS_ENTROPY, null,
+        Model m = Model.of(Parameters.initialise(a, 1), Loss.CROSS_ENTROPY, null,
                 DataSchema.classification(List.of("x", "y"), "kind", List.of("a, b", "c", "d"), null));
         var proto = OnnxExport.toProto(m);
         Map<String, String> meta = new java.util.HashMap<>();
@@ -132,5 +132,24 @@ public class OnnxExportTest {
         assertEquals(clprop.accuracy(), right / (double) test.rows(), 0.0, "ONNX Runtime's accuracy equals clprop's");
         assertTrue(clprop.accuracy() > 0.9, "and it is a real model: " + clprop.accuracy());
         assertTrue(Files.size(f) > 4 * (64 * 32 + 32 * 10));
+    }
+
+    @Test
+    void aModelTrainedOnScaledTargetsPredictsInTargetUnitsThroughOnnxRuntime() throws Exception {
+        Random rnd = new Random(5);
+        float[][] x = rows(rnd, 200, 3), y = new float[200][2];
+        for (int r = 0; r < 200; r++) {
+            y[r][0] = 150 + 40 * x[r][0] - 20 * x[r][1];
+            y[r][1] = -3000 + 500 * x[r][2];
+        }
+        Model m = Trainer.builder(Architecture.parse("3,8:tanh,2:linear")).epochs(3).seed(1).standardize(true).standardizeTargets(true)
+                .device("cpu").build().fit(Dataset.regression(x, y)).model();
+        Path f = dir.resolve("scaled.onnx");
+        OnnxExport.write(m, f);
+        float[][] want = m.predict(x), got = runOnnx(f, x);
+        for (int r = 0; r < x.length; r++) {
+            for (int j = 0; j < 2; j++) assertEquals(want[r][j], got[r][j], TOL * 10 * Math.abs(want[r][j]), "row " + r + " output " + j);
+        }
+        assertTrue(Math.abs(want[0][1]) > 1000, "outputs in target units: " + want[0][1]);
     }
 }

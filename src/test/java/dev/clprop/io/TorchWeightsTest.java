@@ -36,7 +36,7 @@ class TorchWeightsTest {
 
     @Test
     void torchWeightsRoundTripAndLoadAsInitialWeights() {
-        Model m = new Model(Parameters.initialise(A, 5), Loss.CROSS_ENTROPY, null);
+        Model m = Model.of(Parameters.initialise(A, 5), Loss.CROSS_ENTROPY, null, null);
         Path f = dir.resolve("t.npz");
         m.saveTorchWeights(f);
         Map<String, Npz.Entry> e = Npz.read(f);

@@ -130,11 +130,11 @@ class DropoutTest extends ClpropTestBase {
         Dataset test = DataSources.digits().test();
         Architecture with = Architecture.parse("64,128:relu,dropout:0.5,10:softmax");
         Parameters p = Parameters.initialise(with, 3);
-        Model m = new Model(p, null, null);
+        Model m = Model.of(p, null, null, null);
         Architecture plain = Architecture.parse("64,128:relu,10:softmax");
         java.util.Map<String, float[]> v = new java.util.LinkedHashMap<>();
         for (ParamShape s : plain.parameterShapes()) v.put(s.name(), p.get(s.name()));
-        Model same = new Model(new Parameters(plain, v), null, null);
+        Model same = Model.of(new Parameters(plain, v), null, null, null);
         float[] row = test.row(0);
         assertArrayEquals(same.predict(row), m.predict(row));
         assertArrayEquals(m.predict(row), m.predict(row), "no randomness at prediction");
