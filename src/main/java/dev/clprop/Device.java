@@ -88,6 +88,37 @@ public final class Device implements AutoCloseable {
     }
 
     /**
+     * Training work per step, in floating-point operations (about 6 per parameter per row: forward,
+     * backward-data and weight gradient), from which {@code auto} trains on an OpenCL device rather than on
+     * EJML. Measured with {@code clprop bench --only training --optimizers adam} on PoCL (2-core AMD EPYC,
+     * AVX-512): 64-128-10 at batch 8 (0.46 MFLOP a step) ran 74k samples/s on EJML and 45k on PoCL, at batch 32
+     * (1.8 MFLOP) 75k and 186k; 64-256-10 at batch 8 (0.92 MFLOP) 36k and 49k; 4-16-3 (115 parameters) was
+     * 3-8× faster on EJML at every batch up to 128. A step is about 24 launches, which a GPU starts faster
+     * than PoCL (a few us each, against 11-22) but still not for free, so one threshold serves both.
+     */
+    public static final long OPENCL_FROM_FLOPS_PER_STEP = 750_000;
+
+    /**
+     * Opens a device to train {@code architecture} in batches of {@code batch} rows. An explicit choice is
+     * {@link #open(String, GemmFamily, Consumer)}; {@code auto} first weighs the work of a training step: below
+     * {@link #OPENCL_FROM_FLOPS_PER_STEP} the launches of an OpenCL device cost more than the arithmetic
+     * they save, and EJML trains faster (an iris-sized network, 4.5-7.5× here). {@code log} hears which and why.
+     */
+    public static Device openForTraining(String choice, GemmFamily gemm, dev.clprop.model.Architecture architecture, int batch,
+                                         Consumer<String> log) {
+        if (DeviceSelection.isAuto(choice)) {
+            long flops = 6L * architecture.parameterCount() * Math.max(1, batch);
+            if (flops < OPENCL_FROM_FLOPS_PER_STEP) {
+                log.accept(String.format(java.util.Locale.ROOT, "device: ejml (CPU reference path), because a training step of %s at batch %d is"
+                        + " %.2f MFLOP, below the %.2f MFLOP from which an OpenCL device trains faster; choose a device to override",
+                        architecture, batch, flops / 1e6, OPENCL_FROM_FLOPS_PER_STEP / 1e6));
+                return cpu();
+            }
+        }
+        return open(choice, gemm, log);
+    }
+
+    /**
      * {@code b} once it has passed the self-test; a device whose tuned GEMM fails it is opened again with its
      * default GEMM and tested once more. On failure the backend is closed and the exception thrown.
      */

@@ -394,7 +394,8 @@ public final class Trainer {
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {
         RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
                 p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema, p.targetScaling);
-        Device d = device != null ? device : Device.open(deviceChoice, gemm, listener::onMessage);
+        Device d = device != null ? device : Device.openForTraining(deviceChoice, gemm, architecture, Math.min(batchSize, p.train.rows()),
+                listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> new TrainingLoop(backends, cfg, listener, cancellation).run(p.train, p.validation, start));
             return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema, p.targetScaling), r.outcome(), r.epochsDone(), r.message(), r.history());
@@ -551,7 +552,11 @@ public final class Trainer {
             return this;
         }
 
-        /** Open this device for each fit and close it afterwards (default "auto"); see {@link Device}. */
+        /**
+         * Open this device for each fit and close it afterwards (default "auto": EJML for networks whose training
+         * step is too small to gain from OpenCL's launches, else the best OpenCL device; see
+         * {@link Device#openForTraining}).
+         */
         public Builder device(String choice) {
             this.deviceChoice = choice;
             this.device = null;

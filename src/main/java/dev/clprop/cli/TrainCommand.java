@@ -186,7 +186,7 @@ public final class TrainCommand implements Runnable {
             else b.classWeights(weights(classWeights));
         }
 
-        try (Device dev = Device.open(device, gemm.family(), progress::onMessage)) {
+        try (Device dev = Device.openForTraining(device, gemm.family(), arch, batch, progress::onMessage)) {
             Trainer trainer = b.device(dev).build();
             Dataset validation = source.validation();
             TrainingResult result = runWithInterruptHandling(cancellation, folder,
