@@ -13,6 +13,7 @@ import dev.clprop.model.Standardizer;
 import dev.clprop.train.Evaluator;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A trained network: its architecture and parameters, the loss it was trained with, and the input
@@ -258,7 +259,9 @@ public final class Model {
         }
         Dataset named = data.withClassesOf(schema.classNames());
         // predictions in target units (standardized inputs, scaled targets undone), scored against the data as it is
-        return Metrics.of(named, loss, predictFlat(named.featureMatrix(), named.rows(), device), outputs());
+        Metrics m = Metrics.of(named, loss, predictFlat(named.featureMatrix(), named.rows(), device), outputs());
+        List<String> names = m.isClassification() ? schema.classNames() : schema.targetNames();
+        return m.names() == null && names != null && names.size() == outputs() ? m.withNames(names) : m;
     }
 
     /**

@@ -13,6 +13,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.gson.Gson;
 import com.google.protobuf.ByteString;
 import dev.clprop.Model;
+import dev.clprop.error.ClpropException;
 import dev.clprop.io.AtomicFiles;
 import dev.clprop.model.Activation;
 import dev.clprop.model.Architecture;
@@ -56,12 +57,44 @@ public final class OnnxExport {
 
     /** Writes {@code model} as ONNX to {@code file}, atomically. */
     public static void write(Model model, Path file) {
+        requireOptionalDependencies();
         byte[] bytes = toProto(model).toByteArray();
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
-    /** The ONNX model, for callers that hand it on without a file. */
+    /** Artifacts the export needs beside the library: (class that proves it present, Maven coordinates). */
+    static final String[][] OPTIONAL = {
+            {"ai.onnx.proto.OnnxMl", "org.tribuo:tribuo-util-onnx:4.3.2"},
+            {"com.google.protobuf.ByteString", "com.google.protobuf:protobuf-java:3.25.6"},
+            {"com.google.gson.Gson", "com.google.code.gson:gson:2.11.0"}};
+
+    /**
+     * A one-line {@link ClpropException} naming what to add, instead of a NoClassDefFoundError from deep
+     * inside the export: the ONNX classes are optional dependencies of the library.
+     */
+    static void requireOptionalDependencies() {
+        List<String> missing = new ArrayList<>();
+        for (String[] o : OPTIONAL) {
+            try {
+                Class.forName(o[0], false, OnnxExport.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                missing.add(o[1]);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ClpropException("ONNX export needs " + String.join(", ", missing) + " on the classpath (optional dependencies of"
+                    + " dev.clprop:clprop; clprop.jar has them)");
+        }
+    }
+
+    /**
+     * The ONNX model, for callers that hand it on without a file.
+     *
+     * @param model the model to export
+     * @return its ONNX graph with metadata
+     */
     public static ModelProto toProto(Model model) {
+        requireOptionalDependencies();
         Architecture arch = model.architecture();
         Parameters p = model.exportParameters(); // target scaling folded into the output layer: outputs in target units
         GraphProto.Builder g = GraphProto.newBuilder().setName("clprop " + arch.spelling());

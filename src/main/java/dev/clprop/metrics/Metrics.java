@@ -24,14 +24,101 @@ public final class Metrics {
     private final long[][] confusion;
     private final double mse;
     private final double[][] perTarget; // mse, mae, r2 per target; null for classification
+    private final List<String> names;   // class names (classification) or target names (regression); null when unknown
 
-    private Metrics(int rows, double loss, double accuracy, long[][] confusion, double mse, double[][] perTarget) {
+    private Metrics(int rows, double loss, double accuracy, long[][] confusion, double mse, double[][] perTarget, List<String> names) {
         this.rows = rows;
         this.loss = loss;
         this.accuracy = accuracy;
         this.confusion = confusion;
         this.mse = mse;
         this.perTarget = perTarget;
+        this.names = names == null ? null : List.copyOf(names);
+    }
+
+    /**
+     * The same figures, their classes (or targets) called {@code names}, one per class (or target); null
+     * leaves them numbered.
+     *
+     * @param names one name per class or target, or null
+     * @return a copy that knows the names
+     */
+    public Metrics withNames(List<String> names) {
+        int n = confusion != null ? confusion.length : perTarget.length;
+        if (names != null && names.size() != n) throw new IllegalArgumentException(names.size() + " names for " + n + (confusion != null ? " classes" : " targets"));
+        return new Metrics(rows, loss, accuracy, confusion, mse, perTarget, names);
+    }
+
+    /**
+     * What the classes (classification) or targets (regression) are called, as the data or the model
+     * named them; null when they are only numbered.
+     *
+     * @return the names, in class (or target) order, or null
+     */
+    public List<String> names() {
+        return names;
+    }
+
+    /**
+     * The index of the class (or target) called {@code name}.
+     *
+     * @param name a class or target name
+     * @return its index
+     * @throws IllegalArgumentException when no class or target has that name
+     */
+    public int indexOf(String name) {
+        int i = names == null ? -1 : names.indexOf(name);
+        if (i < 0) throw new IllegalArgumentException("no class or target is called " + dev.clprop.error.Quote.of(name) + (names == null ? " (they are numbered)" : " (they are " + String.join(", ", names) + ")"));
+        return i;
+    }
+
+    /**
+     * F1 of the class called {@code className}.
+     *
+     * @param className a class name, as in {@link #names()}
+     * @return its F1 score
+     */
+    public double f1(String className) {
+        return f1(indexOf(className));
+    }
+
+    /**
+     * Precision of the class called {@code className}.
+     *
+     * @param className a class name, as in {@link #names()}
+     * @return its precision
+     */
+    public double precision(String className) {
+        return precision(indexOf(className));
+    }
+
+    /**
+     * Recall of the class called {@code className}.
+     *
+     * @param className a class name, as in {@link #names()}
+     * @return its recall
+     */
+    public double recall(String className) {
+        return recall(indexOf(className));
+    }
+
+    /**
+     * R² of the target called {@code targetName}.
+     *
+     * @param targetName a target name, as in {@link #names()}
+     * @return its coefficient of determination
+     */
+    public double r2(String targetName) {
+        return r2(indexOf(targetName));
+    }
+
+    /**
+     * The report of {@link #report(List)}, labelled by {@link #names()}.
+     *
+     * @return the report as text
+     */
+    public String report() {
+        return report(names);
     }
 
     /** Scores {@code outputs} (rows × width, row-major) against the dataset's labels or targets. */
@@ -47,7 +134,10 @@ public final class Metrics {
         }
         double lossValue = loss.scale(sum, n, width);
         double mse = sq / ((double) n * width);
-        if (!data.isClassification()) return new Metrics(n, lossValue, Double.NaN, null, mse, perTarget(y, outputs, n, width));
+        if (!data.isClassification()) {
+            List<String> targetNames = data.targetNames() != null && data.targetNames().size() == width ? data.targetNames() : null;
+            return new Metrics(n, lossValue, Double.NaN, null, mse, perTarget(y, outputs, n, width), targetNames);
+        }
         long[][] confusion = new long[width][width];
         long correct = 0;
         for (int r = 0; r < n; r++) {
@@ -55,7 +145,8 @@ public final class Metrics {
             confusion[data.label(r)][best]++;
             if (best == data.label(r)) correct++;
         }
-        return new Metrics(n, lossValue, (double) correct / n, confusion, mse, null);
+        List<String> classNames = data.classNames() != null && data.classNames().size() == width ? data.classNames() : null;
+        return new Metrics(n, lossValue, (double) correct / n, confusion, mse, null, classNames);
     }
 
     private static double[][] perTarget(float[] y, float[] out, int n, int width) {

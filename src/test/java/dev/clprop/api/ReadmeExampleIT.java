@@ -56,11 +56,63 @@ class ReadmeExampleIT {
         return cmd;
     }
 
-    static String example() throws IOException {
+    /** The Java program between {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->} in the README. */
+    static String example(String name) throws IOException {
         String readme = Files.readString(Path.of(System.getProperty("clprop.readme")));
-        Matcher m = Pattern.compile("<!-- example:start -->\\s*```java\\n(.*?)```\\s*<!-- example:end -->", Pattern.DOTALL).matcher(readme);
-        assertTrue(m.find(), "README.md has no example block");
+        Matcher m = Pattern.compile("<!-- " + name + ":start -->\\s*```java\\n(.*?)```\\s*<!-- " + name + ":end -->", Pattern.DOTALL).matcher(readme);
+        assertTrue(m.find(), "README.md has no " + name + " block");
         return m.group(1);
+    }
+
+    /** A user's program that exports to ONNX without adding the exporter's optional dependencies. */
+    static final String ONNX_WITHOUT_TRIBUO = """
+            import dev.clprop.Model;
+            import dev.clprop.error.ClpropException;
+            import dev.clprop.export.OnnxExport;
+            import dev.clprop.model.Architecture;
+            import dev.clprop.model.Parameters;
+            import java.nio.file.Path;
+
+            public class OnnxWithoutTribuo {
+                public static void main(String[] args) {
+                    Model m = Model.of(Parameters.initialise(Architecture.parse("2,3:softmax"), 1), null, null, null);
+                    try {
+                        OnnxExport.write(m, Path.of("m.onnx"));
+                        System.out.println("written");
+                    } catch (ClpropException e) {
+                        System.out.println("refused: " + e.getMessage());
+                    }
+                }
+            }
+            """;
+
+    /** Iris as a user has it: a header, names for the species; the test file's columns in another order. */
+    static void writeCsvFiles(Path dir, Path irisResource) throws IOException {
+        List<String> lines = Files.readAllLines(irisResource);
+        String[] species = {"setosa", "versicolor", "virginica"};
+        StringBuilder train = new StringBuilder("sepal_length,sepal_width,petal_length,petal_width,species\n");
+        StringBuilder test = new StringBuilder("species,petal_width,sepal_length,petal_length,sepal_width\n");
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",");
+            String name = species[Integer.parseInt(f[4].trim())];
+            if (i % 5 == 0) test.append(String.join(",", name, f[3], f[0], f[2], f[1])).append('\n');
+            else train.append(String.join(",", f[0], f[1], f[2], f[3], name)).append('\n');
+        }
+        Files.writeString(dir.resolve("iris-train.csv"), train);
+        Files.writeString(dir.resolve("iris-test.csv"), test);
+        // prices around 150: 150 + 40·x1 − 25·x2 + 10·x1·x3 + noise; the test file's features in another order
+        java.util.Random rng = new java.util.Random(11);
+        StringBuilder houses = new StringBuilder("rooms,age,distance,price\n"), later = new StringBuilder("distance,rooms,age,price\n");
+        for (int i = 0; i < 600; i++) {
+            double a = rng.nextGaussian(), b = rng.nextGaussian(), c = rng.nextGaussian();
+            String price = String.format(java.util.Locale.ROOT, "%.3f", 150 + 40 * a - 25 * b + 10 * a * c + 5 * rng.nextGaussian());
+            String[] x = {String.format(java.util.Locale.ROOT, "%.5f", a), String.format(java.util.Locale.ROOT, "%.5f", b),
+                    String.format(java.util.Locale.ROOT, "%.5f", c)};
+            if (i < 400) houses.append(String.join(",", x[0], x[1], x[2], price)).append('\n');
+            else later.append(String.join(",", x[2], x[0], x[1], price)).append('\n');
+        }
+        Files.writeString(dir.resolve("house-prices.csv"), houses);
+        Files.writeString(dir.resolve("house-prices-test.csv"), later);
     }
 
     /** The README's install command, run as a user runs it: in a copy of the project, into the local repository. */
@@ -132,10 +184,13 @@ class ReadmeExampleIT {
                 </project>
                 """);
         Path src = Files.createDirectories(project.resolve("src/main/java"));
-        Files.writeString(src.resolve("Example.java"), example());
+        Files.writeString(src.resolve("Example.java"), example("example"));
+        Files.writeString(src.resolve("CsvExample.java"), example("csv-example"));
+        Files.writeString(src.resolve("OnnxWithoutTribuo.java"), ONNX_WITHOUT_TRIBUO);
+        writeCsvFiles(project, basedir.resolve("src/test/resources/iris.csv"));
         Run build = run(project, mvn("compile", "org.apache.maven.plugins:maven-dependency-plugin:3.7.1:build-classpath",
                 "-Dmdep.outputFile=cp.txt"));
-        assertEquals(0, build.status(), "the README example does not compile against the installed artifact:\n" + build.output());
+        assertEquals(0, build.status(), "the README examples do not compile against the installed artifact:\n" + build.output());
         classpath = project.resolve("target/classes") + java.io.File.pathSeparator + Files.readString(project.resolve("cp.txt")).trim();
     }
 
@@ -161,6 +216,31 @@ class ReadmeExampleIT {
         assertTrue(r.output().contains("class of (1.5, 0.5): 1"), r.output());
         assertTrue(r.output().contains("after loading: 1"), r.output());
         assertTrue(Files.isRegularFile(project.resolve("clusters.npz")));
+    }
+
+    @Test
+    void theCsvExampleMatchesColumnsByNameAndReportsInTargetUnits() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Run r = run(project, List.of(java, "-cp", classpath, "CsvExample"));
+        assertEquals(0, r.status(), r.output());
+        Matcher acc = Pattern.compile("accuracy ([0-9.]+), F1 of virginica ([0-9.]+)").matcher(r.output());
+        assertTrue(acc.find(), r.output());
+        assertTrue(Double.parseDouble(acc.group(1)) >= 0.9 && Double.parseDouble(acc.group(2)) >= 0.85, r.output());
+        assertTrue(r.output().contains("virginica") && r.output().contains("macro avg"), "the report names the classes: " + r.output());
+        assertTrue(r.output().contains("predicted: virginica"), r.output());
+        Matcher reg = Pattern.compile("R² ([-0-9.]+), RMSE ([0-9.]+)").matcher(r.output());
+        assertTrue(reg.find(), r.output());
+        assertTrue(Double.parseDouble(reg.group(1)) >= 0.8, "targets around 150 fit in their own units: " + r.output());
+        assertTrue(Double.parseDouble(reg.group(2)) < 20, r.output());
+    }
+
+    @Test
+    void onnxExportWithoutItsOptionalDependenciesSaysWhatToAdd() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Run r = run(project, List.of(java, "-cp", classpath, "OnnxWithoutTribuo"));
+        assertEquals(0, r.status(), r.output());
+        assertTrue(r.output().contains("refused: ONNX export needs org.tribuo:tribuo-util-onnx:4.3.2"), r.output());
+        assertFalse(r.output().contains("NoClassDefFoundError"), r.output());
     }
 
     @Test
