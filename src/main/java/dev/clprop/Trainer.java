@@ -17,8 +17,8 @@ import dev.clprop.model.Standardizer;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.Schedule;
 import dev.clprop.train.Cancellation;
-import dev.clprop.train.DistributedData;
-import dev.clprop.train.RunConfig;
+import dev.clprop.spi.DistributedData;
+import dev.clprop.spi.RunConfig;
 import dev.clprop.train.TrainingListener;
 import dev.clprop.train.TrainingLoop;
 
@@ -338,7 +338,7 @@ public final class Trainer {
         RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, 0, 0, null,
                 settings("none", false, classWeights, data.fingerprint()), schedule, clipNorm, classWeights, data.schema());
         Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, seed);
-        try (var runner = data.runner(cfg, listener)) {
+        try (var runner = data.runner(cfg, listener::onMessage)) {
             TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), null, TrainingLoop.Start.fresh(init));
             return new TrainingResult(Model.of(r.parameters(), loss, null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
         }

@@ -7,9 +7,9 @@ import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.Parameters;
 import dev.clprop.optim.Optimizer;
-import dev.clprop.train.DataParallelTiming;
+import dev.clprop.spi.DataParallelTiming;
 import dev.clprop.train.EpochSummary;
-import dev.clprop.train.RunConfig;
+import dev.clprop.spi.RunConfig;
 import dev.clprop.train.TrainingListener;
 import dev.clprop.train.TrainingLoop;
 

@@ -5,10 +5,9 @@ import dev.clprop.error.InvalidSettingException;
 import dev.clprop.model.Activation;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DataSchema;
-import dev.clprop.train.DistributedData;
-import dev.clprop.train.RunConfig;
-import dev.clprop.train.StepRunner;
-import dev.clprop.train.TrainingListener;
+import dev.clprop.spi.DistributedData;
+import dev.clprop.spi.RunConfig;
+import dev.clprop.spi.StepRunner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -193,7 +192,7 @@ public final class SparkData implements DistributedData {
     }
 
     @Override
-    public StepRunner runner(RunConfig cfg, TrainingListener listener) {
+    public StepRunner runner(RunConfig cfg, java.util.function.Consumer<String> messages) {
         Architecture arch = cfg.architecture();
         JavaRDD<Block> blocks = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0).persist(StorageLevel.MEMORY_AND_DISK());
         if (truncateLineage) blocks.rdd().localCheckpoint();
@@ -209,7 +208,7 @@ public final class SparkData implements DistributedData {
                 }
                 largest = Math.max(largest, p.rows());
             }
-            listener.onMessage("data: " + name() + ", executors on " + executorDevice + ", updates on the driver (" + driverDevice + ")");
+            messages.accept("data: " + name() + ", executors on " + executorDevice + ", updates on the driver (" + driverDevice + ")");
             return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0());
         } catch (RuntimeException e) {
             blocks.unpersist(false);

@@ -1,5 +1,9 @@
 package dev.clprop.train;
 
+import dev.clprop.spi.RunConfig;
+
+import dev.clprop.spi.StepRunner;
+
 import dev.clprop.data.Dataset;
 import dev.clprop.device.Backend;
 import dev.clprop.model.Parameters;

@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.spi.DataParallelTiming;
+
 /**
  * Receives a run's progress, on the thread that trains. Every method has a no-op default, so a
  * listener overrides what it shows. Keep the methods quick: training waits for them.

@@ -1,5 +1,11 @@
 package dev.clprop.train;
 
+import dev.clprop.spi.RunConfig;
+
+import dev.clprop.spi.DataParallelTiming;
+
+import dev.clprop.spi.StepRunner;
+
 import dev.clprop.data.Dataset;
 import dev.clprop.data.Splits;
 import dev.clprop.device.Backend;

@@ -1,5 +1,9 @@
 package dev.clprop.train;
 
+import dev.clprop.spi.RunConfig;
+
+import dev.clprop.spi.DataParallelTiming;
+
 import dev.clprop.ClpropTestBase;
 import dev.clprop.DelegatingBackend;
 import dev.clprop.OpenClDevices;

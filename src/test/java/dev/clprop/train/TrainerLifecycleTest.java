@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.spi.RunConfig;
+
 import dev.clprop.BackendKind;
 import dev.clprop.ClpropTestBase;
 import dev.clprop.data.Dataset;

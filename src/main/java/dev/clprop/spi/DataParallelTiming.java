@@ -1,4 +1,4 @@
-package dev.clprop.train;
+package dev.clprop.spi;
 
 import java.util.Locale;
 

@@ -1,13 +1,21 @@
-package dev.clprop.train;
+package dev.clprop.spi;
 
 import dev.clprop.model.Parameters;
 import dev.clprop.optim.OptimizerState;
 
 /**
- * What {@link TrainingLoop} drives: the network's replicas and the data on their devices. One device
- * ({@link SingleDeviceRunner}), several ({@link DataParallelRunner}), or a cluster's executors
- * ({@code dev.clprop.spark}); the loop's epochs, schedule, checkpoints and verification are the same
- * for all. Not thread-safe.
+ * What the training loop ({@code dev.clprop.train.TrainingLoop}) drives: the network's replicas and the
+ * data on their devices. One device, several (data-parallel), or a cluster's executors
+ * ({@code dev.clprop.spark}); the loop's epochs, schedule, checkpoints and verification are the same for
+ * all, so a new way to run steps is one class implementing this.
+ * <p><b>Contract.</b> The loop calls, per run: the setters once before the first step (parameters, and
+ * optimizer state when resuming); per epoch {@link #setOrder}; per step {@link #setLearningRate} then
+ * {@link #trainBatch}, whose rows are positions in the order. After {@code trainBatch(offset, m)} the
+ * parameters are those of one optimizer step on those m rows, with the loss averaged as one device
+ * averages it (within the training tolerance of one device's result); {@link #step()} counts steps. The
+ * loop reads {@link #parameters()}, {@link #optimizerState()} and {@link #validationOutputs()} only
+ * between steps. Errors are {@link dev.clprop.error.ClpropException}s naming the device or worker.
+ * Called from one thread; not thread-safe.
  */
 public interface StepRunner extends AutoCloseable {
     /** Where the steps run, e.g. "opencl:0 ..." or "spark local[2]"; for the run's first line. */

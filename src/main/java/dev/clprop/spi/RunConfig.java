@@ -1,4 +1,4 @@
-package dev.clprop.train;
+package dev.clprop.spi;
 
 import dev.clprop.error.InvalidSettingException;
 import dev.clprop.loss.Loss;
@@ -16,7 +16,7 @@ import java.util.Map;
  * backend end with bit-identical weights.
  *
  * @param checkpoint where to write a checkpoint after every epoch (atomically), or null
- * @param verifyEvery verify every this many steps op by op against EJML ({@link Lockstep}); 0 = off
+ * @param verifyEvery verify every this many steps op by op against EJML (dev.clprop.train.Lockstep); 0 = off
  * @param earlyStop stop when validation loss has not improved for this many epochs; 0 = off
  * @param standardizer the input standardization the data was given, stored with the model; or null
  * @param settings what a resumed run must repeat, by setting name, written into checkpoints

@@ -1,0 +1,34 @@
+package dev.clprop.spi;
+
+import dev.clprop.model.DataSchema;
+
+/**
+ * Training rows held elsewhere (a cluster's executors), with the {@link StepRunner} that trains on
+ * them where they lie; {@link dev.clprop.Trainer#fit(DistributedData)} drives it.
+ * <p><b>Contract.</b> Rows are numbered 0..rows()−1 in a fixed order, the order the equivalent local
+ * dataset has, and that numbering does not change during a run. {@link #fingerprint()} identifies the
+ * rows and their order (a resumed run is refused when it differs). {@link #runner} is called once per
+ * run, from the thread that called {@code fit}; the runner it returns belongs to that run and is closed
+ * by the caller.
+ */
+public interface DistributedData {
+    /** For messages, e.g. "spark local[2]: 1294 rows in 2 partitions". */
+    String name();
+
+    int rows();
+
+    /** Column and class names, or {@link DataSchema#UNKNOWN}. */
+    DataSchema schema();
+
+    /** Identifies the rows, as a checkpoint records its data. */
+    String fingerprint();
+
+    /**
+     * A runner over these rows for one run; the caller closes it.
+     *
+     * @param cfg      the run: architecture, loss, optimizer, batch, seed and the rest
+     * @param messages where to say what the runner set up (one line each), for the user
+     * @return a runner whose steps equal one device's on the same rows in the same order, within the training tolerance
+     */
+    StepRunner runner(RunConfig cfg, java.util.function.Consumer<String> messages);
+}
