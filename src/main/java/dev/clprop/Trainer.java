@@ -16,6 +16,7 @@ import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.Schedule;
+import dev.clprop.settings.TrainingSettings;
 import dev.clprop.train.Cancellation;
 import dev.clprop.spi.DistributedData;
 import dev.clprop.spi.RunConfig;
@@ -48,23 +49,10 @@ import java.util.zip.CRC32C;
  */
 public final class Trainer {
     private final Architecture architecture;
-    private final Loss loss;
-    private final Optimizer optimizer;
-    private final int batchSize;
-    private final int epochs;
-    private final long seed;
-    private final boolean shuffle;
-    private final double validationSplit;
-    private final int earlyStopping;
-    private final boolean standardize;
-    private final boolean standardizeTargets;
+    /** Resolved for the architecture: the loss is filled in. */
+    private final TrainingSettings settings;
     private final Model initialWeights;
     private final Path checkpoint;
-    private final int verifyEvery;
-    private final Schedule schedule;
-    private final float clipNorm;
-    private final float[] classWeights;
-    private final boolean balancedClassWeights;
     private final Device device;
     private final String deviceChoice;
     private final GemmFamily gemm;
@@ -73,58 +61,18 @@ public final class Trainer {
 
     private Trainer(Builder b) {
         architecture = b.architecture;
-        loss = b.loss != null ? b.loss : Loss.defaultFor(architecture.outputActivation());
-        loss.checkOutput(architecture.outputActivation());
-        optimizer = b.optimizer;
-        batchSize = positive("batchSize", b.batchSize);
-        epochs = positive("epochs", b.epochs);
-        seed = b.seed;
-        shuffle = b.shuffle;
-        if (!(b.validationSplit >= 0 && b.validationSplit < 1)) {
-            throw new InvalidSettingException("validationSplit", "must be in [0, 1), got " + b.validationSplit);
-        }
-        validationSplit = b.validationSplit;
-        if (b.earlyStopping < 0) throw new InvalidSettingException("earlyStopping", "must be >= 0, got " + b.earlyStopping);
-        earlyStopping = b.earlyStopping;
-        standardize = b.standardize;
-        standardizeTargets = b.standardizeTargets;
+        settings = b.settings.resolvedFor(architecture);
         if (b.initialWeights != null && !b.initialWeights.architecture().equals(architecture)) {
             throw new IncompatibleModelException("the initial weights are for " + b.initialWeights.architecture() + ", not " + architecture);
         }
         initialWeights = b.initialWeights;
         checkpoint = b.checkpoint;
-        if (b.verifyEvery < 0) throw new InvalidSettingException("verifyEvery", "must be >= 0, got " + b.verifyEvery);
-        verifyEvery = b.verifyEvery;
-        schedule = b.schedule;
-        if (!(b.clipNorm >= 0) || !Float.isFinite(b.clipNorm)) throw new InvalidSettingException("clipNorm", "must be a number >= 0, got " + b.clipNorm);
-        clipNorm = b.clipNorm;
-        if ((b.classWeights != null || b.balancedClassWeights) && loss != Loss.CROSS_ENTROPY) {
-            throw new InvalidSettingException("classWeights", "apply to cross-entropy only, not " + loss);
-        }
-        if (b.classWeights != null) {
-            if (b.classWeights.length != architecture.outputs()) {
-                throw new InvalidSettingException("classWeights", "has " + b.classWeights.length + " weights for " + architecture.outputs() + " classes");
-            }
-            boolean positive = false;
-            for (float w : b.classWeights) {
-                if (!(w >= 0) || !Float.isFinite(w)) throw new InvalidSettingException("classWeights", "must be numbers >= 0, got " + w);
-                positive |= w > 0;
-            }
-            if (!positive) throw new InvalidSettingException("classWeights", "must not all be 0");
-        }
-        classWeights = b.classWeights == null ? null : b.classWeights.clone();
-        balancedClassWeights = b.balancedClassWeights;
         device = b.device;
         deviceChoice = b.deviceChoice;
         gemm = b.gemm;
         listener = b.listener != null ? b.listener : new TrainingListener() { };
         cancellation = b.cancellation != null ? b.cancellation : new Cancellation();
         if (checkpoint != null) AtomicFiles.checkReplaceable(checkpoint);
-    }
-
-    private static int positive(String setting, int v) {
-        if (v <= 0) throw new InvalidSettingException(setting, "must be a positive integer, got " + v);
-        return v;
     }
 
     public static Builder builder(Architecture architecture) {
@@ -135,12 +83,19 @@ public final class Trainer {
         return architecture;
     }
 
+    /** @return the loss (the output layer's default when none was set) */
     public Loss loss() {
-        return loss;
+        return settings.loss();
     }
 
+    /** @return the optimizer */
     public Optimizer optimizer() {
-        return optimizer;
+        return settings.optimizer();
+    }
+
+    /** @return every setting of this trainer's runs, the loss filled in */
+    public TrainingSettings settings() {
+        return settings;
     }
 
     /** Trains on {@code train}, holding out {@link Builder#validationSplit} of it for validation if set. */
@@ -151,7 +106,7 @@ public final class Trainer {
     /** Trains on {@code train} and validates each epoch on {@code validation} (then no validation split is taken). */
     public TrainingResult fit(Dataset train, Dataset validation) {
         Prepared p = prepare(train, validation, null);
-        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, seed);
+        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
         return run(p, TrainingLoop.Start.fresh(init));
     }
 
@@ -170,28 +125,28 @@ public final class Trainer {
         if (!c.model().architecture().equals(architecture)) {
             throw new IncompatibleModelException(checkpointFile + ": holds " + c.model().architecture() + ", not " + architecture);
         }
-        if (c.optimizer().kind() != optimizer.kind()) {
-            throw new InvalidSettingException("optimizer", "is " + optimizer.kind() + " but " + from + " holds the state of " + c.optimizer().kind());
+        if (c.optimizer().kind() != settings.optimizer().kind()) {
+            throw new InvalidSettingException("optimizer", "is " + settings.optimizer().kind() + " but " + from + " holds the state of " + c.optimizer().kind());
         }
-        if (c.progress().seed() != seed) {
-            throw new InvalidSettingException("seed", "is " + seed + " but " + from + " was written with seed " + c.progress().seed()
+        if (c.progress().seed() != settings.seed()) {
+            throw new InvalidSettingException("seed", "is " + settings.seed() + " but " + from + " was written with seed " + c.progress().seed()
                     + "; resume with the same seed");
         }
-        if (c.progress().epochsDone() >= epochs) {
-            throw new InvalidSettingException("epochs", "is " + epochs + " but " + from + " already holds " + c.progress().epochsDone()
+        if (c.progress().epochsDone() >= settings.epochs()) {
+            throw new InvalidSettingException("epochs", "is " + settings.epochs() + " but " + from + " already holds " + c.progress().epochsDone()
                     + " epoch(s); ask for more to continue");
         }
-        if (standardize != (c.model().standardizer() != null)) {
-            throw new InvalidSettingException("standardize", "is " + standardize + " but " + from + " was written with standardize "
+        if (settings.standardize() != (c.model().standardizer() != null)) {
+            throw new InvalidSettingException("standardize", "is " + settings.standardize() + " but " + from + " was written with standardize "
                     + (c.model().standardizer() != null));
         }
-        if (standardizeTargets != (c.model().targetScaling() != null)) {
-            throw new InvalidSettingException("standardizeTargets", "is " + standardizeTargets + " but " + from + " was written with standardizeTargets "
+        if (settings.standardizeTargets() != (c.model().targetScaling() != null)) {
+            throw new InvalidSettingException("standardizeTargets", "is " + settings.standardizeTargets() + " but " + from + " was written with standardizeTargets "
                     + (c.model().targetScaling() != null));
         }
         Prepared p = prepare(train, validation, c.model().standardizer(), c.model().targetScaling());
         for (Map.Entry<String, String> e : c.settings().entrySet()) {
-            String now = p.settings.get(e.getKey());
+            String now = p.checkpointKeys.get(e.getKey());
             if (now != null && !now.equals(e.getValue())) {
                 if (e.getKey().equals("trainingData")) {
                     throw new InvalidInputException("the training data differs from the data " + from + " was trained on (" + Quote.clean(e.getValue())
@@ -203,17 +158,17 @@ public final class Trainer {
         }
         long rowsDone = c.progress().rowsDone();
         int trainRows = p.train.rows();
-        if (rowsDone >= trainRows || rowsDone % batchSize != 0) {
+        if (rowsDone >= trainRows || rowsDone % settings.batchSize() != 0) {
             // the settings and data matched, so this counter was not written by this run: the file is damaged
             // (ModelFormat has refused negative counters already)
             throw new InvalidInputException(checkpointFile + ": implausible progress (" + rowsDone + " rows into an epoch of " + trainRows
-                    + " training rows in batches of " + batchSize + "); the file is damaged");
+                    + " training rows in batches of " + settings.batchSize() + "); the file is damaged");
         }
         return run(p, TrainingLoop.Start.from(c));
     }
 
     /** Data ready for the loop: split, standardized, the class weights, and the settings that fingerprint the run. */
-    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, float[] classWeights, Map<String, String> settings,
+    private record Prepared(Dataset train, Dataset validation, Standardizer standardizer, float[] classWeights, Map<String, String> checkpointKeys,
                             DataSchema schema, Standardizer targetScaling) {
     }
 
@@ -241,7 +196,7 @@ public final class Trainer {
         if (validation != null) {
             validation = validation.withClassesOf(all.classNames());
             checkData(validation);
-            if (validationSplit > 0) throw new InvalidSettingException("validationSplit", "cannot be combined with separate validation data");
+            if (settings.validationSplit() > 0) throw new InvalidSettingException("validationSplit", "cannot be combined with separate validation data");
         }
         String empty = all.emptyClasses();
         if (empty != null) {
@@ -249,35 +204,34 @@ public final class Trainer {
                     + (all.classCount() - 1) + "; a corrupt label file, or labels that do not start at 0?");
         }
         Dataset train = all;
-        if (validation == null && validationSplit > 0) {
-            Dataset[] parts = Splits.validation(all, validationSplit, seed);
+        if (validation == null && settings.validationSplit() > 0) {
+            Dataset[] parts = Splits.validation(all, settings.validationSplit(), settings.seed());
             train = parts[0];
             validation = parts[1];
         }
-        if (earlyStopping > 0 && validation == null) {
+        if (settings.earlyStopping() > 0 && validation == null) {
             throw new InvalidSettingException("earlyStopping", "needs validation data: give some, or a validationSplit");
         }
         Standardizer st = fixed;
-        if (st == null && standardize) st = Standardizer.fit(train.featureMatrix(), train.rows(), train.featureCount());
+        if (st == null && settings.standardize()) st = Standardizer.fit(train.featureMatrix(), train.rows(), train.featureCount());
         if (st != null) {
             train = train.standardized(st);
             if (validation != null) validation = validation.standardized(st);
         }
         Standardizer ts = fixedTargets;
-        if (standardizeTargets) {
+        if (settings.standardizeTargets()) {
             checkTargetsCanBeScaled(train);
             if (ts == null) ts = Standardizer.fit(train.targetValues(), train.rows(), train.targetCount());
             train = train.withTargetsScaled(ts);
             if (validation != null) validation = validation.withTargetsScaled(ts);
         }
-        float[] weights = classWeights;
-        if (balancedClassWeights) {
+        float[] weights = settings.classWeights();
+        if (settings.balancedClassWeights()) {
             if (!train.isClassification()) throw new InvalidSettingException("classWeights", "need class labels; the data is regression data");
             weights = balanced(train, architecture.outputs());
         }
-        String validationSetting = validation == null ? "none" : validationSplit > 0 ? Double.toString(validationSplit) : "given: " + fingerprint(validation);
-        Map<String, String> s = settings(validationSetting, st != null, weights, fingerprint(all));
-        s.put("standardizeTargets", Boolean.toString(ts != null));
+        String validationSetting = validation == null ? "none" : settings.validationSplit() > 0 ? Double.toString(settings.validationSplit()) : "given: " + fingerprint(validation);
+        Map<String, String> s = settings.checkpointKeys(architecture, validationSetting, weights, fingerprint(all));
         return new Prepared(train, validation, st, weights, s, all.schema(), ts);
     }
 
@@ -293,30 +247,6 @@ public final class Trainer {
         }
     }
 
-    /** The settings a resumed run must repeat, by name, as checkpoints record them. */
-    private Map<String, String> settings(String validationSetting, boolean standardized, float[] weights, String trainingData) {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("architecture", architecture.spelling());
-        s.put("loss", loss.spelling());
-        s.put("optimizer", optimizer.kind().spelling());
-        s.put("learningRate", Float.toString(optimizer.learningRate()));
-        s.put("momentum", Float.toString(optimizer.momentum()));
-        s.put("beta1", Float.toString(optimizer.beta1()));
-        s.put("beta2", Float.toString(optimizer.beta2()));
-        s.put("epsilon", Float.toString(optimizer.epsilon()));
-        s.put("weightDecay", Float.toString(optimizer.weightDecay()));
-        s.put("batchSize", Integer.toString(batchSize));
-        s.put("shuffle", Boolean.toString(shuffle));
-        s.put("validationSplit", validationSetting);
-        s.put("standardize", Boolean.toString(standardized));
-        s.put("earlyStopping", Integer.toString(earlyStopping));
-        s.put("schedule", schedule.spelling());
-        s.put("clipNorm", Float.toString(clipNorm));
-        s.put("classWeights", weights == null ? "none" : java.util.Arrays.toString(weights));
-        s.put("trainingData", trainingData);
-        return s;
-    }
-
     /**
      * Trains on data held elsewhere, where it lies: for example a Spark {@code Dataset<Row>} through
      * {@code dev.clprop.spark.SparkData}, each step's gradient computed by the executors and combined
@@ -326,21 +256,21 @@ public final class Trainer {
      * and step verification need the rows at hand and are refused here.
      */
     public TrainingResult fit(DistributedData data) {
-        refuseForDistributed("validationSplit", validationSplit > 0);
-        refuseForDistributed("standardize", standardize);
-        refuseForDistributed("standardizeTargets", standardizeTargets);
-        refuseForDistributed("earlyStopping", earlyStopping > 0);
-        refuseForDistributed("classWeights", balancedClassWeights);
-        refuseForDistributed("verifyEvery", verifyEvery > 0);
+        refuseForDistributed("validationSplit", settings.validationSplit() > 0);
+        refuseForDistributed("standardize", settings.standardize());
+        refuseForDistributed("standardizeTargets", settings.standardizeTargets());
+        refuseForDistributed("earlyStopping", settings.earlyStopping() > 0);
+        refuseForDistributed("classWeights", settings.balancedClassWeights());
+        refuseForDistributed("verifyEvery", settings.verifyEvery() > 0);
         if (architecture.hasDropout()) {
             throw new InvalidSettingException("architecture", "'" + architecture + "' has dropout, which training on " + data.name() + " does not offer yet");
         }
-        RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, 0, 0, null,
-                settings("none", false, classWeights, data.fingerprint()), schedule, clipNorm, classWeights, data.schema());
-        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, seed);
+        RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint)
+                .checkpointKeys(settings.checkpointKeys(architecture, "none", settings.classWeights(), data.fingerprint())).schema(data.schema()).build();
+        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
         try (var runner = data.runner(cfg, listener::onMessage)) {
             TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), null, TrainingLoop.Start.fresh(init));
-            return new TrainingResult(Model.of(r.parameters(), loss, null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return new TrainingResult(Model.of(r.parameters(), settings.loss(), null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
         }
     }
 
@@ -392,38 +322,27 @@ public final class Trainer {
     }
 
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {
-        RunConfig cfg = new RunConfig(architecture, loss, optimizer, batchSize, epochs, seed, shuffle, checkpoint, verifyEvery, earlyStopping,
-                p.standardizer, p.settings, schedule, clipNorm, p.classWeights, p.schema, p.targetScaling);
-        Device d = device != null ? device : Device.openForTraining(deviceChoice, gemm, architecture, Math.min(batchSize, p.train.rows()),
+        RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint).standardizer(p.standardizer).checkpointKeys(p.checkpointKeys)
+                .classWeights(p.classWeights).schema(p.schema).targetScaling(p.targetScaling).build();
+        Device d = device != null ? device : Device.openForTraining(deviceChoice, gemm, architecture, Math.min(settings.batchSize(), p.train.rows()),
                 listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> new TrainingLoop(backends, cfg, listener, cancellation).run(p.train, p.validation, start));
-            return new TrainingResult(new Model(r.parameters(), loss, p.standardizer, p.schema, p.targetScaling), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return new TrainingResult(new Model(r.parameters(), settings.loss(), p.standardizer, p.schema, p.targetScaling), r.outcome(), r.epochsDone(), r.message(), r.history());
         } finally {
             if (device == null) d.close();
         }
     }
 
-    /** Settings with PyTorch-like defaults; only the architecture is required. */
+    /**
+     * Settings with PyTorch-like defaults ({@link TrainingSettings#DEFAULTS}, shared with the command line);
+     * only the architecture is required. A value that can never be right fails at its setter, naming it.
+     */
     public static final class Builder {
         private final Architecture architecture;
-        private Loss loss;
-        private Optimizer optimizer = Optimizer.adam(0.001f);
-        private int batchSize = 32;
-        private int epochs = 10;
-        private long seed = 42;
-        private boolean shuffle = true;
-        private double validationSplit;
-        private int earlyStopping;
-        private boolean standardize;
-        private boolean standardizeTargets;
+        private TrainingSettings settings = TrainingSettings.DEFAULTS;
         private Model initialWeights;
         private Path checkpoint;
-        private int verifyEvery;
-        private Schedule schedule = Schedule.CONSTANT;
-        private float clipNorm;
-        private float[] classWeights;
-        private boolean balancedClassWeights;
         private Device device;
         private String deviceChoice = "auto";
         private GemmFamily gemm = GemmFamily.AUTO;
@@ -437,56 +356,55 @@ public final class Trainer {
 
         /** Default: cross-entropy for a softmax output, binary cross-entropy for sigmoid, else mean squared error. */
         public Builder loss(Loss loss) {
-            this.loss = loss;
+            settings = settings.withLoss(loss);
             return this;
         }
 
         /** Default: Adam, learning rate 0.001. */
         public Builder optimizer(Optimizer optimizer) {
-            if (optimizer == null) throw new InvalidSettingException("optimizer", "must be given");
-            this.optimizer = optimizer;
+            settings = settings.withOptimizer(optimizer);
             return this;
         }
 
         /** Rows per step (default 32); the last batch of an epoch may be smaller. */
         public Builder batchSize(int rows) {
-            this.batchSize = rows;
+            settings = settings.withBatchSize(rows);
             return this;
         }
 
-        /** Default 10. */
+        /** Passes over the training rows (default 15, as the command line's). */
         public Builder epochs(int epochs) {
-            this.epochs = epochs;
+            settings = settings.withEpochs(epochs);
             return this;
         }
 
         /** Seeds initial weights, the validation split and the batch order (default 42). */
         public Builder seed(long seed) {
-            this.seed = seed;
+            settings = settings.withSeed(seed);
             return this;
         }
 
         /** Shuffle rows each epoch (default); off: consecutive rows in data order. */
         public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+            settings = settings.withShuffle(shuffle);
             return this;
         }
 
         /** Hold out this share of the training rows for validation (default 0: none). */
         public Builder validationSplit(double fraction) {
-            this.validationSplit = fraction;
+            settings = settings.withValidationSplit(fraction);
             return this;
         }
 
         /** Stop when validation loss has not improved for this many epochs, keeping the best epoch's weights (0: off). */
         public Builder earlyStopping(int patience) {
-            this.earlyStopping = patience;
+            settings = settings.withEarlyStopping(patience);
             return this;
         }
 
         /** Standardize inputs to zero mean and unit variance, fitted on the training rows and kept with the model. */
         public Builder standardize(boolean on) {
-            this.standardize = on;
+            settings = settings.withStandardize(on);
             return this;
         }
 
@@ -498,7 +416,7 @@ public final class Trainer {
          * are those of the scaled targets, which the network minimises. Needs a linear output layer with a bias.
          */
         public Builder standardizeTargets(boolean on) {
-            this.standardizeTargets = on;
+            settings = settings.withStandardizeTargets(on);
             return this;
         }
 
@@ -516,33 +434,31 @@ public final class Trainer {
 
         /** Every this many steps, check each op of the step against EJML and report (0: off). */
         public Builder verifyEvery(int steps) {
-            this.verifyEvery = steps;
+            settings = settings.withVerifyEvery(steps);
             return this;
         }
 
         /** How the learning rate changes over the run (default constant); see {@link Schedule}. */
         public Builder schedule(Schedule schedule) {
-            this.schedule = schedule == null ? Schedule.CONSTANT : schedule;
+            settings = settings.withSchedule(schedule);
             return this;
         }
 
         /** Clip the gradients to this global L2 norm before each update, as torch.nn.utils.clip_grad_norm_ (0: off). */
         public Builder clipNorm(float maxNorm) {
-            this.clipNorm = maxNorm;
+            settings = settings.withClipNorm(maxNorm);
             return this;
         }
 
         /** Weight each class's cross-entropy, as torch.nn.CrossEntropyLoss(weight=w): one weight per output. */
         public Builder classWeights(float... weights) {
-            this.classWeights = weights;
-            this.balancedClassWeights = false;
+            settings = settings.withClassWeights(weights);
             return this;
         }
 
         /** Class weights n / (C·count_c) from the training rows (scikit-learn's "balanced"). */
         public Builder balancedClassWeights() {
-            this.classWeights = null;
-            this.balancedClassWeights = true;
+            settings = settings.withBalancedClassWeights(true);
             return this;
         }
 

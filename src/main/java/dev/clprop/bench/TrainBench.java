@@ -7,6 +7,7 @@ import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.Parameters;
 import dev.clprop.optim.Optimizer;
+import dev.clprop.settings.TrainingSettings;
 import dev.clprop.spi.DataParallelTiming;
 import dev.clprop.train.EpochSummary;
 import dev.clprop.spi.RunConfig;
@@ -47,7 +48,8 @@ public final class TrainBench {
 
     /** Cross-entropy, shuffled batches, seed 1, the optimizer at its default learning rate: the workload every figure is measured on. */
     static RunConfig config(Architecture spec, Optimizer.Kind opt, int batch, int epochs) {
-        return new RunConfig(spec, Loss.CROSS_ENTROPY, Optimizer.of(opt, opt.defaultLearningRate()), batch, epochs, 1, true, null, 0, 0, null, Map.of());
+        return RunConfig.builder(spec, TrainingSettings.DEFAULTS.withLoss(Loss.CROSS_ENTROPY).withOptimizer(Optimizer.of(opt, opt.defaultLearningRate()))
+                .withBatchSize(batch).withEpochs(epochs).withSeed(1)).build();
     }
 
     /** Adam, the optimizer of the kernel profile and of {@link #run(Backend, Architecture, int, int, int)}. */

@@ -1,6 +1,7 @@
 package dev.clprop.cli;
 
 import dev.clprop.error.ClpropException;
+import dev.clprop.settings.Setting;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,17 +24,8 @@ public final class Main implements Runnable {
     public static final int EXIT_INTERRUPTED = 130;
 
     /** The library's setting names and the options that set them, for its messages. */
-    static final Map<String, String> FLAGS = Map.ofEntries(
-            Map.entry("architecture", "--layers"), Map.entry("activation", "--layers: activation"), Map.entry("units", "--layers: units"),
-            Map.entry("inputs", "--layers"), Map.entry("dropout", "--layers: dropout"), Map.entry("loss", "--loss"), Map.entry("optimizer", "--optimizer"),
-            Map.entry("learningRate", "--lr"), Map.entry("momentum", "--momentum"), Map.entry("weightDecay", "--weight-decay"),
-            Map.entry("batchSize", "--batch"), Map.entry("epochs", "--epochs"), Map.entry("seed", "--seed"),
-            Map.entry("shuffle", "--no-shuffle"), Map.entry("validationSplit", "--val-split"), Map.entry("standardize", "--standardize"), Map.entry("standardizeTargets", "--standardize-targets"),
-            Map.entry("earlyStopping", "--early-stop"), Map.entry("verifyEvery", "--verify-every"), Map.entry("device", "--device"), Map.entry("gemm", "--gemm"),
-            Map.entry("targets", "--targets"), Map.entry("out", "--out"), Map.entry("save", "--save"), Map.entry("schedule", "--lr-schedule"), Map.entry("clipNorm", "--clip-norm"),
-            Map.entry("classWeights", "--class-weights"), Map.entry("initialWeights", "--init"),
-            Map.entry("label", "--label"), Map.entry("ignore", "--ignore"), Map.entry("json", "--json"), Map.entry("plot", "--plot"), Map.entry("output", "--output"),
-            Map.entry("onnx", "--onnx"), Map.entry("torchNpz", "--torch-npz"));
+    /** The flag of each setting an exception may name (the one list: {@link Setting}). */
+    static final Map<String, String> FLAGS = Setting.flags();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

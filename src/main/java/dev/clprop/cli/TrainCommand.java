@@ -12,6 +12,7 @@ import dev.clprop.io.AtomicFiles;
 import dev.clprop.io.RunFolder;
 import dev.clprop.loss.Loss;
 import dev.clprop.metrics.Metrics;
+import dev.clprop.settings.TrainingSettings;
 import dev.clprop.model.Architecture;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.Schedule;
@@ -62,7 +63,7 @@ public final class TrainCommand implements Runnable {
     String loss;
 
     @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd, momentum or adam (default: ${DEFAULT-VALUE})")
-    String optimizer = "adam";
+    String optimizer = TrainingSettings.DEFAULTS.optimizer().kind().spelling();
 
     @Option(names = "--lr", paramLabel = "F", description = "Learning rate (default: 0.001 for adam, 0.01 otherwise)")
     Float lr;
@@ -71,26 +72,26 @@ public final class TrainCommand implements Runnable {
     float momentum = 0.9f;
 
     @Option(names = "--weight-decay", paramLabel = "F", description = "L2 weight decay added to the gradient (default: ${DEFAULT-VALUE})")
-    float weightDecay = 0f;
+    float weightDecay = TrainingSettings.DEFAULTS.optimizer().weightDecay();
 
     @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", description = {"How the learning rate changes (PyTorch's formulas): constant (default),",
             "step:S:G (StepLR), cosine or cosine:T (CosineAnnealingLR), warmup:N (linear over N steps), warmup:N+cosine, warmup:N+step:S:G"})
     String lrSchedule = "constant";
 
     @Option(names = "--clip-norm", paramLabel = "F", description = "Clip the gradients to this global L2 norm before each update (torch.nn.utils.clip_grad_norm_)")
-    float clipNorm = 0f;
+    float clipNorm = TrainingSettings.DEFAULTS.clipNorm();
 
     @Option(names = "--class-weights", paramLabel = "w0,w1,...|balanced", description = "Cross-entropy class weights (torch.nn.CrossEntropyLoss(weight=w)), or balanced: n/(C·count) from the training rows")
     String classWeights;
 
     @Option(names = "--batch", paramLabel = "N", description = "Minibatch size (default: ${DEFAULT-VALUE})")
-    int batch = 32;
+    int batch = TrainingSettings.DEFAULTS.batchSize();
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: ${DEFAULT-VALUE})")
-    int epochs = 15;
+    int epochs = TrainingSettings.DEFAULTS.epochs();
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of initial weights, validation split and batch order (default: ${DEFAULT-VALUE})")
-    long seed = 42;
+    long seed = TrainingSettings.DEFAULTS.seed();
 
     @Option(names = "--no-shuffle", description = "Consecutive rows in file order instead of a shuffled order each epoch")
     boolean noShuffle;
@@ -119,7 +120,7 @@ public final class TrainCommand implements Runnable {
     Path out;
 
     @Option(names = "--early-stop", paramLabel = "N", description = "Stop when validation loss has not improved for N epochs (needs validation data)")
-    int earlyStop = 0;
+    int earlyStop = TrainingSettings.DEFAULTS.earlyStopping();
 
     @Mixin
     GemmOption gemm;

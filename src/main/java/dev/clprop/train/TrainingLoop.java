@@ -204,6 +204,6 @@ public final class TrainingLoop {
     private void writeCheckpoint(StepRunner net, Parameters params, int epochsDone, long rowsDone, ModelFormat.EarlyStopState best) {
         ModelFormat.writeCheckpoint(cfg.checkpoint(), new ModelFormat.StoredCheckpoint(
                 new ModelFormat.StoredModel(params, cfg.loss(), cfg.standardizer(), cfg.schema(), cfg.targetScaling()), net.optimizerState(),
-                new ModelFormat.Progress(epochsDone, net.step(), rowsDone, cfg.seed()), cfg.settings(), best));
+                new ModelFormat.Progress(epochsDone, net.step(), rowsDone, cfg.seed()), cfg.checkpointKeys(), best));
     }
 }

@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.Trainer;
+
 import dev.clprop.spi.RunConfig;
 
 import dev.clprop.spi.DataParallelTiming;
@@ -60,7 +62,7 @@ class DataParallelTest extends ClpropTestBase {
         if (dropout) spec = spec.replaceFirst(",", ",dropout:0.2,").replaceFirst("(,[0-9]+:[a-z-]+)(,[0-9]+:[a-z]+)$", "$1,dropout:0.3$2");
         Architecture arch = Architecture.parse(spec);
         Optimizer opt = Optimizer.of(kind, kind == Optimizer.Kind.ADAM ? 0.01f : 0.05f).withWeightDecay(1e-3f);
-        return new RunConfig(arch, loss, opt, 8, EPOCHS, 5, true, null, 0, 0, null, Map.of(), null, clip, classWeights, null);
+        return RunConfig.builder(arch, Trainer.builder(arch).loss(loss).optimizer(opt).batchSize(8).epochs(EPOCHS).seed(5).shuffle(true).clipNorm(clip).classWeights(classWeights).build().settings()).build();
     }
 
     static Run train(List<Backend> devices, RunConfig cfg, Dataset data) {
@@ -160,15 +162,13 @@ class DataParallelTest extends ClpropTestBase {
     }
 
     static RunConfig withEpochs(RunConfig c, int epochs, Path checkpoint) {
-        return new RunConfig(c.architecture(), c.loss(), c.optimizer(), c.batch(), epochs, c.seed(), c.shuffle(), checkpoint, 0, 0, null, Map.of(),
-                c.schedule(), c.clipNorm(), c.classWeights(), c.schema());
+        return RunConfig.builder(c.architecture(), Trainer.builder(c.architecture()).loss(c.loss()).optimizer(c.optimizer()).batchSize(c.batch()).epochs(epochs).seed(c.seed()).shuffle(c.shuffle()).schedule(c.schedule()).clipNorm(c.clipNorm()).classWeights(c.classWeights()).build().settings()).checkpoint(checkpoint).schema(c.schema()).build();
     }
 
     @Test
     void aLearningRateScheduleReachesEveryReplica() {
         RunConfig base = config(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD, false, 0f, null);
-        RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 8, 4, 5, true, null, 0, 0, null, Map.of(),
-                dev.clprop.optim.Schedule.parse("warmup:5+step:1:0.3"), 0f, null, null);
+        RunConfig cfg = RunConfig.builder(base.architecture(), Trainer.builder(base.architecture()).loss(base.loss()).optimizer(base.optimizer()).batchSize(8).epochs(4).seed(5).shuffle(true).schedule(dev.clprop.optim.Schedule.parse("warmup:5+step:1:0.3")).build().settings()).build();
         Dataset d = data(cfg);
         assertReplicasTrainAsOne(cfg, d, 2, "2 replicas with a schedule");
     }
@@ -200,7 +200,7 @@ class DataParallelTest extends ClpropTestBase {
     void moreReplicasThanRowsLeavesSomeIdleAndStillAgrees() {
         // a batch of 2 on 3 replicas: one shard is empty every step
         RunConfig base = config(Loss.MSE, Optimizer.Kind.MOMENTUM, false, 0f, null);
-        RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 2, 2, 5, true, null, 0, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(base.architecture(), Trainer.builder(base.architecture()).loss(base.loss()).optimizer(base.optimizer()).batchSize(2).epochs(2).seed(5).shuffle(true).build().settings()).build();
         Dataset d = data(cfg);
         assertReplicasTrainAsOne(cfg, d, 3, "3 replicas, batch 2");
     }
@@ -208,7 +208,7 @@ class DataParallelTest extends ClpropTestBase {
     @Test
     void aVerifiedDataParallelRunChecksEveryReplica() {
         RunConfig base = config(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM, true, 0f, null);
-        RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 8, 1, 5, true, null, 3, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(base.architecture(), Trainer.builder(base.architecture()).loss(base.loss()).optimizer(base.optimizer()).batchSize(8).epochs(1).seed(5).shuffle(true).verifyEvery(3).build().settings()).build();
         List<String> lines = new ArrayList<>();
         List<Backend> bs = ejml(2);
         try {
@@ -260,7 +260,7 @@ class DataParallelTest extends ClpropTestBase {
     void aDeviceThatFailsMidRunStopsItByNameAndTheLastCheckpointStays(@TempDir Path dir) throws Exception {
         RunConfig base = config(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD, false, 0f, null);
         Path ckpt = dir.resolve("run.ckpt.npz");
-        RunConfig cfg = new RunConfig(base.architecture(), base.loss(), base.optimizer(), 8, 3, 5, true, ckpt, 0, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(base.architecture(), Trainer.builder(base.architecture()).loss(base.loss()).optimizer(base.optimizer()).batchSize(8).epochs(3).seed(5).shuffle(true).build().settings()).checkpoint(ckpt).build();
         List<Backend> bs = List.of(new EjmlBackend(), new FailingBackend(new EjmlBackend(), 8)); // 6 steps per epoch: fails in epoch 2
         try {
             DeviceException e = assertThrows(DeviceException.class, () -> train(bs, cfg, data(cfg)));

@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.Trainer;
+
 import dev.clprop.spi.RunConfig;
 
 import dev.clprop.ClpropTestBase;
@@ -42,7 +44,7 @@ class LoopFiguresTest extends ClpropTestBase {
     }
 
     RunConfig cfg(Optimizer opt, int epochs) {
-        return new RunConfig(ARCH, Loss.CROSS_ENTROPY, opt, 8, epochs, 8, false, null, 0, 0, null, Map.of());
+        return RunConfig.builder(ARCH, Trainer.builder(ARCH).loss(Loss.CROSS_ENTROPY).optimizer(opt).batchSize(8).epochs(epochs).seed(8).shuffle(false).build().settings()).build();
     }
 
     /**
@@ -95,7 +97,7 @@ class LoopFiguresTest extends ClpropTestBase {
     @Test
     void aResumedRunStartsAtTheNextEpochAndSaysSo() {
         Path ckpt = dir.resolve("c.npz");
-        RunConfig cfg = new RunConfig(ARCH, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 8, true, ckpt, 0, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(ARCH, Trainer.builder(ARCH).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.adam(0.01f)).batchSize(8).epochs(3).seed(8).shuffle(true).build().settings()).checkpoint(ckpt).build();
         try (Backend b = new EjmlBackend()) {
             Cancellation c = new Cancellation();
             new TrainingLoop(b, cfg, new TrainingListener() {
@@ -153,12 +155,12 @@ class LoopFiguresTest extends ClpropTestBase {
         float[] x = new float[10], y = new float[10];
         java.util.Arrays.fill(x, 1f);
         Dataset d = Dataset.regression("doubling", x, 1, y, 1, null);
-        RunConfig cfg = new RunConfig(lin, Loss.MSE, Optimizer.sgd(1.5f), 1, 50, 1, false, ckpt, 0, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(lin, Trainer.builder(lin).loss(Loss.MSE).optimizer(Optimizer.sgd(1.5f)).batchSize(1).epochs(50).seed(1).shuffle(false).build().settings()).checkpoint(ckpt).build();
         try (Backend b = new EjmlBackend()) {
             TrainingLoop.Result r = new TrainingLoop(b, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(params(lin, "W1", new float[]{1f})));
             int e = r.epochsDone();
             assertTrue(r.message().endsWith("; try a smaller learning rate; kept the last good checkpoint " + ckpt + " (epoch " + e + ")"), r.message());
-            RunConfig noCkpt = new RunConfig(lin, Loss.MSE, Optimizer.sgd(1e30f), 1, 5, 1, false, ckpt, 0, 0, null, Map.of());
+            RunConfig noCkpt = RunConfig.builder(lin, Trainer.builder(lin).loss(Loss.MSE).optimizer(Optimizer.sgd(1e30f)).batchSize(1).epochs(5).seed(1).shuffle(false).build().settings()).checkpoint(ckpt).build();
             TrainingLoop.Result first = new TrainingLoop(b, noCkpt, null, null).run(d, null, TrainingLoop.Start.fresh(params(lin, "W1", new float[]{1f})));
             assertEquals(Outcome.DIVERGED, first.outcome());
             assertEquals(0, first.epochsDone());

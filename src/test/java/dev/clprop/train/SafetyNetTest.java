@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.Trainer;
+
 import dev.clprop.spi.RunConfig;
 
 import dev.clprop.ClpropTestBase;
@@ -269,8 +271,7 @@ class SafetyNetTest extends ClpropTestBase {
     List<String> train(Backend b, int verifyEvery, boolean extras, Optimizer optimizer) {
         Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
         Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,7:relu,4:softmax");
-        RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, optimizer, 8, 3, 4, true, null, verifyEvery, 0, null, Map.of(),
-                null, extras ? 0.01f : 0f, extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null, null);
+        RunConfig cfg = RunConfig.builder(arch, Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(optimizer).batchSize(8).epochs(3).seed(4).shuffle(true).verifyEvery(verifyEvery).clipNorm(extras ? 0.01f : 0f).classWeights(extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null).build().settings()).build();
         List<String> lines = new ArrayList<>();
         new TrainingLoop(b, cfg, new TrainingListener() {
             @Override
@@ -302,8 +303,7 @@ class SafetyNetTest extends ClpropTestBase {
                 Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,7:relu,4:softmax");
                 Parameters[] out = new Parameters[2];
                 for (int verify : new int[]{0, 3}) {
-                    RunConfig cfg = new RunConfig(arch, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, 3, 4, true, null, verify, 0, null, Map.of(),
-                            null, extras ? 0.01f : 0f, extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null, null);
+                    RunConfig cfg = RunConfig.builder(arch, Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.adam(0.01f)).batchSize(8).epochs(3).seed(4).shuffle(true).verifyEvery(verify).clipNorm(extras ? 0.01f : 0f).classWeights(extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null).build().settings()).build();
                     out[verify == 0 ? 0 : 1] = new TrainingLoop(b, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(Parameters.initialise(arch, 4))).parameters();
                 }
                 assertTrue(out[0].bitwiseEquals(out[1]), b.name() + ": a run verified every 3 steps ends with other weights than an unverified one");

@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.Trainer;
+
 import dev.clprop.spi.RunConfig;
 
 import dev.clprop.BackendKind;
@@ -33,7 +35,7 @@ class TrainerLifecycleTest extends ClpropTestBase {
     static final Architecture SPEC = Architecture.parse(TrainingParityTest.specFor(Loss.CROSS_ENTROPY));
 
     RunConfig config(int epochs, Path checkpoint) {
-        return new RunConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 8, epochs, 21, true, checkpoint, 0, 0, null, Map.of());
+        return RunConfig.builder(SPEC, Trainer.builder(SPEC).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.adam(0.01f)).batchSize(8).epochs(epochs).seed(21).shuffle(true).build().settings()).checkpoint(checkpoint).build();
     }
 
     Dataset data() {
@@ -86,7 +88,7 @@ class TrainerLifecycleTest extends ClpropTestBase {
         java.util.Arrays.fill(x, 1f);
         Dataset d = Dataset.regression("doubling", x, 1, y, 1, null);
         Path ckpt = dir.resolve("last-good.npz");
-        RunConfig cfg = new RunConfig(spec, Loss.MSE, Optimizer.sgd(1.5f), 1, 50, 1, false, ckpt, 0, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(spec, Trainer.builder(spec).loss(Loss.MSE).optimizer(Optimizer.sgd(1.5f)).batchSize(1).epochs(50).seed(1).shuffle(false).build().settings()).checkpoint(ckpt).build();
         Parameters init = params(spec, "W1", new float[]{1f});
         try (Backend b = BackendKind.EJML.open()) {
             TrainingLoop.Result r = new TrainingLoop(b, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(init));
@@ -105,7 +107,7 @@ class TrainerLifecycleTest extends ClpropTestBase {
     void earlyStoppingOnValidationLoss() {
         Dataset[] parts = Splits.validation(data(), 0.3, 1);
         // random labels: nothing to learn, so validation loss soon rises as the network memorises
-        RunConfig cfg = new RunConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.adam(0.05f), 8, 200, 3, true, null, 0, 3, null, Map.of());
+        RunConfig cfg = RunConfig.builder(SPEC, Trainer.builder(SPEC).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.adam(0.05f)).batchSize(8).epochs(200).seed(3).shuffle(true).earlyStopping(3).build().settings()).build();
         try (Backend b = BackendKind.EJML.open()) {
             TrainingLoop.Result r = new TrainingLoop(b, cfg, null, null).run(parts[0], parts[1], TrainingLoop.Start.fresh(Parameters.initialise(SPEC, 3)));
             assertEquals(Outcome.EARLY_STOPPED, r.outcome());
@@ -124,7 +126,7 @@ class TrainerLifecycleTest extends ClpropTestBase {
     void earlyStoppingResumesWithItsMemory() {
         Dataset[] parts = Splits.validation(data(), 0.3, 1);
         Path ckpt = dir.resolve("es.npz");
-        RunConfig cfg = new RunConfig(SPEC, Loss.CROSS_ENTROPY, Optimizer.adam(0.05f), 8, 200, 3, true, ckpt, 0, 3, null, Map.of());
+        RunConfig cfg = RunConfig.builder(SPEC, Trainer.builder(SPEC).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.adam(0.05f)).batchSize(8).epochs(200).seed(3).shuffle(true).earlyStopping(3).build().settings()).checkpoint(ckpt).build();
         Parameters init = Parameters.initialise(SPEC, 3);
         try (Backend b = BackendKind.EJML.open()) {
             TrainingLoop.Result straight = new TrainingLoop(b, cfg, null, null).run(parts[0], parts[1], TrainingLoop.Start.fresh(init));

@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.Trainer;
+
 import dev.clprop.spi.RunConfig;
 
 import dev.clprop.ClpropTestBase;
@@ -33,8 +35,7 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
     static final Parameters START = Parameters.initialise(ARCH, 5);
 
     static TrainingLoop.Result run(Dataset data, float lr, int epochs, Schedule schedule, float clipNorm, float[] classWeights) {
-        RunConfig cfg = new RunConfig(ARCH, Loss.CROSS_ENTROPY, Optimizer.sgd(lr), data.rows(), epochs, 3, true, null, 0, 0, null, Map.of(),
-                schedule, clipNorm, classWeights, null);
+        RunConfig cfg = RunConfig.builder(ARCH, Trainer.builder(ARCH).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.sgd(lr)).batchSize(data.rows()).epochs(epochs).seed(3).shuffle(true).schedule(schedule).clipNorm(clipNorm).classWeights(classWeights).build().settings()).build();
         try (Backend b = new EjmlBackend()) {
             return new TrainingLoop(b, cfg, null, null).run(data, null, TrainingLoop.Start.fresh(START));
         }
@@ -127,7 +128,7 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
 
     @Test
     void noProgressIsReportedBeforeItsIntervalHasPassed() {
-        RunConfig cfg = new RunConfig(ARCH, Loss.CROSS_ENTROPY, Optimizer.sgd(0.1f), 4, 2, 3, true, null, 0, 0, null, Map.of());
+        RunConfig cfg = RunConfig.builder(ARCH, Trainer.builder(ARCH).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.sgd(0.1f)).batchSize(4).epochs(2).seed(3).shuffle(true).build().settings()).build();
         int[] progress = {0};
         try (Backend b = new EjmlBackend()) {
             new TrainingLoop(b, cfg, new TrainingListener() {

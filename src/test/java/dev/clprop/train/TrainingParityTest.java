@@ -1,5 +1,7 @@
 package dev.clprop.train;
 
+import dev.clprop.Trainer;
+
 import dev.clprop.spi.RunConfig;
 
 import dev.clprop.ClpropTestBase;
@@ -68,7 +70,7 @@ class TrainingParityTest extends ClpropTestBase {
 
     /** A run's configuration with no checkpoint, verification, early stopping or standardization. */
     static RunConfig config(Architecture spec, Loss loss, Optimizer opt, int batch, int epochs, long seed, boolean shuffle) {
-        return new RunConfig(spec, loss, opt, batch, epochs, seed, shuffle, null, 0, 0, null, java.util.Map.of());
+        return RunConfig.builder(spec, Trainer.builder(spec).loss(loss).optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(shuffle).build().settings()).build();
     }
 
     static Parameters train(Backend b, Loss loss, Optimizer.Kind kind, long seed, int epochs) {
@@ -109,7 +111,7 @@ class TrainingParityTest extends ClpropTestBase {
     @Test
     void lockstepVerificationRunsAndPasses() {
         Architecture spec = Architecture.parse(specFor(Loss.CROSS_ENTROPY));
-        RunConfig cfg = new RunConfig(spec, Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 8, 2, 3, true, null, 2, 0, null, java.util.Map.of());
+        RunConfig cfg = RunConfig.builder(spec, Trainer.builder(spec).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.momentum(0.05f, 0.9f)).batchSize(8).epochs(2).seed(3).shuffle(true).verifyEvery(2).build().settings()).build();
         List<String> reports = new ArrayList<>();
         try (OpenClBackend cl = OpenClDevices.backend()) {
             new TrainingLoop(cl, cfg, new TrainingListener() {
