@@ -129,10 +129,12 @@ public final class Model {
         ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer, schema, targetScaling));
     }
 
+    /** The network: inputs, layers and outputs. */
     public Architecture architecture() {
         return parameters.architecture();
     }
 
+    /** The loss the model is scored with in {@link #evaluate}. */
     public Loss loss() {
         return loss;
     }
@@ -163,10 +165,12 @@ public final class Model {
         return parameters.copy();
     }
 
+    /** How many features a row must have. */
     public int inputs() {
         return architecture().inputs();
     }
 
+    /** How many values a prediction has (classes for a classifier, targets for a regression). */
     public int outputs() {
         return architecture().outputs();
     }

@@ -75,10 +75,12 @@ public final class Trainer {
         if (checkpoint != null) AtomicFiles.checkReplaceable(checkpoint);
     }
 
+    /** Starts the settings of a trainer for {@code architecture}, every other setting at its default. */
     public static Builder builder(Architecture architecture) {
         return new Builder(architecture);
     }
 
+    /** The network this trainer trains. */
     public Architecture architecture() {
         return architecture;
     }
@@ -119,6 +121,7 @@ public final class Trainer {
         return resume(checkpointFile, train, null);
     }
 
+    /** As {@link #resume(Path, Dataset)}, validating each epoch on {@code validation}, as the interrupted run did. */
     public TrainingResult resume(Path checkpointFile, Dataset train, Dataset validation) {
         ModelFormat.StoredCheckpoint c = ModelFormat.readCheckpoint(checkpointFile);
         String from = "checkpoint " + checkpointFile;
@@ -489,6 +492,7 @@ public final class Trainer {
             return this;
         }
 
+        /** Hears of progress: each epoch, periodic progress within one, and messages (which device, warnings). */
         public Builder listener(TrainingListener listener) {
             this.listener = listener;
             return this;
@@ -500,6 +504,7 @@ public final class Trainer {
             return this;
         }
 
+        /** The trainer, its settings checked against the architecture (a bad combination is an {@link InvalidSettingException} naming the setting). */
         public Trainer build() {
             return new Trainer(this);
         }

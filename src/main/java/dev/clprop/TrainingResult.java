@@ -12,6 +12,7 @@ import java.util.List;
  * than {@link Outcome#COMPLETED} (null then); {@code history} holds every epoch's figures of this run.
  */
 public record TrainingResult(Model model, Outcome outcome, int epochs, String message, List<EpochSummary> history) {
+    /** Keeps an unmodifiable copy of the history. */
     public TrainingResult {
         history = List.copyOf(history);
     }

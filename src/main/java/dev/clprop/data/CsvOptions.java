@@ -13,6 +13,7 @@ import java.util.List;
  * its position counting from 1 (negative positions count from the end, −1 being the last). Immutable.
  */
 public record CsvOptions(int targets, String label, List<String> ignore) {
+    /** Checks the options: targets not negative, a label only for classification. */
     public CsvOptions {
         if (targets < 0) throw new InvalidSettingException("targets", "must be a positive integer, got " + targets);
         if (targets > 0 && label != null) throw new InvalidSettingException("label", "applies to classification; regression data has target columns");
@@ -40,6 +41,7 @@ public record CsvOptions(int targets, String label, List<String> ignore) {
         return new CsvOptions(targets, label, columns);
     }
 
+    /** Whether the file holds regression targets rather than a class label. */
     public boolean isRegression() {
         return targets > 0;
     }

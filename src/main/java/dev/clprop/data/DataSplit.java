@@ -6,6 +6,7 @@ package dev.clprop.data;
  * were given as a file of their own, else null.
  */
 public record DataSplit(String name, Dataset train, Dataset test, Dataset validation) {
+    /** A split without separate validation rows. */
     public DataSplit(String name, Dataset train, Dataset test) {
         this(name, train, test, null);
     }

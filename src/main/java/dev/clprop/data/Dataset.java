@@ -278,14 +278,17 @@ public final class Dataset {
         return name;
     }
 
+    /** How many rows the dataset has. */
     public int rows() {
         return rows;
     }
 
+    /** How many features each row has. */
     public int featureCount() {
         return featureCount;
     }
 
+    /** Whether rows carry a class label (else regression targets). */
     public boolean isClassification() {
         return labels != null;
     }

@@ -32,6 +32,7 @@ import java.util.Set;
  *                 expects it (classifiers only); or null
  */
 public record ModelInputs(DataSchema schema, int inputs, int outputs, List<String> ignore, String label) {
+    /** Checks the options against the model: a label column only for classifiers. */
     public ModelInputs {
         ignore = ignore == null ? List.of() : List.copyOf(ignore);
         if (schema == null) schema = DataSchema.UNKNOWN;

@@ -23,6 +23,7 @@ public final class Splits {
         return p;
     }
 
+    /** The rows 0..n−1 in order: the order of an epoch without shuffling. */
     public static int[] identity(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;

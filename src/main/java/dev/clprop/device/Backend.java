@@ -22,6 +22,7 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled rows×cols tensor. */
     Tensor allocate(int rows, int cols);
 
+    /** An index buffer of {@code length} ints on this backend, zeroed. */
     IndexBuffer allocateIndices(int length);
 
     /**
@@ -42,6 +43,7 @@ public interface Backend extends AutoCloseable {
     /** Copies {@code src} (rows×cols values, row-major) into {@code dst}. */
     void upload(Tensor dst, float[] src);
 
+    /** Copies {@code src} (as long as {@code dst}) into {@code dst}. Modifies dst. */
     void uploadIndices(IndexBuffer dst, int[] src);
 
     /** Copies the whole tensor into {@code dst} after all queued work has finished. */
@@ -184,6 +186,7 @@ public interface Backend extends AutoCloseable {
 
     /** Working memory of the GEMMs: all of it, and its largest single buffer (each checked against its own limit). */
     record GemmWorkspace(long bytes, long largestBufferBytes) {
+        /** No workspace: a backend that packs nothing. */
         public static final GemmWorkspace NONE = new GemmWorkspace(0, 0);
     }
 

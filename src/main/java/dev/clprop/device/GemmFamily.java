@@ -14,7 +14,12 @@ import java.util.Locale;
  * the GPU path run, and be tested, on any device.
  */
 public enum GemmFamily {
-    AUTO, TILED, VECTOR;
+    /** The tuned configuration cached for the device, else the device's default family. */
+    AUTO,
+    /** kernels/gemm.cl: local-memory tiles and barriers, the GPUs' default. */
+    TILED,
+    /** kernels/gemm_vec.cl: SIMD vectors and packed panels, the CPU drivers' default. */
+    VECTOR;
 
     /** {@code auto}, {@code tiled} or {@code vector}, any case. */
     public static GemmFamily parse(String s) {

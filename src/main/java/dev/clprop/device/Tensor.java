@@ -5,10 +5,13 @@ package dev.clprop.device;
  * first m rows, so buffers sized for a full batch also serve the last, partial one.
  */
 public interface Tensor extends AutoCloseable {
+    /** Rows of the matrix. */
     int rows();
 
+    /** Columns of the matrix. */
     int cols();
 
+    /** Elements: rows × cols. */
     default int size() {
         return rows() * cols();
     }

@@ -20,11 +20,13 @@ public record Tolerance(double atol, double rtol) {
 
     /** Largest differences found by {@link #compare}, and whether every element was within tolerance. */
     public record Report(double maxAbs, double maxRel, int worstIndex, boolean ok) {
+        /** The tolerance as text, for messages: "|a − b| ≤ atol + rtol·|b|". */
         public String describe() {
             return String.format("max |diff| %.3g, max rel diff %.3g%s", maxAbs, maxRel, ok ? "" : " (at index " + worstIndex + ")");
         }
     }
 
+    /** Compares element by element and reports the largest excess over the tolerance, and where. */
     public Report compare(float[] actual, float[] expected) {
         return compare(actual, expected, actual.length);
     }

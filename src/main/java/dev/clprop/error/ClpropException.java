@@ -8,13 +8,17 @@ package dev.clprop.error;
  * it: the command line prints {@code --batch must be a positive integer, got 0} and exits with 2.
  */
 public class ClpropException extends RuntimeException {
+    /** The setting at fault, or null. */
     private final String setting;
+    /** The message without the setting's name. */
     private final String problem;
 
+    /** A fault that is no setting's; {@code message} is one line naming the file, row or value. */
     public ClpropException(String message) {
         this(message, (Throwable) null);
     }
 
+    /** As {@link #ClpropException(String)}, with the underlying cause. */
     public ClpropException(String message, Throwable cause) {
         super(message, cause);
         this.setting = null;

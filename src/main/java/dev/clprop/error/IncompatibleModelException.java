@@ -5,6 +5,7 @@ package dev.clprop.error;
  * data width, or settings that would change the result of a resumed run.
  */
 public class IncompatibleModelException extends ClpropException {
+    /** A model that does not fit its use; {@code message} names both. */
     public IncompatibleModelException(String message) {
         super(message);
     }

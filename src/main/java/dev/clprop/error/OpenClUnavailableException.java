@@ -2,6 +2,7 @@ package dev.clprop.error;
 
 /** No usable OpenCL: the loader library or every driver is missing. The message says what to install. */
 public class OpenClUnavailableException extends DeviceException {
+    /** No OpenCL library, platform or device; {@code message} says what to install. */
     public OpenClUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -11,6 +11,7 @@ public final class Quote {
     private Quote() {
     }
 
+    /** Text from input as it is safe to show: quoted, control characters escaped, cut when long. */
     public static String of(String s) {
         return s == null ? "null" : "'" + clean(s) + "'";
     }

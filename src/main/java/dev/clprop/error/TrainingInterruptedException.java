@@ -10,6 +10,7 @@ import java.nio.file.Path;
 public class TrainingInterruptedException extends ClpropException {
     private final transient Path checkpoint;
 
+    /** The thread was interrupted; {@code checkpoint} holds the run so far (or is null). */
     public TrainingInterruptedException(String message, Path checkpoint) {
         super(message);
         this.checkpoint = checkpoint;

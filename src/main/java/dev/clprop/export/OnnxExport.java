@@ -46,7 +46,9 @@ import java.util.List;
  * both are optional dependencies of the library and inside {@code clprop.jar}.
  */
 public final class OnnxExport {
+    /** The graph's input: float, batch × inputs. */
     public static final String INPUT = "input";
+    /** The graph's output: float, batch × outputs. */
     public static final String OUTPUT = "output";
     static final int OPSET = 13;
     /** ONNX IR version 7 goes with opset 13. */

@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 public final class AtomicFiles {
     /** What writes the content. */
     public interface Body {
+        /** Writes the whole content to {@code out}. */
         void write(OutputStream out) throws IOException;
     }
 
@@ -104,6 +105,7 @@ public final class AtomicFiles {
         }
     }
 
+    /** Writes {@code file} through a temporary file and a rename: the old file or the new one, never half of one; only a regular file is replaced. */
     public static void write(Path file, Body body) {
         checkReplaceable(file);
         Path dir = file.toAbsolutePath().getParent();

@@ -49,10 +49,20 @@ public final class CsvReader {
 
 
     /** What a column holds. */
-    public enum Role { FEATURE, TARGET, LABEL, IGNORED }
+    public enum Role {
+        /** An input of the network. */
+        FEATURE,
+        /** A regression target. */
+        TARGET,
+        /** The class label. */
+        LABEL,
+        /** Set aside: read for its name only. */
+        IGNORED
+    }
 
     /** Decides each column's role from the header (null when the file has none) and the column count. */
     public interface Layout {
+        /** The role of each column, given the header (null when the file has none) and the count of columns. */
         Role[] roles(String[] header, int columns, String source);
     }
 
@@ -71,6 +81,7 @@ public final class CsvReader {
     private CsvReader() {
     }
 
+    /** Reads {@code file} (UTF-8, RFC 4180, optionally gzipped) with the columns {@code layout} assigns. */
     public static Result read(Path file, Layout layout) {
         if (!Files.exists(file)) throw new InvalidInputException(file + ": no such file");
         if (Files.isDirectory(file)) throw new InvalidInputException(file + ": is a folder, but no MNIST-layout files are in it");

@@ -21,7 +21,9 @@ import java.util.zip.ZipException;
  * allocated, and a file must end where its header says.
  */
 public final class IdxReader {
+    /** The magic number of an IDX file of images (unsigned bytes, three dimensions). */
     public static final int IMAGES_MAGIC = 0x00000803;
+    /** The magic number of an IDX file of labels (unsigned bytes, one dimension). */
     public static final int LABELS_MAGIC = 0x00000801;
 
     /** Images as rows × (height·width) unsigned bytes. */
@@ -31,6 +33,7 @@ public final class IdxReader {
     private IdxReader() {
     }
 
+    /** Reads an IDX image file (raw or gzipped), its declared size checked against its bytes. */
     public static Images readImages(Path file) {
         try (InputStream in = open(file)) {
             return readImages(file.toString(), in, knownSize(file));
@@ -39,6 +42,7 @@ public final class IdxReader {
         }
     }
 
+    /** Reads an IDX label file (raw or gzipped), its declared size checked against its bytes. */
     public static byte[] readLabels(Path file) {
         try (InputStream in = open(file)) {
             return readLabels(file.toString(), in, knownSize(file));

@@ -44,6 +44,7 @@ import java.util.TreeMap;
  * seed as text, state as {@code opt0_W1}/{@code opt1_W1}) still load.
  */
 public final class ModelFormat {
+    /** The clprop_format this code writes. */
     public static final int VERSION = 2;
 
     static final String FORMAT = "clprop_format";
@@ -75,6 +76,7 @@ public final class ModelFormat {
      * null, and what its inputs and outputs mean.
      */
     public record StoredModel(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema, Standardizer targetScaling) {
+        /** Checks that the target scaling has one value per output. */
         public StoredModel {
             if (schema == null) schema = DataSchema.UNKNOWN;
             if (targetScaling != null && targetScaling.features() != parameters.architecture().outputs()) {
@@ -82,14 +84,17 @@ public final class ModelFormat {
             }
         }
 
+        /** A model without target scaling. */
         public StoredModel(Parameters parameters, Loss loss, Standardizer standardizer, DataSchema schema) {
             this(parameters, loss, standardizer, schema, null);
         }
 
+        /** A model that knows nothing of its data. */
         public StoredModel(Parameters parameters, Loss loss, Standardizer standardizer) {
             this(parameters, loss, standardizer, DataSchema.UNKNOWN);
         }
 
+        /** The network the parameters belong to. */
         public Architecture architecture() {
             return parameters.architecture();
         }
@@ -111,6 +116,7 @@ public final class ModelFormat {
     private ModelFormat() {
     }
 
+    /** Writes a model file, atomically. */
     public static void writeModel(Path file, StoredModel m) {
         Npz.write(file, modelEntries(m));
     }
@@ -128,6 +134,7 @@ public final class ModelFormat {
         Npz.write(file, e);
     }
 
+    /** Writes a checkpoint (a model file with the run's progress, optimizer state and settings), atomically. */
     public static void writeCheckpoint(Path file, StoredCheckpoint c) {
         Map<String, Npz.Entry> e = modelEntries(c.model());
         Progress p = c.progress();
@@ -291,6 +298,7 @@ public final class ModelFormat {
         return r.read(name).floats();
     }
 
+    /** Reads a checkpoint; a model file without progress is an error naming it. */
     public static StoredCheckpoint readCheckpoint(Path file) {
         if (!Files.isRegularFile(file)) throw new InvalidInputException(file + ": no such file");
         try (Npz.Reader r = Npz.open(file)) {

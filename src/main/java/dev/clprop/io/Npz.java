@@ -41,13 +41,26 @@ public final class Npz {
     /** Most bytes an .npy header may declare. */
     static final int MAX_HEADER = 1 << 16;
 
-    public enum DType { FLOAT32, FLOAT64, INT32, INT64, TEXT }
+    /** The element types clprop reads and writes. */
+    public enum DType {
+        /** numpy's {@code <f4}. */
+        FLOAT32,
+        /** numpy's {@code <f8}. */
+        FLOAT64,
+        /** numpy's {@code <i4}. */
+        INT32,
+        /** numpy's {@code <i8}. */
+        INT64,
+        /** numpy's {@code <U}: unicode strings of a fixed width. */
+        TEXT
+    }
 
     /**
      * One array. Exactly one of {@code floats}, {@code ints}, {@code texts} is set, by dtype:
      * floats for FLOAT32 and FLOAT64, ints for INT32 and INT64, texts for TEXT.
      */
     public record Entry(DType dtype, int[] shape, float[] floats, long[] ints, String[] texts) {
+        /** A float32 array of this shape. */
         public static Entry floats(float[] data, int... shape) {
             return new Entry(DType.FLOAT32, shape, data, null, null);
         }
@@ -67,14 +80,17 @@ public final class Npz {
             return new Entry(DType.TEXT, new int[]{values.size()}, null, null, values.toArray(new String[0]));
         }
 
+        /** Whether the array holds float32 or float64 values. */
         public boolean isFloat() {
             return floats != null;
         }
 
+        /** Whether the array holds int32 or int64 values. */
         public boolean isInt() {
             return ints != null;
         }
 
+        /** Whether the array holds unicode strings. */
         public boolean isText() {
             return texts != null;
         }
@@ -84,16 +100,19 @@ public final class Npz {
             return texts != null && shape.length == 0 ? texts[0] : null;
         }
 
+        /** Elements: the product of the shape. */
         public long count() {
             long n = 1;
             for (int d : shape) n *= d;
             return n;
         }
 
+        /** The shape as numpy prints it, e.g. "(3, 4)". */
         public String shapeString() {
             return shapeString(shape);
         }
 
+        /** A shape as numpy prints it, e.g. "(3, 4)" or "(5,)". */
         public static String shapeString(int[] shape) {
             StringBuilder sb = new StringBuilder("(");
             for (int i = 0; i < shape.length; i++) sb.append(i > 0 ? ", " : "").append(shape[i]);
@@ -104,6 +123,7 @@ public final class Npz {
     private Npz() {
     }
 
+    /** Writes the arrays as an .npz (a zip of .npy files) that numpy.load reads, atomically. */
     public static void write(Path file, Map<String, Entry> entries) {
         AtomicFiles.write(file, out -> {
             ZipOutputStream zip = new ZipOutputStream(out);
@@ -164,14 +184,17 @@ public final class Npz {
             }
         }
 
+        /** The file being read. */
         public Path file() {
             return file;
         }
 
+        /** The arrays' names, in the file's order. */
         public List<String> names() {
             return new ArrayList<>(entries.keySet());
         }
 
+        /** Whether the file holds an array called {@code name}. */
         public boolean has(String name) {
             return entries.containsKey(name);
         }
@@ -224,12 +247,14 @@ public final class Npz {
 
     /** An array's header: dtype, bytes per element (for text: per string) and shape. */
     public record Header(DType dtype, int itemSize, int[] shape) {
+        /** Elements: the product of the shape. */
         public long count() {
             long n = 1;
             for (int d : shape) n *= d;
             return n;
         }
 
+        /** The shape as numpy prints it, e.g. "(3, 4)". */
         public String shapeString() {
             return Entry.shapeString(shape);
         }

@@ -26,6 +26,7 @@ import java.nio.file.StandardOpenOption;
  * </ul>
  */
 public final class RunFolder implements AutoCloseable {
+    /** The subfolder that holds a run's files until it succeeds. */
     public static final String INCOMPLETE = "incomplete";
     static final String LOCK = ".clprop.lock";
 
@@ -70,6 +71,7 @@ public final class RunFolder implements AutoCloseable {
         }
     }
 
+    /** The run's folder. */
     public Path folder() {
         return dir;
     }

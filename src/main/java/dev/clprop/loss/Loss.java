@@ -21,9 +21,13 @@ import java.util.stream.Collectors;
  * </ul>
  */
 public enum Loss {
+    /** ½ Σ over batch and outputs of (y − ŷ)²: a sum. */
     HALF_SSE("half-sse"),
+    /** Mean over all elements of (y − ŷ)², as torch.nn.MSELoss. */
     MSE("mse"),
+    /** Binary cross-entropy on sigmoid outputs, mean over all elements, logs clamped at −100 (torch.nn.BCELoss). */
     BCE("bce"),
+    /** Softmax output with negative log-likelihood, mean over the batch. */
     CROSS_ENTROPY("cross-entropy");
 
     /** torch.nn.BCELoss clamps each log term at −100 so a saturated output gives a finite loss. */
@@ -37,6 +41,7 @@ public enum Loss {
         this.spelling = spelling;
     }
 
+    /** The name the command line and model files use, e.g. "cross-entropy". */
     public String spelling() {
         return spelling;
     }
@@ -46,6 +51,7 @@ public enum Loss {
         return ordinal();
     }
 
+    /** The loss spelled {@code s}; anything else is an {@link dev.clprop.error.InvalidSettingException} listing the choices. */
     public static Loss parse(String s) {
         for (Loss l : values()) {
             if (l.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return l;
@@ -105,6 +111,7 @@ public enum Loss {
         return this == HALF_SSE;
     }
 
+    /** The loss of a batch of {@code m} rows of {@code n} outputs from the sum of its element losses: the mean or the sum, as the loss defines it. */
     public double scale(double sum, int m, int n) {
         switch (this) {
             case HALF_SSE: return sum;

@@ -176,14 +176,17 @@ public final class Metrics {
         return best;
     }
 
+    /** Rows scored. */
     public int rows() {
         return rows;
     }
 
+    /** The loss over all rows, as training computes it. */
     public double loss() {
         return loss;
     }
 
+    /** Whether these are classification figures (else regression). */
     public boolean isClassification() {
         return confusion != null;
     }
@@ -267,26 +270,32 @@ public final class Metrics {
         return s / rows;
     }
 
+    /** Precision averaged over the classes that occur, unweighted. */
     public double macroPrecision() {
         return macro(this::precision);
     }
 
+    /** Recall averaged over the classes that occur, unweighted. */
     public double macroRecall() {
         return macro(this::recall);
     }
 
+    /** F1 averaged over the classes that occur, unweighted. */
     public double macroF1() {
         return macro(this::f1);
     }
 
+    /** Precision averaged over the classes, weighted by support. */
     public double weightedPrecision() {
         return weighted(this::precision);
     }
 
+    /** Recall averaged over the classes, weighted by support. */
     public double weightedRecall() {
         return weighted(this::recall);
     }
 
+    /** F1 averaged over the classes, weighted by support. */
     public double weightedF1() {
         return weighted(this::f1);
     }

@@ -12,10 +12,15 @@ import java.util.stream.Collectors;
  * which reaches them as generated {@code -DACT_*} build options, never retyped in a kernel file.
  */
 public enum Activation {
+    /** 1 / (1 + e^−z). */
     SIGMOID("sigmoid"),
+    /** tanh z. */
     TANH("tanh"),
+    /** max(0, z). */
     RELU("relu"),
+    /** z, or 0.01·z below 0. */
     LEAKY_RELU("leaky-relu"),
+    /** z itself. */
     LINEAR("linear"),
     /** Row-wise softmax; allowed on the output layer only. */
     SOFTMAX("softmax");
@@ -39,6 +44,7 @@ public enum Activation {
         return ordinal();
     }
 
+    /** The activation spelled {@code s}; anything else is an {@link dev.clprop.error.InvalidSettingException} listing the choices. */
     public static Activation parse(String s) {
         for (Activation a : values()) {
             if (a.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return a;

@@ -74,14 +74,17 @@ public final class Architecture {
         return builder(features).dense(128, Activation.RELU).dense(Math.max(2, classes), Activation.SOFTMAX).build();
     }
 
+    /** Features a row has. */
     public int inputs() {
         return inputs;
     }
 
+    /** Units of the last layer. */
     public int outputs() {
         return widthAfter(layers.size() - 1);
     }
 
+    /** The layers, in order. */
     public List<LayerSpec> layers() {
         return layers;
     }
@@ -108,6 +111,7 @@ public final class Architecture {
         return shapes;
     }
 
+    /** Trainable numbers: every weight and bias. */
     public long parameterCount() {
         long n = 0;
         for (ParamShape p : shapes) n += (long) p.rows() * p.cols();
@@ -153,6 +157,7 @@ public final class Architecture {
             return dense(units, activation, true);
         }
 
+        /** A dense layer, with a bias or without. */
         public Builder dense(int units, Activation activation, boolean bias) {
             return layer(new DenseSpec(units, activation, bias));
         }
@@ -162,11 +167,13 @@ public final class Architecture {
             return layer(new DropoutSpec(p));
         }
 
+        /** Any layer kind. */
         public Builder layer(LayerSpec layer) {
             layers.add(layer);
             return this;
         }
 
+        /** The architecture, checked (at least one dense layer, softmax only last, within the size limits). */
         public Architecture build() {
             return new Architecture(inputs, layers);
         }

@@ -21,8 +21,12 @@ public record DataSchema(Task task, List<String> featureNames, List<String> targ
     /** Nothing known. */
     public static final DataSchema UNKNOWN = new DataSchema(null, null, null, null, null);
 
+    /** What a model predicts. */
     public enum Task {
-        CLASSIFICATION, REGRESSION;
+        /** Rows carry a class label; the model outputs a score per class. */
+        CLASSIFICATION,
+        /** Rows carry real-valued targets; the model outputs one value per target. */
+        REGRESSION;
 
         /** How the model file spells it. */
         public String spelling() {
@@ -36,6 +40,7 @@ public record DataSchema(Task task, List<String> featureNames, List<String> targ
         }
     }
 
+    /** Checks the names: no duplicates, class names only for classification. */
     public DataSchema {
         featureNames = copy(featureNames);
         targetNames = copy(targetNames);
@@ -61,6 +66,7 @@ public record DataSchema(Task task, List<String> featureNames, List<String> targ
         return new DataSchema(Task.REGRESSION, featureNames, targetNames, null, ignoredNames);
     }
 
+    /** Whether the model predicts real-valued targets. */
     public boolean isRegression() {
         return task == Task.REGRESSION;
     }

@@ -10,6 +10,7 @@ import java.util.Random;
  * shape (units) (PyTorch's {@code nn.Linear} layout). Written {@code units:activation[:nobias]}.
  */
 public record DenseSpec(int units, Activation activation, boolean bias) implements LayerSpec {
+    /** Checks the layer: at least one unit, an activation. */
     public DenseSpec {
         if (units <= 0) throw new InvalidSettingException("units", "must be a positive integer, got " + units);
         if (activation == null) throw new InvalidSettingException("activation", "must be given");

@@ -16,6 +16,7 @@ public record DropoutSpec(float p) implements LayerSpec {
     /** The mask compares 24-bit hash values with {@code p·2^24}. */
     static final int BITS = 24;
 
+    /** Checks the probability: in [0, 1). */
     public DropoutSpec {
         if (!(p >= 0 && p < 1)) throw new InvalidSettingException("dropout", "probability must be in [0, 1), got " + p);
     }

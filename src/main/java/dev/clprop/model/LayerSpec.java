@@ -12,6 +12,7 @@ public sealed interface LayerSpec permits DenseSpec, DropoutSpec {
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();
 
+    /** The width of the layer's output for an input of {@code inputWidth}. */
     int outputWidth(int inputWidth);
 
     /**
@@ -20,6 +21,7 @@ public sealed interface LayerSpec permits DenseSpec, DropoutSpec {
      */
     List<ParamShape> parameterShapes(int inputWidth, int ordinal);
 
+    /** Whether the layer has trainable parameters. */
     default boolean hasParameters() {
         return !parameterShapes(1, 1).isEmpty();
     }

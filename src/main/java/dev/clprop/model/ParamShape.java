@@ -5,14 +5,17 @@ package dev.clprop.model;
  * rows×cols matrix on a device. A vector (a bias) is one row, stored in files as shape (cols,).
  */
 public record ParamShape(String name, int rows, int cols, boolean vector) {
+    /** A weight matrix (rows = outputs, cols = inputs). */
     public static ParamShape matrix(String name, int rows, int cols) {
         return new ParamShape(name, rows, cols, false);
     }
 
+    /** A bias vector. */
     public static ParamShape vector(String name, int length) {
         return new ParamShape(name, 1, length, true);
     }
 
+    /** Elements: rows × cols. */
     public int size() {
         return rows * cols;
     }

@@ -69,6 +69,7 @@ public final class Parameters {
         return p;
     }
 
+    /** The network the parameters belong to. */
     public Architecture architecture() {
         return architecture;
     }
@@ -80,16 +81,19 @@ public final class Parameters {
         return v;
     }
 
+    /** The parameters' names and shapes, in order. */
     public List<ParamShape> shapes() {
         return architecture.parameterShapes();
     }
 
+    /** A deep copy. */
     public Parameters copy() {
         Map<String, float[]> v = new LinkedHashMap<>();
         values.forEach((k, a) -> v.put(k, a.clone()));
         return new Parameters(architecture, v);
     }
 
+    /** Whether both hold the same architecture and bit-identical values. */
     public boolean bitwiseEquals(Parameters o) {
         if (!architecture.equals(o.architecture)) return false;
         for (Map.Entry<String, float[]> e : values.entrySet()) {
@@ -106,6 +110,7 @@ public final class Parameters {
         return null;
     }
 
+    /** Whether no value is NaN or infinite. */
     public boolean allFinite() {
         return firstNonFinite() == null;
     }

@@ -12,6 +12,7 @@ public final class Standardizer {
     private final float[] shift;
     private final float[] scale;
 
+    /** A standardization with one shift and one positive scale per column. */
     public Standardizer(float[] shift, float[] scale) {
         if (shift.length != scale.length) {
             throw new InvalidInputException("input_shift has " + shift.length + " values but input_scale has " + scale.length);
@@ -48,14 +49,17 @@ public final class Standardizer {
         return new Standardizer(shift, scale);
     }
 
+    /** Columns transformed. */
     public int features() {
         return shift.length;
     }
 
+    /** A copy of the shifts. */
     public float[] shift() {
         return shift.clone();
     }
 
+    /** A copy of the scales. */
     public float[] scale() {
         return scale.clone();
     }

@@ -118,26 +118,32 @@ public final class DeviceNetwork implements AutoCloseable {
         return t;
     }
 
+    /** The backend the network lives on. */
     public Backend backend() {
         return backend;
     }
 
+    /** The network's architecture. */
     public Architecture architecture() {
         return architecture;
     }
 
+    /** The loss it trains with. */
     public Loss loss() {
         return loss;
     }
 
+    /** The optimizer it updates with, or null for inference only. */
     public Optimizer optimizer() {
         return optimizer;
     }
 
+    /** The largest batch its buffers hold. */
     public int maxBatch() {
         return maxBatch;
     }
 
+    /** The layers on the device, in order. */
     public List<Layer> layers() {
         return layers;
     }
@@ -183,6 +189,7 @@ public final class DeviceNetwork implements AutoCloseable {
         return step;
     }
 
+    /** Sets the optimizer step counter (for a resumed run). */
     public void setStep(long step) {
         this.step = step;
     }
@@ -275,11 +282,13 @@ public final class DeviceNetwork implements AutoCloseable {
         return v[0];
     }
 
+    /** Uploads the parameters. */
     public void setParameters(Parameters p) {
         if (!p.architecture().equals(architecture)) throw new IllegalArgumentException("parameters for " + p.architecture() + ", network is " + architecture);
         for (Param q : params) backend.upload(q.value(), p.get(q.name()));
     }
 
+    /** Downloads the parameters. */
     public Parameters parameters() {
         return collect(false);
     }
@@ -313,6 +322,7 @@ public final class DeviceNetwork implements AutoCloseable {
         return new OptimizerState(optimizer.kind(), step, m);
     }
 
+    /** Uploads the optimizer state and its step. */
     public void setOptimizerState(OptimizerState state) {
         if (state.kind() != optimizer.kind()) throw new IllegalArgumentException("state of " + state.kind() + " for a " + optimizer.kind() + " network");
         for (int i = 0; i < params.size(); i++) {

@@ -14,13 +14,16 @@ import java.util.List;
  * ∂L/∂input into the previous layer's output gradient.
  */
 public interface Layer extends AutoCloseable {
+    /** What the layer is. */
     LayerSpec spec();
 
     /** Index of the layer in its network (0-based). */
     int index();
 
+    /** Width of the layer's input. */
     int inputWidth();
 
+    /** Width of the layer's output. */
     int outputWidth();
 
     /** The output of the last forward pass (maxBatch × outputWidth). */

@@ -7,8 +7,10 @@ package dev.clprop.nn;
  * trains on rows 32..63 of a 64-row batch draws the masks the one-device run draws for those rows.
  */
 public record Pass(boolean training, long seed, long step, int firstRow) {
+    /** A forward pass for prediction: dropout passes values through. */
     public static final Pass INFERENCE = new Pass(false, 0, 0, 0);
 
+    /** A forward pass of training step {@code step}: dropout draws its masks from (seed, step). */
     public static Pass training(long seed, long step) {
         return new Pass(true, seed, step, 0);
     }

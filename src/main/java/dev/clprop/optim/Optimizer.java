@@ -22,8 +22,11 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
 
     /** The update rule, and the per-parameter state it keeps (PyTorch's names for it). */
     public enum Kind {
+        /** Plain stochastic gradient descent. */
         SGD("sgd", List.of()),
+        /** SGD with a momentum buffer. */
         MOMENTUM("momentum", List.of("momentum_buffer")),
+        /** Adam, with its two moment estimates. */
         ADAM("adam", List.of("exp_avg", "exp_avg_sq"));
 
         private final String spelling;
@@ -34,6 +37,7 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
             this.slots = slots;
         }
 
+        /** The name the command line and checkpoints use. */
         public String spelling() {
             return spelling;
         }
@@ -53,6 +57,7 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
             return this == ADAM ? 0.001f : 0.01f;
         }
 
+        /** The optimizer spelled {@code s}; anything else is an {@link dev.clprop.error.InvalidSettingException} listing the choices. */
         public static Kind parse(String s) {
             for (Kind k : values()) if (k.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return k;
             throw new InvalidSettingException("optimizer", Quote.of(s) + " is unknown (expected one of "
@@ -65,6 +70,7 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
         }
     }
 
+    /** Checks the settings: a positive finite learning rate, momentum in [0, 1), and the rest. */
     public Optimizer {
         if (kind == null) throw new InvalidSettingException("optimizer", "must be given");
         if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new InvalidSettingException("learningRate", "must be a positive number, got " + learningRate);
@@ -80,26 +86,32 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
         return new Optimizer(kind, learningRate, 0.9f, 0.9f, 0.999f, 1e-8f, 0f);
     }
 
+    /** Plain SGD: p ← p − lr·g. */
     public static Optimizer sgd(float learningRate) {
         return of(Kind.SGD, learningRate);
     }
 
+    /** SGD with momentum, as torch.optim.SGD(momentum=μ). */
     public static Optimizer momentum(float learningRate, float momentum) {
         return of(Kind.MOMENTUM, learningRate).withMomentum(momentum);
     }
 
+    /** Adam with β1 0.9, β2 0.999, ε 1e-8 and bias correction, as torch.optim.Adam. */
     public static Optimizer adam(float learningRate) {
         return of(Kind.ADAM, learningRate);
     }
 
+    /** This optimizer adding {@code wd}·p to each gradient (L2, as torch.optim's weight_decay). */
     public Optimizer withWeightDecay(float wd) {
         return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, wd);
     }
 
+    /** This optimizer with another momentum. */
     public Optimizer withMomentum(float mu) {
         return new Optimizer(kind, learningRate, mu, beta1, beta2, epsilon, weightDecay);
     }
 
+    /** This optimizer with another learning rate. */
     public Optimizer withLearningRate(float lr) {
         return new Optimizer(kind, lr, momentum, beta1, beta2, epsilon, weightDecay);
     }

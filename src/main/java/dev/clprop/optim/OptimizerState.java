@@ -9,6 +9,7 @@ import java.util.Map;
  * slot of {@link Optimizer.Kind#slots()} (e.g. W1 → {exp_avg, exp_avg_sq}). Checkpoints hold it.
  */
 public record OptimizerState(Optimizer.Kind kind, long step, Map<String, float[][]> slots) {
+    /** Checks the state: a step count not negative, the slots of its kind. */
     public OptimizerState {
         slots = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(slots));
     }
@@ -21,6 +22,7 @@ public record OptimizerState(Optimizer.Kind kind, long step, Map<String, float[]
         return s[i];
     }
 
+    /** Whether both hold the same step and bit-identical slots. */
     public boolean bitwiseEquals(OptimizerState o) {
         if (kind != o.kind || step != o.step || !slots.keySet().equals(o.slots.keySet())) return false;
         for (Map.Entry<String, float[][]> e : slots.entrySet()) {

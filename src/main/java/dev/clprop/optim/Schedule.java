@@ -20,10 +20,19 @@ import java.util.Locale;
  */
 public record Schedule(int warmupSteps, Rule rule, int stepSize, double gamma, int period) {
     /** The per-epoch part. */
-    public enum Rule { CONSTANT, STEP, COSINE }
+    public enum Rule {
+        /** No change after the warm-up. */
+        CONSTANT,
+        /** StepLR: times gamma every stepSize epochs. */
+        STEP,
+        /** CosineAnnealingLR over period epochs. */
+        COSINE
+    }
 
+    /** The learning rate as set, throughout. */
     public static final Schedule CONSTANT = new Schedule(0, Rule.CONSTANT, 0, 1, 0);
 
+    /** Checks the schedule: steps and periods positive where used, a factor in (0, 1]. */
     public Schedule {
         if (warmupSteps < 0) throw new InvalidSettingException("schedule", "warmup must be a positive number of steps, got " + warmupSteps);
         if (rule == Rule.STEP && (stepSize < 1 || !(gamma > 0) || !Double.isFinite(gamma))) {
@@ -32,6 +41,7 @@ public record Schedule(int warmupSteps, Rule rule, int stepSize, double gamma, i
         if (rule == Rule.COSINE && period < 0) throw new InvalidSettingException("schedule", "cosine:T needs T a positive integer, got " + period);
     }
 
+    /** Reads constant, step:S:G, cosine[:T] and warmup:N[+...]; anything else is an {@link dev.clprop.error.InvalidSettingException}. */
     public static Schedule parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         int warmup = 0;
@@ -96,6 +106,7 @@ public record Schedule(int warmupSteps, Rule rule, int stepSize, double gamma, i
         return (float) lr;
     }
 
+    /** Whether the learning rate never changes. */
     public boolean isConstant() {
         return this.equals(CONSTANT);
     }

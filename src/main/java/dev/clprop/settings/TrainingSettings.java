@@ -42,6 +42,7 @@ public record TrainingSettings(Loss loss, Optimizer optimizer, int batchSize, in
     public static final TrainingSettings DEFAULTS = new TrainingSettings(null, Optimizer.adam(0.001f), 32, 15, 42, true, 0, 0, false, false,
             Schedule.CONSTANT, 0f, null, false, 0);
 
+    /** Checks every value that can be checked without the architecture. */
     public TrainingSettings {
         if (optimizer == null) throw new InvalidSettingException(Setting.OPTIMIZER.key(), "must be given");
         if (batchSize <= 0) throw new InvalidSettingException(Setting.BATCH_SIZE.key(), "must be a positive integer, got " + batchSize);

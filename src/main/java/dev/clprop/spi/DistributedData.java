@@ -15,6 +15,7 @@ public interface DistributedData {
     /** For messages, e.g. "spark local[2]: 1294 rows in 2 partitions". */
     String name();
 
+    /** Training rows in all. */
     int rows();
 
     /** Column and class names, or {@link DataSchema#UNKNOWN}. */

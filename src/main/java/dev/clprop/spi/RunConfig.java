@@ -26,6 +26,7 @@ import java.util.Map;
  */
 public record RunConfig(Architecture architecture, TrainingSettings settings, Path checkpoint, Standardizer standardizer,
                         Map<String, String> checkpointKeys, float[] classWeights, DataSchema schema, Standardizer targetScaling) {
+    /** Resolves the settings for the architecture and copies what could change. */
     public RunConfig {
         if (architecture == null) throw new IllegalArgumentException("a run needs an architecture");
         settings = settings.resolvedFor(architecture);
@@ -96,6 +97,7 @@ public record RunConfig(Architecture architecture, TrainingSettings settings, Pa
         return settings.clipNorm();
     }
 
+    /** A copy of the class weights in use, or null. */
     @Override
     public float[] classWeights() {
         return classWeights == null ? null : classWeights.clone();

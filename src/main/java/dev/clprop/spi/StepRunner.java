@@ -21,14 +21,19 @@ public interface StepRunner extends AutoCloseable {
     /** Where the steps run, e.g. "opencl:0 ..." or "spark local[2]"; for the run's first line. */
     String name();
 
+    /** Sets every replica's parameters. */
     void setParameters(Parameters p);
 
+    /** Sets the optimizer state and step (a resumed run). */
     void setOptimizerState(OptimizerState s);
 
+    /** Clips gradients to this global L2 norm before each update (0: off). */
     void setClipNorm(float maxNorm);
 
+    /** Cross-entropy class weights, or null. */
     void setClassWeights(float[] weights);
 
+    /** The learning rate of the next step. */
     void setLearningRate(float rate);
 
     /** Optimizer steps taken so far. */
@@ -43,8 +48,10 @@ public interface StepRunner extends AutoCloseable {
     /** The sum of the batch losses since the last call (each batch's mean loss, as one device computes it). */
     double takeLossSum();
 
+    /** The current parameters. */
     Parameters parameters();
 
+    /** The current optimizer state. */
     OptimizerState optimizerState();
 
     /** Outputs for every validation row (rows × outputs). */

@@ -10,10 +10,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Cancellation {
     private final AtomicBoolean cancelled = new AtomicBoolean();
 
+    /** Asks the run to stop at its next batch; safe from any thread. */
     public void cancel() {
         cancelled.set(true);
     }
 
+    /** Whether a stop was asked for. */
     public boolean isCancelled() {
         return cancelled.get();
     }

@@ -55,6 +55,7 @@ public final class DataParallelRunner implements StepRunner {
     private double lossSum;
     private long combineNanos, stepNanos, steps;
 
+    /** One replica per backend, each holding the whole training (and validation) data. */
     public DataParallelRunner(List<Backend> backends, RunConfig cfg, Dataset train, Dataset validation, int batch) {
         this.train = train;
         this.loss = cfg.loss();

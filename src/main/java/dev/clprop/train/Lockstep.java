@@ -37,6 +37,7 @@ public final class Lockstep implements Backend {
     /** Host copies of every index buffer's contents, to check gathers against. */
     private final Map<IndexBuffer, int[]> indices = new IdentityHashMap<>();
 
+    /** Wraps {@code device}; verification is off until {@link #begin()}. */
     public Lockstep(Backend device) {
         this(device, new EjmlBackend(false));
     }

@@ -11,6 +11,7 @@ public interface TrainingListener {
     default void onStart(RunInfo info) {
     }
 
+    /** An epoch starts: its number (1-based), the run's epochs and the training rows. */
     default void onEpochStart(int epoch, int epochs, int rows) {
     }
 
@@ -18,6 +19,7 @@ public interface TrainingListener {
     default void onProgress(int epoch, int rowsDone, int rows, double runningLoss) {
     }
 
+    /** An epoch ended, with its figures. */
     default void onEpochEnd(EpochSummary summary) {
     }
 
@@ -25,6 +27,7 @@ public interface TrainingListener {
     default void onMessage(String line) {
     }
 
+    /** How often {@code onProgress} is wanted, in milliseconds (it reads the loss back from the device). */
     default long progressIntervalMillis() {
         return 500;
     }

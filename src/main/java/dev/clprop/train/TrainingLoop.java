@@ -34,10 +34,12 @@ public final class TrainingLoop {
      */
     public record Start(Parameters parameters, OptimizerState optimizerState, int epochsDone, long rowsDone,
                         ModelFormat.EarlyStopState earlyStop) {
+        /** A new run from parameters {@code p}. */
         public static Start fresh(Parameters p) {
             return new Start(p, null, 0, 0, null);
         }
 
+        /** Where a checkpoint left its run. */
         public static Start from(ModelFormat.StoredCheckpoint c) {
             return new Start(c.model().parameters(), c.optimizer(), c.progress().epochsDone(), c.progress().rowsDone(), c.earlyStop());
         }
@@ -52,6 +54,7 @@ public final class TrainingLoop {
     private final TrainingListener listener;
     private final Cancellation cancellation;
 
+    /** A loop on one device. */
     public TrainingLoop(Backend backend, RunConfig cfg, TrainingListener listener, Cancellation cancellation) {
         this(List.of(backend), cfg, listener, cancellation);
     }

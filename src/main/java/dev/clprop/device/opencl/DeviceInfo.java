@@ -11,6 +11,7 @@ import org.jocl.cl_platform_id;
 public record DeviceInfo(int index, cl_platform_id platform, cl_device_id device, String platformName, String name,
                          String vendor, String type, int computeUnits, long globalMemory, long maxAllocation, long localMemory,
                          long maxWorkGroupSize, String version, String driverVersion, String part) {
+    /** A whole device (not a part of one). */
     public DeviceInfo(int index, cl_platform_id platform, cl_device_id device, String platformName, String name, String vendor, String type,
                       int computeUnits, long globalMemory, long maxAllocation, long localMemory, long maxWorkGroupSize, String version,
                       String driverVersion) {
@@ -29,10 +30,12 @@ public record DeviceInfo(int index, cl_platform_id platform, cl_device_id device
                 maxWorkGroupSize, version, driverVersion, k + "/" + of);
     }
 
+    /** Whether the driver reports the device as a GPU. */
     public boolean isGpu() {
         return type.contains("GPU");
     }
 
+    /** Whether the driver reports the device as a CPU. */
     public boolean isCpu() {
         return type.contains("CPU");
     }

@@ -43,8 +43,10 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
      */
     boolean fusesEpilogue();
 
+    /** The -D options that set the kernels' tunables. */
     String buildOptions();
 
+    /** Whether the kernels can run on {@code d} with these tunables without exceeding its limits or a work-item's memory. */
     boolean validFor(DeviceInfo d);
 
     /** The default for a device: vector kernels on CPUs, tiles elsewhere. */
@@ -76,6 +78,7 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         };
     }
 
+    /** Reads the text form, "tiled:..." or "vector:..." (as the tuning cache stores it); throws IllegalArgumentException otherwise. */
     static GemmConfig parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         int colon = t.indexOf(':');
@@ -99,6 +102,7 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
 
     /** A work-group computes tsm×tsn of C in tsk-deep slices; each work-item wptm×wptn outputs. */
     record Tiled(int tsm, int tsn, int tsk, int wptm, int wptn) implements GemmConfig {
+        /** Work-items per work-group: (tsm / wptm) · (tsn / wptn). */
         public int workGroupSize() {
             return (tsm / wptm) * (tsn / wptn);
         }

@@ -18,7 +18,9 @@ import java.util.List;
  * packages to install.
  */
 public final class OpenCl {
+    /** What to install when libOpenCL.so is missing. */
     public static final String INSTALL_LOADER = "install the OpenCL ICD loader (Debian/Ubuntu: apt-get install ocl-icd-opencl-dev)";
+    /** What to install when no OpenCL driver (platform) exists. */
     public static final String INSTALL_DRIVER = "install an OpenCL driver: your GPU vendor's, or a CPU one (Debian/Ubuntu: apt-get install pocl-opencl-icd)";
 
     /**

@@ -43,6 +43,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private boolean profiling;
     private final Map<String, long[]> profile = new LinkedHashMap<>();
 
+    /** A backend on {@code device} with the device's default GEMM configuration. */
     public OpenClBackend(DeviceInfo device) {
         this(device, null);
     }
@@ -107,10 +108,12 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         return p;
     }
 
+    /** The device this backend runs on. */
     public DeviceInfo device() {
         return ctx.device;
     }
 
+    /** The GEMM kernels and tunables this backend runs. */
     public GemmConfig gemmConfig() {
         return gemmConfig;
     }
@@ -130,6 +133,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         return profile;
     }
 
+    /** Forgets the kernel times recorded so far. */
     public void resetProfile() {
         profile.clear();
     }

@@ -20,6 +20,7 @@ public final class TuningCache {
     private TuningCache() {
     }
 
+    /** Where the cache is: $CLPROP_CACHE_DIR/tuning.properties, else ~/.cache/clprop/tuning.properties. */
     public static Path file() {
         String dir = System.getenv("CLPROP_CACHE_DIR");
         Path base = dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "clprop");
@@ -68,6 +69,7 @@ public final class TuningCache {
                 + dev.clprop.error.Quote.of(value) + " for " + d.name() + ": " + why + "; using the default (run 'clprop tune' again)");
     }
 
+    /** Records {@code g} as the tuned configuration of {@code d}, atomically. */
     public static void store(DeviceInfo d, GemmConfig g) {
         Properties p = read();
         p.setProperty(d.cacheKey(), g.toString());

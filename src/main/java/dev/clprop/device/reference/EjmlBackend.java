@@ -27,10 +27,12 @@ public final class EjmlBackend implements Backend {
     /** Scratch for Wᵀ in {@link #gemmForward}. */
     private final FMatrixRMaj transposed = new FMatrixRMaj(1, 1);
 
+    /** The reference backend, single-threaded. */
     public EjmlBackend() {
         this(Runtime.getRuntime().availableProcessors() > 1);
     }
 
+    /** The reference backend; {@code concurrent} lets EJML use several threads for large products. */
     public EjmlBackend(boolean concurrent) {
         this.concurrent = concurrent;
     }
