@@ -78,15 +78,30 @@ public final class Main implements Runnable {
                 return EXIT_USAGE;
             }
             if (e instanceof OutOfMemoryError) {
-                errWriter.println("clprop: out of memory; raise the heap with JAVA_OPTS=-Xmx8g or use a smaller --batch");
-                return 1;
+                errWriter.println("clprop: " + OUT_OF_MEMORY);
+                return EXIT_USAGE;
             }
             errWriter.println("clprop: internal error: " + e);
             e.printStackTrace(errWriter);
             return 1;
         });
-        return cl.execute(args);
+        int status;
+        try {
+            status = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler above; an Error thrown past it ends here
+            errWriter.println("clprop: " + OUT_OF_MEMORY);
+            return EXIT_USAGE;
+        }
+        // PrintStream swallows write errors: a full disk or a closed pipe would otherwise end with 0
+        if (out.checkError()) {
+            errWriter.println("clprop: writing to standard output failed (a full disk, or a closed pipe?); the output is incomplete");
+            return status == 0 ? EXIT_USAGE : status;
+        }
+        return status;
     }
+
+    static final String OUT_OF_MEMORY = "out of memory; raise the heap with JAVA_OPTS=-Xmx8g, or use a smaller --batch or network";
 
     /** Held so that its handler is not lost: java.util.logging keeps loggers only weakly. */
     private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("dev.clprop");

@@ -151,7 +151,7 @@ public final class TrainCommand implements Runnable {
     public void run() {
         PrintWriter report = spec.commandLine().getOut();
         PrintWriter info = quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : report;
-        if (init != null && resume != null) throw new InvalidSettingException("initialWeights", "--init and --resume cannot be combined: a checkpoint already holds the weights");
+        if (init != null && resume != null) throw new InvalidSettingException("initialWeights", "cannot be combined with --resume: a checkpoint already holds the weights");
         // outputs are checked before any work, so a bad path does not cost a whole run
         Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
         if (save != null) AtomicFiles.checkTarget("save", save, dataFile, test, val, init, resume);

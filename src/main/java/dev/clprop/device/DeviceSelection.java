@@ -41,15 +41,16 @@ public final class DeviceSelection {
     private DeviceSelection() {
     }
 
-    /** Whether a choice names the automatic pick. */
+    /** Whether a choice names the automatic pick (null means auto; an empty text names nothing and is refused by {@link #split}). */
     public static boolean isAuto(String choice) {
-        return choice == null || choice.isBlank() || choice.trim().equalsIgnoreCase("auto");
+        return choice == null || choice.trim().equalsIgnoreCase("auto");
     }
 
     /** The elements of a comma-separated choice, trimmed and lower-cased. */
     public static List<String> split(String choice) {
         List<String> out = new ArrayList<>();
-        for (String c : (choice == null ? "auto" : choice).split(",")) {
+        if (choice != null && choice.isBlank()) throw new InvalidSettingException(SETTING, "is empty (expected auto, cpu, opencl, opencl:N or part of a device name)");
+        for (String c : (choice == null ? "auto" : choice).split(",", -1)) {
             String t = c.trim().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) throw new InvalidSettingException(SETTING, dev.clprop.error.Quote.of(choice) + " has an empty element");
             out.add(t);

@@ -203,6 +203,13 @@ public final class ModelFormat {
 
     private static StoredModel readModel(Npz.Reader r, Architecture expected) {
         Path file = r.file();
+        if (r.has(FORMAT)) {
+            long version = integer(r, FORMAT, LegacyInt.NONE);
+            if (version < 1 || version > VERSION) {
+                throw new IncompatibleModelException(file + ": clprop_format " + version + " is not one this clprop reads (1.." + VERSION
+                        + (version > VERSION ? "; it was written by a newer clprop)" : ")"));
+            }
+        }
         Architecture arch = expected;
         if (arch == null) {
             String spec = text(r, SPEC);
