@@ -6,7 +6,7 @@ import dev.clprop.data.CsvOptions;
 import dev.clprop.data.DataSources;
 import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
-import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.OutputPlan;
 import dev.clprop.metrics.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,8 +54,12 @@ public final class EvaluateCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
-        if (json != null) AtomicFiles.checkTarget("json", json, dataFile, model);
-        if (plot != null) AtomicFiles.checkTarget("plot", plot, dataFile, model, json);
+        try (OutputPlan plan = new OutputPlan().input("model", model).input("data", dataFile).output("json", json).output("plot", plot)) {
+            evaluate(out, plan);
+        }
+    }
+
+    private void evaluate(PrintWriter out, OutputPlan plan) {
         Model m = Model.load(model);
         Dataset d = read(m);
         if (plot != null && !m.isClassifier()) throw new dev.clprop.error.InvalidSettingException("plot", "draws a confusion matrix; this is a regression model");
@@ -70,13 +74,12 @@ public final class EvaluateCommand implements Runnable {
                 j.put("architecture", m.architecture().toString());
                 j.put("data", d.name());
                 j.putAll(Reports.figures(ev, m.schema()));
-                Reports.writeJson(json, j);
-                out.println("wrote " + json);
+                Reports.writeJson(plan.stage(json), j);
             }
-            if (plot != null) {
-                Reports.writeConfusionChart(plot, ev, Reports.outputNames(m.schema(), ev));
-                out.println("wrote " + plot);
-            }
+            if (plot != null) Reports.writeConfusionChart(plan.stage(plot), ev, Reports.outputNames(m.schema(), ev));
+            plan.commit();
+            if (json != null) out.println("wrote " + json);
+            if (plot != null) out.println("wrote " + plot);
             out.flush();
         }
     }

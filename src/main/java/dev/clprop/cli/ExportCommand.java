@@ -2,7 +2,7 @@ package dev.clprop.cli;
 
 import dev.clprop.Model;
 import dev.clprop.export.OnnxExport;
-import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.OutputPlan;
 import dev.clprop.model.TorchNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,17 +37,22 @@ public final class ExportCommand implements Runnable {
     @Override
     public void run() {
         if (onnx == null && torchNpz == null) throw new Main.Stopped(Main.EXIT_USAGE, "export needs --onnx FILE and/or --torch-npz FILE (see clprop export --help)");
-        if (onnx != null) AtomicFiles.checkTarget("onnx", onnx, model);
-        if (torchNpz != null) AtomicFiles.checkTarget("torchNpz", torchNpz, model, onnx);
+        try (OutputPlan plan = new OutputPlan().input("model", model).output("onnx", onnx).output("torchNpz", torchNpz)) {
+            export(plan);
+        }
+    }
+
+    private void export(OutputPlan plan) {
         Model m = Model.load(model);
         PrintWriter out = spec.commandLine().getOut();
+        if (onnx != null) OnnxExport.write(m, plan.stage(onnx));
+        if (torchNpz != null) m.saveTorchWeights(plan.stage(torchNpz));
+        plan.commit();
         if (onnx != null) {
-            OnnxExport.write(m, onnx);
             out.printf("wrote %s (%s, ONNX opset 13, %s bytes): input '%s' [batch, %d], output '%s' [batch, %d]%n", onnx, m.architecture(),
                     size(onnx), OnnxExport.INPUT, m.inputs(), OnnxExport.OUTPUT, m.outputs());
         }
         if (torchNpz != null) {
-            m.saveTorchWeights(torchNpz);
             out.printf("wrote %s: the state_dict of %s%n", torchNpz, TorchNames.sequential(m.architecture()));
             if (m.standardizer() != null) out.println("note: the model standardizes its inputs; apply (x - input_shift) / input_scale from " + model + " first");
         }

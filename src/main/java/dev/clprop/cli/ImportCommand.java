@@ -1,7 +1,7 @@
 package dev.clprop.cli;
 
 import dev.clprop.Model;
-import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.OutputPlan;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.TorchNames;
@@ -34,11 +34,15 @@ public final class ImportCommand implements Runnable {
 
     @Override
     public void run() {
-        AtomicFiles.checkTarget("save", save, weights);
+        try (OutputPlan plan = new OutputPlan().input("weights", weights).output("save", save)) {
+            Architecture arch = Architecture.parse(layers);
+            Model w = Model.loadWeights(weights, arch);
+            Loss l = loss != null ? Loss.parse(loss) : Loss.defaultFor(arch.outputActivation());
+            Model.of(w.parameters(), l, w.standardizer(), null).save(plan.stage(save));
+            plan.commit();
+        }
         Architecture arch = Architecture.parse(layers);
-        Model w = Model.loadWeights(weights, arch);
         Loss l = loss != null ? Loss.parse(loss) : Loss.defaultFor(arch.outputActivation());
-        Model.of(w.parameters(), l, w.standardizer(), null).save(save);
         spec.commandLine().getOut().printf("wrote %s: %s (%s), from %s; in PyTorch terms %s%n", save, arch, l, weights, TorchNames.sequential(arch));
         spec.commandLine().getOut().flush();
     }

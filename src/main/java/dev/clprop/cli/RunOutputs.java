@@ -36,8 +36,10 @@ final class RunOutputs {
     static final String CHECKPOINT = "checkpoint.npz";
     static final String MODEL = "model.npz";
     static final String CONFUSION = "confusion.png";
+    /** Every file a run folder may hold. */
+    static final java.util.List<String> FILES = java.util.List.of(METRICS, CHART, CHECKPOINT, MODEL, CONFUSION);
 
-    private final Path dir;
+    private final Path metricsFile, chartFile;
     private final List<EpochSummary> rows = new ArrayList<>();
 
     /**
@@ -45,7 +47,8 @@ final class RunOutputs {
      * @param resumedFrom the checkpoint a resumed run continues: the curve continues from the metrics.csv beside it; or null
      */
     RunOutputs(RunFolder folder, Path resumedFrom) {
-        this.dir = folder.staged(METRICS).getParent();
+        this.metricsFile = folder.staged(METRICS);
+        this.chartFile = folder.staged(CHART);
         if (resumedFrom != null && resumedFrom.toAbsolutePath().getParent() != null) rows.addAll(readCsv(resumedFrom.toAbsolutePath().getParent()));
     }
 
@@ -88,7 +91,7 @@ final class RunOutputs {
     }
 
     private void writeCsv() {
-        AtomicFiles.write(dir.resolve(METRICS), out -> {
+        AtomicFiles.write(metricsFile, out -> {
             Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
             CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
                     .setHeader("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "samples_per_second", "learning_rate").build());
@@ -124,6 +127,6 @@ final class RunOutputs {
             s.setYAxisGroup(1);
             chart.setYAxisGroupTitle(1, "accuracy");
         }
-        AtomicFiles.write(dir.resolve(CHART), out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        AtomicFiles.write(chartFile, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -8,7 +8,7 @@ import dev.clprop.data.DataSources;
 import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
 import dev.clprop.error.InvalidSettingException;
-import dev.clprop.io.AtomicFiles;
+import dev.clprop.io.OutputPlan;
 import dev.clprop.io.RunFolder;
 import dev.clprop.loss.Loss;
 import dev.clprop.metrics.Metrics;
@@ -154,14 +154,21 @@ public final class TrainCommand implements Runnable {
         if (init != null && resume != null) throw new InvalidSettingException("initialWeights", "cannot be combined with --resume: a checkpoint already holds the weights");
         // outputs are checked before any work, so a bad path does not cost a whole run
         Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
-        if (save != null) AtomicFiles.checkTarget("save", save, dataFile, test, val, init, resume);
-        if (json != null) AtomicFiles.checkTarget("json", json, dataFile, test, val, init, resume, save);
-        try (RunFolder folder = out == null ? null : RunFolder.open(out)) {
-            train(report, info, folder);
+        try (OutputPlan plan = new OutputPlan().input("data", dataFile).input("test", test).input("val", val).input("initialWeights", init)
+                .input("resume", resume).rewrites(resume)) {
+            if (out != null) {
+                // the run folder's files, where they end and where they are staged, and its lock
+                for (String name : RunOutputs.FILES) plan.output("out", out.resolve(name)).output("out", out.resolve(RunFolder.INCOMPLETE).resolve(name));
+                plan.output("out", out.resolve(RunFolder.LOCK));
+            }
+            plan.output("save", save).output("json", json);
+            try (RunFolder folder = out == null ? null : RunFolder.open(out)) {
+                train(report, info, folder, plan);
+            }
         }
     }
 
-    private void train(PrintWriter report, PrintWriter info, RunFolder folder) {
+    private void train(PrintWriter report, PrintWriter info, RunFolder folder, OutputPlan plan) {
         DataSplit source = DataSources.open(data, test, val, columns.csv());
         Dataset train = source.train();
         Architecture arch = layers != null ? Architecture.parse(layers)
@@ -196,7 +203,7 @@ public final class TrainCommand implements Runnable {
             progress.closeBar();
             Model model = result.model();
             if (result.outcome() == Outcome.DIVERGED) throw new Main.Stopped(Main.EXIT_USAGE, result.message());
-            if (save != null) model.save(save);
+            if (save != null) model.save(plan.stage(save));
             if (result.outcome() == Outcome.EARLY_STOPPED) info.println(result.message());
             Dataset evalSet = source.test() != null ? source.test() : train;
             String which = source.test() != null ? "test" : "training";
@@ -205,11 +212,13 @@ public final class TrainCommand implements Runnable {
             if (folder != null) {
                 model.save(folder.staged(RunOutputs.MODEL));
                 if (m.isClassification()) Reports.writeConfusionChart(folder.staged(RunOutputs.CONFUSION), m, names);
-                folder.commit();
             }
+            if (json != null) Reports.writeJson(plan.stage(json), jsonReport(result, which, evalSet, m, model));
+            // every output is written; only now does any of them replace what was there
+            plan.commit();
+            if (folder != null) folder.commit();
             Reports.print(report, which, m, model.schema(), model.loss().toString(), !quiet);
             warnOfNegativeR2(m, which);
-            if (json != null) Reports.writeJson(json, jsonReport(result, which, evalSet, m, model));
             if (save != null) report.println("saved " + save);
             if (json != null) report.println("wrote " + json);
             if (folder != null) {

@@ -146,6 +146,23 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * A fresh temporary path beside {@code file}, named as this class names its own (so a crash leaves
+     * nothing that the next write into the folder does not sweep), and removed at exit unless
+     * {@link #released} first.
+     */
+    static Path tempFor(Path file) {
+        Path dir = file.getParent();
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + SUFFIX);
+        PENDING.add(tmp);
+        return tmp;
+    }
+
+    /** Forgets a temporary file that was renamed into place or removed. */
+    static void released(Path tmp) {
+        PENDING.remove(tmp);
+    }
+
     /** Removes temporary files left in {@code dir} by processes that no longer run. */
     static void sweepStale(Path dir) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*" + SUFFIX)) {

@@ -28,12 +28,15 @@ import java.nio.file.StandardOpenOption;
 public final class RunFolder implements AutoCloseable {
     /** The subfolder that holds a run's files until it succeeds. */
     public static final String INCOMPLETE = "incomplete";
-    static final String LOCK = ".clprop.lock";
+    /** The lock file's name in the folder. */
+    public static final String LOCK = ".clprop.lock";
 
     private final Path dir;
     private final Path staging;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** What this run staged: only these are moved into place (a stale incomplete/ from another run holds others). */
+    private final java.util.Set<String> stagedNames = new java.util.LinkedHashSet<>();
 
     private RunFolder(Path dir, FileChannel channel, FileLock lock) throws IOException {
         this.dir = dir;
@@ -45,10 +48,19 @@ public final class RunFolder implements AutoCloseable {
     /** Creates the folder if needed and takes its lock; refuses a folder another run holds. */
     public static RunFolder open(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new InvalidSettingException("out", dir + " is not a folder");
+        // a link inside the folder would lead the run's writes, or its moves, to files it never named
+        for (String name : new String[]{LOCK, INCOMPLETE}) {
+            if (Files.isSymbolicLink(dir.resolve(name))) {
+                throw new InvalidSettingException("out", dir.resolve(name) + " is a symbolic link; refusing to follow it (remove it)");
+            }
+        }
+        if (Files.exists(dir.resolve(INCOMPLETE), java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir.resolve(INCOMPLETE), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidSettingException("out", dir.resolve(INCOMPLETE) + " is not a folder; refusing to use it");
+        }
         FileChannel ch = null;
         try {
             Files.createDirectories(dir);
-            ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             FileLock l = ch.tryLock();
             if (l == null) {
                 String holder = new String(Files.readAllBytes(dir.resolve(LOCK)), StandardCharsets.UTF_8).trim();
@@ -78,6 +90,7 @@ public final class RunFolder implements AutoCloseable {
 
     /** Where the run writes {@code name} while it runs. */
     public Path staged(String name) {
+        stagedNames.add(name);
         return staging.resolve(name);
     }
 
@@ -86,12 +99,16 @@ public final class RunFolder implements AutoCloseable {
         return dir.resolve(name);
     }
 
-    /** Moves every staged file over its place in the folder and removes {@code incomplete/}. */
+    /**
+     * Moves every file this run staged over its place in the folder, and removes {@code incomplete/} when
+     * nothing else is left in it (files an earlier run left there stay where they are).
+     */
     public void commit() {
-        try (var files = Files.list(staging)) {
-            for (Path f : files.toList()) {
-                if (f.getFileName().toString().endsWith(AtomicFiles.SUFFIX)) continue;
-                Path target = dir.resolve(f.getFileName());
+        try {
+            for (String name : stagedNames) {
+                Path f = staging.resolve(name);
+                if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                Path target = dir.resolve(name);
                 AtomicFiles.checkReplaceable(target);
                 try {
                     Files.move(f, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
