@@ -71,6 +71,7 @@ public final class Model {
 
     /** Reads a model file written by {@link #save} (or by clprop's command line). */
     public static Model load(Path file) {
+        if (file == null) throw new InvalidInputException("no model file was given");
         ModelFormat.StoredModel m = ModelFormat.readModel(file);
         return new Model(m.parameters(), m.loss(), m.standardizer(), m.schema(), m.targetScaling());
     }
@@ -126,6 +127,7 @@ public final class Model {
 
     /** Writes the model atomically: a crash leaves the old file or the new one, never half of one. */
     public void save(Path file) {
+        if (file == null) throw new InvalidInputException("no file to save the model to was given");
         ModelFormat.writeModel(file, new ModelFormat.StoredModel(parameters, loss, standardizer, schema, targetScaling));
     }
 
@@ -223,7 +225,18 @@ public final class Model {
             if (!Float.isFinite(x[i])) throw new InvalidInputException("row " + i / inputs() + " feature " + (i % inputs() + 1) + " is " + x[i] + ", not a finite number");
         }
         float[] in = standardizer == null ? x : standardizer.apply(x);
+        for (int i = 0; i < in.length; i++) {
+            if (!Float.isFinite(in[i])) {
+                throw new InvalidInputException("row " + i / inputs() + " feature " + (i % inputs() + 1) + ": " + x[i]
+                        + " is beyond what the model's standardization can represent (it becomes " + in[i] + ")");
+            }
+        }
         float[] out = device.use(backends -> Evaluator.predict(backends.get(0), parameters, loss, in, rows));
+        for (int i = 0; i < out.length; i++) {
+            if (!Float.isFinite(out[i])) {
+                throw new InvalidInputException("row " + i / outputs() + ": the model's output is " + out[i] + " (an input far outside what it was trained on?)");
+            }
+        }
         return targetScaling == null ? out : targetScaling.invert(out);
     }
 
@@ -260,6 +273,11 @@ public final class Model {
         }
         if (data.isClassification() && data.classNames() == null && data.classCount() > outputs()) {
             throw new IncompatibleModelException(data.name() + ": has class labels up to " + (data.classCount() - 1) + " but the model has " + outputs() + " outputs");
+        }
+        if (data.isClassification() && data.classNames() == null && schema.classNames() != null) {
+            // numbers taken as positions among names would score the wrong classes without a word
+            throw new IncompatibleModelException(data.name() + ": its labels are numbers, but the model's classes are named ("
+                    + String.join(", ", schema.classNames().stream().map(dev.clprop.error.Quote::clean).toList()) + "); give the labels by name");
         }
         Dataset named = data.withClassesOf(schema.classNames());
         // predictions in target units (standardized inputs, scaled targets undone), scored against the data as it is

@@ -123,6 +123,7 @@ public final class Trainer {
 
     /** As {@link #resume(Path, Dataset)}, validating each epoch on {@code validation}, as the interrupted run did. */
     public TrainingResult resume(Path checkpointFile, Dataset train, Dataset validation) {
+        if (checkpointFile == null) throw new InvalidInputException("no checkpoint file was given");
         ModelFormat.StoredCheckpoint c = ModelFormat.readCheckpoint(checkpointFile);
         String from = "checkpoint " + checkpointFile;
         if (!c.model().architecture().equals(architecture)) {
@@ -195,6 +196,7 @@ public final class Trainer {
     /** {@code fixed} and {@code fixedTargets}: the scalings a checkpoint holds (else fitted here, when asked for). */
     private Prepared prepare(Dataset all, Dataset validation, Standardizer fixed, Standardizer fixedTargets) {
         if (all == null) throw new InvalidInputException("no training data was given");
+        if (settings.standardizeTargets()) checkTargetsCanBeScaled(all); // a setting that cannot apply is named before the data's faults
         checkData(all);
         if (validation != null) {
             validation = validation.withClassesOf(all.classNames());
@@ -223,7 +225,6 @@ public final class Trainer {
         }
         Standardizer ts = fixedTargets;
         if (settings.standardizeTargets()) {
-            checkTargetsCanBeScaled(train);
             if (ts == null) ts = Standardizer.fit(train.targetValues(), train.rows(), train.targetCount());
             train = train.withTargetsScaled(ts);
             if (validation != null) validation = validation.withTargetsScaled(ts);
@@ -296,7 +297,22 @@ public final class Trainer {
             throw new InvalidInputException(d.name() + ": has " + d.targetCount() + " target column(s) but the architecture " + architecture
                     + " has " + architecture.outputs() + " output(s)");
         }
+        Loss loss = settings.loss();
+        if (!d.isClassification() && loss == Loss.CROSS_ENTROPY) {
+            throw new InvalidInputException(d.name() + ": has real-valued targets, but " + loss + " on a softmax output needs class labels"
+                    + " (drop --targets to read the last column as a label, or end the network with a linear layer)");
+        }
+        if (!d.isClassification() && loss == Loss.BCE) {
+            float[] t = d.targetValues();
+            for (int i = 0; i < t.length; i++) {
+                if (t[i] < 0 || t[i] > 1) {
+                    throw new InvalidInputException(d.where(i / d.targetCount()) + ": target " + t[i] + " is outside [0, 1], which " + loss
+                            + " on a sigmoid output needs (a linear output with mse fits any value)");
+                }
+            }
+        }
     }
+
 
     /** Rows and a CRC-32C of features and labels or targets: the same data gives the same string. */
     static String fingerprint(Dataset d) {

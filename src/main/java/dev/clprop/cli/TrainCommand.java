@@ -8,6 +8,7 @@ import dev.clprop.data.DataSources;
 import dev.clprop.data.DataSplit;
 import dev.clprop.data.Dataset;
 import dev.clprop.error.InvalidSettingException;
+import dev.clprop.error.Quote;
 import dev.clprop.io.OutputPlan;
 import dev.clprop.io.RunFolder;
 import dev.clprop.loss.Loss;
@@ -174,7 +175,7 @@ public final class TrainCommand implements Runnable {
         Architecture arch = layers != null ? Architecture.parse(layers)
                 : init != null ? Model.load(init).architecture()
                 : resume != null ? Model.load(resume).architecture()
-                : Architecture.defaultFor(train.featureCount(), train.classCount(), train.targetCount());
+                : Architecture.defaultFor(train.featureCount(), classesToLearn(train), train.targetCount());
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         Optimizer opt = Optimizer.of(kind, lr != null ? lr : kind.defaultLearningRate()).withMomentum(momentum).withWeightDecay(weightDecay);
         RunOutputs outputs = folder == null ? null : new RunOutputs(folder, resume);
@@ -227,6 +228,23 @@ public final class TrainCommand implements Runnable {
             }
             report.flush();
         }
+    }
+
+    /**
+     * The classes a network made from the data learns: a file whose rows are all of one class would give a
+     * two-output network a class that no row has, so it is refused (a network given by --layers may still
+     * train on it, as the worked examples do).
+     */
+    static int classesToLearn(Dataset train) {
+        if (!train.isClassification()) return train.classCount();
+        int present = 0;
+        for (int c : train.classCounts()) if (c > 0) present++;
+        if (present < 2) {
+            String only = train.classNames() != null ? Quote.of(train.classNames().get(train.label(0))) : Integer.toString(train.label(0));
+            throw new dev.clprop.error.InvalidInputException(train.name() + ": every training row is of class " + only
+                    + "; a classifier needs rows of two classes or more (or give --layers for a network of your own)");
+        }
+        return train.classCount();
     }
 
     /** A regression worse than predicting the mean gets one warning, with the likely cause when it applies. */

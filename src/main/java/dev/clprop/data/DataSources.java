@@ -70,11 +70,15 @@ public final class DataSources {
 
     /** CSV text from a stream (not closed here); {@code name} is used in messages. */
     public static Dataset csv(String name, InputStream in, CsvOptions options) {
+        if (in == null) throw new InvalidInputException("no stream to read " + name + " from was given");
+        if (options == null) throw new InvalidInputException(name + ": no CsvOptions were given (CsvOptions.classification() or CsvOptions.regression(n))");
         return toDataset(CsvReader.read(name, in, layout(options)), options);
     }
 
     /** A CSV file (optionally .gz); see {@link CsvOptions} for which columns are what. */
     public static Dataset csv(Path file, CsvOptions options) {
+        if (file == null) throw new InvalidInputException("no CSV file was given");
+        if (options == null) throw new InvalidInputException(file + ": no CsvOptions were given (CsvOptions.classification() or CsvOptions.regression(n))");
         return toDataset(CsvReader.read(file, layout(options)), options);
     }
 
@@ -101,6 +105,7 @@ public final class DataSources {
 
     /** A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte and the t10k pair, raw or .gz. */
     public static DataSplit mnist(Path dir) {
+        if (dir == null) throw new InvalidInputException("no MNIST folder was given");
         Dataset train = idxPair(dir, "train");
         Path t10k = find(dir, "t10k-images-idx3-ubyte", false);
         Dataset test = t10k == null ? null : idxPair(dir, "t10k");

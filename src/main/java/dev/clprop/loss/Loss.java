@@ -53,6 +53,7 @@ public enum Loss {
 
     /** The loss spelled {@code s}; anything else is an {@link dev.clprop.error.InvalidSettingException} listing the choices. */
     public static Loss parse(String s) {
+        if (s == null) throw new InvalidSettingException("loss", "must be given");
         for (Loss l : values()) {
             if (l.spelling.equals(s.trim().toLowerCase(Locale.ROOT))) return l;
         }

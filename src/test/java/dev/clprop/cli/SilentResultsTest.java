@@ -1,0 +1,98 @@
+package dev.clprop.cli;
+
+import dev.clprop.Model;
+import dev.clprop.Trainer;
+import dev.clprop.data.CsvOptions;
+import dev.clprop.data.DataSources;
+import dev.clprop.data.Dataset;
+import dev.clprop.error.ClpropException;
+import dev.clprop.error.IncompatibleModelException;
+import dev.clprop.error.InvalidInputException;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The "silent wrong results" family of issue 25: each case used to end with exit 0 and numbers that meant
+ * nothing (a phantom class, a negative cross-entropy, labels scored by position, NaN predictions); now
+ * each is a one-line error naming the file, row or value, and the library throws a ClpropException.
+ */
+class SilentResultsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFileOfOneClassIsRefusedRatherThanGivenAPhantomClass() throws IOException {
+        Path f = Files.writeString(dir.resolve("one.csv"), "a,b,kind\n1,2,cat\n3,4,cat\n5,6,cat\n");
+        CliRunner r = CliRunner.run("train", "--data", f.toString(), "--epochs", "1", "--quiet");
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains("every training row is of class 'cat'"), r.err());
+    }
+
+    @Test
+    void realValuedTargetsAreRefusedForSoftmaxAndOutOfRangeOnesForSigmoid() throws IOException {
+        Path f = Files.writeString(dir.resolve("reg.csv"), "a,b,y\n1,2,3.5\n3,4,-1\n5,6,7\n");
+        CliRunner soft = CliRunner.run("train", "--data", f.toString(), "--targets", "1", "--layers", "2,4:tanh,1:softmax", "--epochs", "1", "--quiet");
+        assertEquals(2, soft.status(), soft.out());
+        assertTrue(soft.err().contains("real-valued targets") && soft.err().contains("needs class labels"), soft.err());
+        CliRunner sig = CliRunner.run("train", "--data", f.toString(), "--targets", "1", "--layers", "2,4:tanh,1:sigmoid", "--epochs", "1", "--quiet");
+        assertEquals(2, sig.status(), sig.out());
+        assertTrue(sig.err().contains(f + ":2: target 3.5 is outside [0, 1]"), sig.err());
+    }
+
+    @Test
+    void numberedLabelsAreNotScoredByPositionAgainstNamedClasses() throws IOException {
+        StringBuilder named = new StringBuilder("a,b,kind\n"), numbered = new StringBuilder("a,b,kind\n");
+        String[] kinds = {"ant", "bee", "cat"};
+        for (int i = 0; i < 60; i++) {
+            named.append(i % 3).append(',').append(i % 3 * 2).append(',').append(kinds[i % 3]).append('\n');
+            numbered.append(i % 3).append(',').append(i % 3 * 2).append(',').append(i % 3).append('\n');
+        }
+        Path train = Files.writeString(dir.resolve("named.csv"), named.toString()), nums = Files.writeString(dir.resolve("nums.csv"), numbered.toString());
+        Path m = dir.resolve("m.npz");
+        assertEquals(0, CliRunner.run("train", "--data", train.toString(), "--epochs", "2", "--save", m.toString(), "--device", "cpu", "--quiet").status());
+        CliRunner e = CliRunner.run("evaluate", "--model", m.toString(), "--data", nums.toString());
+        assertEquals(2, e.status(), e.out());
+        assertTrue(e.err().contains("its labels are numbers, but the model's classes are named (ant, bee, cat)"), e.err());
+        Dataset d = DataSources.csv(nums, CsvOptions.classification());
+        assertThrows(IncompatibleModelException.class, () -> Model.load(m).evaluate(d));
+    }
+
+    @Test
+    void inputsBeyondTheStandardizationAreNamedNotPredictedAsNaN() throws IOException {
+        Path train = Files.writeString(dir.resolve("t.csv"), "a,b,kind\n0,0.001,0\n0,0.002,1\n0,0.001,0\n0,0.002,1\n");
+        Path m = dir.resolve("m.npz");
+        CliRunner t = CliRunner.run("train", "--data", train.toString(), "--standardize", "--epochs", "1", "--save", m.toString(), "--device", "cpu", "--quiet");
+        assertEquals(0, t.status(), t.err());
+        Path huge = Files.writeString(dir.resolve("huge.csv"), "a,b\n0,3e38\n");
+        CliRunner p = CliRunner.run("predict", "--model", m.toString(), "--data", huge.toString(), "--output", "class");
+        assertEquals(2, p.status(), p.out());
+        assertTrue(p.err().contains("feature 2") && p.err().contains("beyond what the model's standardization can represent"), p.err());
+        assertTrue(p.out().isEmpty(), "no class is printed for it: " + p.out());
+    }
+
+    @Test
+    void missingArgumentsAreClpropExceptionsNotNullPointers() {
+        Architecture a = Architecture.parse("2,3:softmax");
+        Trainer t = Trainer.builder(a).device("cpu").build();
+        Dataset d = Dataset.classification(new float[][]{{0, 1}, {1, 0}}, new int[]{0, 1});
+        List<Runnable> calls = List.of(() -> t.resume(null, d), () -> Model.load(null), () -> Loss.parse(null),
+                () -> DataSources.csv((Path) null, CsvOptions.classification()), () -> DataSources.csv(dir.resolve("x.csv"), null),
+                () -> DataSources.mnist(null), () -> t.fit(d).model().save(null));
+        for (Runnable c : calls) {
+            ClpropException e = assertThrows(ClpropException.class, c::run);
+            assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+        }
+        assertThrows(InvalidInputException.class, () -> Model.load(null));
+    }
+}
