@@ -389,7 +389,12 @@ public final class Npz {
 
     /** Refuses, before allocating, an array whose data could not fit the heap that is left. */
     private static void checkAllocation(String where, Header h) {
-        long bytes = h.count() * h.itemSize();
+        long bytes = Math.multiplyHigh(h.count(), h.itemSize()) != 0 ? Long.MAX_VALUE : h.count() * h.itemSize();
+        if (bytes < 0 || bytes > MAX_ELEMENTS) {
+            // the data is read into one Java array, which holds at most 2 GiB
+            throw new InvalidInputException(where + ": declares " + (bytes < 0 || bytes == Long.MAX_VALUE ? "more than 2^63" : Long.toString(bytes))
+                    + " bytes of data (shape " + h.shapeString() + ", " + h.itemSize() + " bytes each); one array holds at most " + MAX_ELEMENTS + " bytes");
+        }
         if (!Memory.fits(bytes, 2)) {
             throw new InvalidInputException(where + ": declares " + bytes + " bytes of data (shape " + h.shapeString()
                     + "), more than the Java heap can hold; a corrupt file, or raise -Xmx");

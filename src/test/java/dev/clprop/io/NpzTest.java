@@ -137,7 +137,7 @@ class NpzTest {
                 "{'descr': '<U99999999', 'fortran_order': False, 'shape': (), }",
                 "{'shape': (2,), }",
         };
-        String[] expect = {"implausible dimension", "more than the Java heap", "implausible dimension", "unreadable shape", "Fortran",
+        String[] expect = {"implausible dimension", "one array holds at most", "implausible dimension", "unreadable shape", "Fortran",
                 "unsupported dtype", "implausible string length", "unreadable .npy header"};
         for (int i = 0; i < headers.length; i++) {
             String e = error(zip("h" + i + ".npz", Map.of("a.npy", npy(headers[i], new byte[16]))));
