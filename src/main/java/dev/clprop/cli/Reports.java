@@ -34,8 +34,13 @@ final class Reports {
     }
 
     /** The names to label outputs with: class names for a classifier, target names for regression; null: indices. */
+    /**
+     * The class or target names as a person is shown them: through the one quoting function
+     * ({@link dev.clprop.error.Quote#clean}), so that a name read from a file cannot drive the terminal.
+     */
     static List<String> outputNames(DataSchema schema, Metrics m) {
-        return m.isClassification() ? schema.classNames() : schema.targetNames();
+        List<String> names = m.isClassification() ? schema.classNames() : schema.targetNames();
+        return names == null ? null : names.stream().map(dev.clprop.error.Quote::clean).toList();
     }
 
     /**

@@ -81,6 +81,20 @@ public final class CsvReader {
     private CsvReader() {
     }
 
+    /**
+     * Names and labels become text in model files and reports: a control character (a NUL byte, an
+     * escape sequence that drives a terminal) could be neither stored nor shown, so it is refused here.
+     */
+    static void checkName(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 && ch != '\t' || ch == 0x7f) {
+                throw new InvalidInputException(what + " " + Quote.of(s) + " holds a control character (U+" + String.format("%04X", (int) ch)
+                        + "), which a model file cannot keep");
+            }
+        }
+    }
+
     /** Reads {@code file} (UTF-8, RFC 4180, optionally gzipped) with the columns {@code layout} assigns. */
     public static Result read(Path file, Layout layout) {
         if (!Files.exists(file)) throw new InvalidInputException(file + ": no such file");
@@ -141,6 +155,14 @@ public final class CsvReader {
         }
         boolean header = second != null && isHeader(c1, cells(second));
         int cols = c1.length;
+        if (header) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int c = 0; c < cols; c++) {
+                checkName(c1[c], name + ":" + firstLine + ": column " + (c + 1) + "'s name");
+                // columns are matched by name (a test file, a trained model): two of one name could not be told apart
+                if (!seen.add(c1[c])) throw new InvalidInputException(name + ":" + firstLine + ": has two columns named " + Quote.of(c1[c]) + "; name each column once");
+            }
+        }
         Role[] roles = layout.roles(header ? c1 : null, cols, name);
         if (roles.length != cols) throw new IllegalStateException("layout gave " + roles.length + " roles for " + cols + " columns");
         Columns out = new Columns(name, header ? c1 : null, roles);
@@ -227,6 +249,7 @@ public final class CsvReader {
                     case TARGET -> targets[ti++] = value(c[col], line, col);
                     case LABEL -> {
                         if (c[col].isEmpty()) throw new InvalidInputException(where(line, col) + ": the label is empty");
+                        checkName(c[col], where(line, col) + ": the label");
                         labels[rows] = c[col];
                     }
                     default -> { }

@@ -95,4 +95,21 @@ class SilentResultsTest {
         }
         assertThrows(InvalidInputException.class, () -> Model.load(null));
     }
+
+    @Test
+    void namesAModelFileCouldNotKeepAreRefusedWhenRead() throws IOException {
+        // before: these trained, then the saved model could not be loaded back
+        Path dup = Files.writeString(dir.resolve("dup.csv"), "a,a,label\n1,2,x\n3,4,y\n");
+        CliRunner d = CliRunner.run("train", "--data", dup.toString(), "--epochs", "1", "--quiet");
+        assertEquals(2, d.status(), d.out());
+        assertTrue(d.err().contains("has two columns named 'a'"), d.err());
+        Path nul = Files.writeString(dir.resolve("nul.csv"), "a,b,label\n1,2,x\u0000y\n3,4,z\n");
+        CliRunner n = CliRunner.run("train", "--data", nul.toString(), "--epochs", "1", "--quiet");
+        assertEquals(2, n.status(), n.out());
+        assertTrue(n.err().contains("holds a control character (U+0000)") && !n.err().contains("\u0000"), n.err());
+        Path esc = Files.writeString(dir.resolve("esc.csv"), "a,\"b\u001b[31m\",label\n1,2,x\n3,4,z\n");
+        CliRunner e = CliRunner.run("train", "--data", esc.toString(), "--epochs", "1", "--quiet");
+        assertEquals(2, e.status(), e.out());
+        assertTrue(e.err().contains("column 2's name") && !e.err().contains("\u001b"), "the escape is shown quoted, not sent to the terminal: " + e.err());
+    }
 }
