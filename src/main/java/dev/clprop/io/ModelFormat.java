@@ -332,6 +332,11 @@ public final class ModelFormat {
             OptimizerState state = legacy ? legacyState(r, m.architecture(), step) : state(r, m.architecture(), step);
             Map<String, String> settings = new LinkedHashMap<>();
             for (String n : r.names()) if (n.startsWith(SETTING)) settings.put(n.substring(SETTING.length()), text(r, n));
+            String bad = state.firstNonFinite(); // the parameters were checked as the model was read
+            if (bad != null) {
+                // a run that diverged never writes its checkpoint, so these values did not come from training
+                throw new InvalidInputException(file + ": " + bad + " holds a value that is not a finite number; the checkpoint is damaged");
+            }
             return new StoredCheckpoint(m, state, new Progress((int) epoch, step, rows, seed), settings, earlyStop(r, m.architecture()));
         }
     }

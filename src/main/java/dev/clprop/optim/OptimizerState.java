@@ -9,7 +9,7 @@ import java.util.Map;
  * slot of {@link Optimizer.Kind#slots()} (e.g. W1 → {exp_avg, exp_avg_sq}). Checkpoints hold it.
  */
 public record OptimizerState(Optimizer.Kind kind, long step, Map<String, float[][]> slots) {
-    /** Checks the state: a step count not negative, the slots of its kind. */
+    /** Keeps an unmodifiable copy of the map of slots. */
     public OptimizerState {
         slots = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(slots));
     }
@@ -20,6 +20,20 @@ public record OptimizerState(Optimizer.Kind kind, long step, Map<String, float[]
         float[][] s = slots.get(param);
         if (i < 0 || s == null) throw new IllegalArgumentException("no " + slot + " state for " + param);
         return s[i];
+    }
+
+    /**
+     * The first slot holding NaN or an infinity, named as a checkpoint names it ({@code state.W1.exp_avg}), or null.
+     *
+     * @return the slot's name, or null when every value is finite
+     */
+    public String firstNonFinite() {
+        for (Map.Entry<String, float[][]> e : slots.entrySet()) {
+            for (int i = 0; i < e.getValue().length; i++) {
+                for (float v : e.getValue()[i]) if (!Float.isFinite(v)) return "state." + e.getKey() + "." + kind.slots().get(i);
+            }
+        }
+        return null;
     }
 
     /** Whether both hold the same step and bit-identical slots. */

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +76,33 @@ class CraftedCheckpointTest {
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> trainer(kind).build().resume(bad, d), "rows done " + rows);
             assertTrue(e.getMessage().startsWith(bad + ": implausible progress"), e.getMessage());
             assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(bad)), "the file is left as it was");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BackendKind.class)
+    void aCheckpointHoldingNaNIsCalledDamagedNotDiverged(BackendKind kind) throws Exception {
+        Dataset d = clusters(64);
+        Path ckpt = dir.resolve("run.npz");
+        Cancellation stop = new Cancellation();
+        trainer(kind).checkpoint(ckpt).cancellation(stop).listener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochSummary s) {
+                if (s.epoch() == 1) stop.cancel();
+            }
+        }).build().fit(d);
+        Map<String, Npz.Entry> original = Npz.read(ckpt);
+        for (String entry : new String[]{"W1", "state.W2.exp_avg_sq"}) {
+            Map<String, Npz.Entry> crafted = new LinkedHashMap<>(original);
+            float[] v = original.get(entry).floats().clone();
+            v[v.length - 1] = Float.NaN;
+            crafted.put(entry, Npz.Entry.floats(v, original.get(entry).shape()));
+            Path bad = dir.resolve("nan-" + entry + ".npz");
+            Npz.write(bad, crafted);
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> trainer(kind).build().resume(bad, d), entry);
+            String expected = entry.startsWith("state.") ? bad + ": " + entry + " holds a value that is not a finite number; the checkpoint is damaged"
+                    : bad + ": " + entry + " holds NaN at index " + (v.length - 1) + "; a model's values must be finite";
+            assertEquals(expected, e.getMessage());
         }
     }
 }
