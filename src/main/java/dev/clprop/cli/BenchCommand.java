@@ -13,6 +13,7 @@ import dev.clprop.bench.GemmBench;
 import dev.clprop.bench.Stats;
 import dev.clprop.bench.TrainBench;
 import dev.clprop.device.opencl.TuningCache;
+import dev.clprop.io.OutputPlan;
 import dev.clprop.model.Architecture;
 import dev.clprop.optim.Optimizer;
 import picocli.CommandLine.Command;
@@ -89,9 +90,14 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter o = spec.commandLine().getOut();
+        // where the results go is checked before minutes of measuring, not after
+        new OutputPlan().output("out", out.resolve("results.csv")).output("out", out.resolve("results.json"))
+                .output("out", out.resolve("gemm.png")).output("out", out.resolve("training.png"));
         if (quick) {
-            sizes = new int[]{64, 256};
-            batches = new int[]{16, 128};
+            // a smoke run's sizes, except where the command line gave its own (they are checked below)
+            var given = spec.commandLine().getParseResult();
+            if (!given.hasMatchedOption("--sizes")) sizes = new int[]{64, 256};
+            if (!given.hasMatchedOption("--batches")) batches = new int[]{16, 128};
             reps = Math.min(reps, 2);
             rows = Math.min(rows, 1024);
         }

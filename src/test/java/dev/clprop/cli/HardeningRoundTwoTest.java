@@ -100,4 +100,15 @@ class HardeningRoundTwoTest {
         assertTrue(out.startsWith("clprop: ") && !out.contains("Exception") && !out.contains("java.lang"), out);
         assertTrue(Files.exists(dir), "nothing else to check: no file was asked for");
     }
+
+    @Test
+    void benchChecksWhereItsResultsGoAndItsBatchesBeforeMeasuring() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-folder"), "x\n");
+        CliRunner r = CliRunner.run("bench", "--out", file.toString(), "--device", "cpu");
+        assertOneLine(r, "clprop: --out ");
+        assertTrue(r.out().isEmpty(), "refused before anything was measured: " + r.out());
+        assertEquals("x\n", Files.readString(file));
+        CliRunner b = CliRunner.run("bench", "--quick", "--batches", "0", "--device", "cpu", "--out", dir.resolve("b").toString());
+        assertOneLine(b, "clprop: --batches 0");
+    }
 }
