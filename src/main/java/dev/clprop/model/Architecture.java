@@ -18,6 +18,11 @@ import java.util.List;
 public final class Architecture {
     /** The most parameters a network may have: every parameter tensor must fit one Java array. */
     public static final long MAX_PARAMETERS = Integer.MAX_VALUE - 8;
+    /**
+     * The most layers a network may have. Far beyond any trainable MLP; it keeps the SPEC a model file
+     * stores well inside the text the file's reader accepts, so that every model that trains loads back.
+     */
+    public static final int MAX_LAYERS = 1000;
 
     private final int inputs;
     private final List<LayerSpec> layers;
@@ -26,6 +31,9 @@ public final class Architecture {
     Architecture(int inputs, List<LayerSpec> layers) {
         if (inputs <= 0) throw new InvalidSettingException("inputs", "must be a positive integer, got " + inputs);
         if (layers.isEmpty()) throw new InvalidSettingException(SpecGrammar.SETTING, "has no layers");
+        if (layers.size() > MAX_LAYERS) {
+            throw new InvalidSettingException(SpecGrammar.SETTING, "has " + layers.size() + " layers, more than the limit of " + MAX_LAYERS);
+        }
         this.inputs = inputs;
         this.layers = List.copyOf(layers);
         if (!(this.layers.get(this.layers.size() - 1) instanceof DenseSpec)) {
