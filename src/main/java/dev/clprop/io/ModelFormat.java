@@ -57,6 +57,8 @@ public final class ModelFormat {
     static final String EPOCH = "clprop_epoch";
     static final String STEP = "clprop_step";
     static final String ROWS_DONE = "clprop_rows_done";
+    static final String EPOCH_LOSS_BITS = "clprop_epoch_loss_bits";
+    static final String EPOCH_BATCHES = "clprop_epoch_batches";
     static final String SEED = "clprop_seed";
     static final String OPTIMIZER = "clprop_optimizer";
     static final String STATE = "state.";
@@ -100,8 +102,16 @@ public final class ModelFormat {
         }
     }
 
-    /** Where a run stands: epochs finished, optimizer steps taken, rows of the next epoch already trained, seed. */
-    public record Progress(int epochsDone, long step, long rowsDone, long seed) {
+    /**
+     * Where a run stands: epochs finished, optimizer steps taken, rows of the next epoch already trained, seed,
+     * and for a run stopped within an epoch the sum of that epoch's batch losses so far and their count (so
+     * that the resumed epoch reports the training loss the uninterrupted one would).
+     */
+    public record Progress(int epochsDone, long step, long rowsDone, long seed, double epochLossSum, int epochBatches) {
+        /** Progress at an epoch's end, or without the epoch's loss so far. */
+        public Progress(int epochsDone, long step, long rowsDone, long seed) {
+            this(epochsDone, step, rowsDone, seed, 0, 0);
+        }
     }
 
     /** Early stopping's memory: the best epoch so far, its validation loss and weights, and epochs since. */
@@ -142,6 +152,11 @@ public final class ModelFormat {
         e.put(STEP, Npz.Entry.int64(p.step()));
         e.put(ROWS_DONE, Npz.Entry.int64(p.rowsDone()));
         e.put(SEED, Npz.Entry.int64(p.seed()));
+        if (p.epochBatches() > 0) {
+            // the double's bits, exactly: the resumed epoch adds its batches to this very sum
+            e.put(EPOCH_LOSS_BITS, Npz.Entry.int64(Double.doubleToRawLongBits(p.epochLossSum())));
+            e.put(EPOCH_BATCHES, Npz.Entry.int64(p.epochBatches()));
+        }
         OptimizerState s = c.optimizer();
         e.put(OPTIMIZER, Npz.Entry.text(s.kind().spelling()));
         for (ParamShape ps : c.model().architecture().parameterShapes()) {
@@ -337,7 +352,18 @@ public final class ModelFormat {
                 // a run that diverged never writes its checkpoint, so these values did not come from training
                 throw new InvalidInputException(file + ": " + bad + " holds a value that is not a finite number; the checkpoint is damaged");
             }
-            return new StoredCheckpoint(m, state, new Progress((int) epoch, step, rows, seed), settings, earlyStop(r, m.architecture()));
+            double lossSum = 0;
+            long batches = 0;
+            if (r.has(EPOCH_BATCHES) || r.has(EPOCH_LOSS_BITS)) {
+                batches = integer(r, EPOCH_BATCHES, LegacyInt.NONE);
+                lossSum = Double.longBitsToDouble(integer(r, EPOCH_LOSS_BITS, LegacyInt.NONE));
+                if (batches < 0 || batches > rows || !Double.isFinite(lossSum) || lossSum < 0) {
+                    throw new InvalidInputException(file + ": implausible progress within the epoch (" + batches + " batches over " + rows
+                            + " rows, loss sum " + lossSum + "); the checkpoint is damaged");
+                }
+            }
+            return new StoredCheckpoint(m, state, new Progress((int) epoch, step, rows, seed, lossSum, (int) batches), settings,
+                    earlyStop(r, m.architecture()));
         }
     }
 

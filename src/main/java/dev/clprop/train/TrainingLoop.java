@@ -33,15 +33,16 @@ public final class TrainingLoop {
      * for a fresh start; {@code earlyStop} null when there is no early-stopping memory to continue.
      */
     public record Start(Parameters parameters, OptimizerState optimizerState, int epochsDone, long rowsDone,
-                        ModelFormat.EarlyStopState earlyStop) {
+                        ModelFormat.EarlyStopState earlyStop, double epochLossSum, int epochBatches) {
         /** A new run from parameters {@code p}. */
         public static Start fresh(Parameters p) {
-            return new Start(p, null, 0, 0, null);
+            return new Start(p, null, 0, 0, null, 0, 0);
         }
 
         /** Where a checkpoint left its run. */
         public static Start from(ModelFormat.StoredCheckpoint c) {
-            return new Start(c.model().parameters(), c.optimizer(), c.progress().epochsDone(), c.progress().rowsDone(), c.earlyStop());
+            return new Start(c.model().parameters(), c.optimizer(), c.progress().epochsDone(), c.progress().rowsDone(), c.earlyStop(),
+                    c.progress().epochLossSum(), c.progress().epochBatches());
         }
     }
 
@@ -116,8 +117,9 @@ public final class TrainingLoop {
             long t0 = System.nanoTime();
             net.setOrder(Splits.epochOrder(trainRows, cfg.seed(), epoch, cfg.shuffle()));
             listener.onEpochStart(epoch, cfg.epochs(), trainRows);
-            double lossTotal = 0;
-            int batches = 0;
+            // a resumed epoch goes on from the loss its first part had, so it reports what an uninterrupted one would
+            double lossTotal = firstRow > 0 ? start.epochLossSum() : 0;
+            int batches = firstRow > 0 ? start.epochBatches() : 0;
             long lastReport = System.currentTimeMillis();
             boolean stopped = false;
             int off = (int) firstRow;
@@ -154,7 +156,7 @@ public final class TrainingLoop {
                 Parameters now = net.parameters();
                 if (!now.allFinite()) return diverged(lastGood, epoch, "(non-finite weights)", history);
                 String where = "in epoch " + epoch + " after " + off + " of " + trainRows + " rows";
-                if (cfg.checkpoint() != null) writeCheckpoint(net, now, epoch - 1, off, best);
+                if (cfg.checkpoint() != null) writeCheckpoint(net, now, epoch - 1, off, best, lossTotal, batches);
                 return stopped(now, epoch - 1, where, history);
             }
             Parameters params = net.parameters();
@@ -176,7 +178,7 @@ public final class TrainingLoop {
                 else best = new ModelFormat.EarlyStopState(best.bestEpoch(), best.bestLoss(), best.sinceBest() + 1, best.best());
                 stopEarly = best.sinceBest() >= cfg.earlyStop();
             }
-            if (cfg.checkpoint() != null) writeCheckpoint(net, params, epoch, 0, best);
+            if (cfg.checkpoint() != null) writeCheckpoint(net, params, epoch, 0, best, 0, 0);
             if (stopEarly) {
                 return new Result(best.best(), Outcome.EARLY_STOPPED, epoch, String.format(Locale.ROOT,
                         "stopped early after epoch %d: validation loss has not improved for %d epochs; kept the weights of epoch %d (validation loss %.6f)",
@@ -204,9 +206,10 @@ public final class TrainingLoop {
         return new Result(now, Outcome.CANCELLED, epochsDone, msg, history);
     }
 
-    private void writeCheckpoint(StepRunner net, Parameters params, int epochsDone, long rowsDone, ModelFormat.EarlyStopState best) {
+    private void writeCheckpoint(StepRunner net, Parameters params, int epochsDone, long rowsDone, ModelFormat.EarlyStopState best,
+                                 double epochLossSum, int epochBatches) {
         ModelFormat.writeCheckpoint(cfg.checkpoint(), new ModelFormat.StoredCheckpoint(
                 new ModelFormat.StoredModel(params, cfg.loss(), cfg.standardizer(), cfg.schema(), cfg.targetScaling()), net.optimizerState(),
-                new ModelFormat.Progress(epochsDone, net.step(), rowsDone, cfg.seed()), cfg.checkpointKeys(), best));
+                new ModelFormat.Progress(epochsDone, net.step(), rowsDone, cfg.seed(), epochLossSum, epochBatches), cfg.checkpointKeys(), best));
     }
 }
