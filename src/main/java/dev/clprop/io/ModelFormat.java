@@ -38,7 +38,8 @@ import java.util.TreeMap;
  *   <tr><td>{@code clprop_format}</td><td>int64: {@value #VERSION}</td></tr>
  * </table>
  * A checkpoint adds the progress ({@code clprop_epoch}, {@code clprop_step}, {@code clprop_rows_done},
- * {@code clprop_seed}, int64), the optimizer ({@code clprop_optimizer}, text), its state per parameter
+ * {@code clprop_seed}, int64; within an epoch also {@code clprop_epoch_batches} and {@code clprop_epoch_loss_bits}, the
+ * raw bits of the float64 loss sum), the optimizer ({@code clprop_optimizer}, text), its state per parameter
  * and slot ({@code state.W1.exp_avg}, float32) and the settings a resumed run must repeat
  * ({@code setting.NAME}, text). Files written by clprop 0.1 (integers as float32 bit patterns, the
  * seed as text, state as {@code opt0_W1}/{@code opt1_W1}) still load.
