@@ -54,19 +54,24 @@ class CraftedCheckpointTest {
         return Trainer.builder(ARCH).optimizer(Optimizer.adam(0.05f)).batchSize(16).epochs(5).device(device);
     }
 
-    @ParameterizedTest
-    @EnumSource(BackendKind.class)
-    void rowsDoneOutsideTheEpochIsRefusedAsDamaged(BackendKind kind) throws Exception {
-        Dataset d = clusters(64);
+    /** The entries of a real checkpoint: a run on {@code d} stopped after {@code epochs} epochs. */
+    Map<String, Npz.Entry> checkpointAfter(BackendKind kind, Dataset d, int epochs) throws Exception {
         Path ckpt = dir.resolve("run.npz");
         Cancellation stop = new Cancellation();
         trainer(kind).checkpoint(ckpt).cancellation(stop).listener(new TrainingListener() {
             @Override
             public void onEpochEnd(EpochSummary s) {
-                if (s.epoch() == 2) stop.cancel();
+                if (s.epoch() == epochs) stop.cancel();
             }
         }).build().fit(d);
-        Map<String, Npz.Entry> original = Npz.read(ckpt);
+        return Npz.read(ckpt);
+    }
+
+    @ParameterizedTest
+    @EnumSource(BackendKind.class)
+    void rowsDoneOutsideTheEpochIsRefusedAsDamaged(BackendKind kind) throws Exception {
+        Dataset d = clusters(64);
+        Map<String, Npz.Entry> original = checkpointAfter(kind, d, 2);
         for (long rows : new long[]{(1L << 31) + 16, -16, 64, 5, 1L << 40}) {
             Map<String, Npz.Entry> crafted = new LinkedHashMap<>(original);
             crafted.put("clprop_rows_done", Npz.Entry.int64(rows));
@@ -83,15 +88,7 @@ class CraftedCheckpointTest {
     @EnumSource(BackendKind.class)
     void aCheckpointHoldingNaNIsCalledDamagedNotDiverged(BackendKind kind) throws Exception {
         Dataset d = clusters(64);
-        Path ckpt = dir.resolve("run.npz");
-        Cancellation stop = new Cancellation();
-        trainer(kind).checkpoint(ckpt).cancellation(stop).listener(new TrainingListener() {
-            @Override
-            public void onEpochEnd(EpochSummary s) {
-                if (s.epoch() == 1) stop.cancel();
-            }
-        }).build().fit(d);
-        Map<String, Npz.Entry> original = Npz.read(ckpt);
+        Map<String, Npz.Entry> original = checkpointAfter(kind, d, 1);
         for (String entry : new String[]{"W1", "state.W2.exp_avg_sq"}) {
             Map<String, Npz.Entry> crafted = new LinkedHashMap<>(original);
             float[] v = original.get(entry).floats().clone();
