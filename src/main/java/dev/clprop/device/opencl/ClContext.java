@@ -12,9 +12,8 @@ import org.jocl.cl_device_id;
  */
 final class ClContext implements AutoCloseable {
     /**
-     * The pattern of clEnqueueFillBuffer that zeroes a buffer, in memory that never moves or goes away.
-     * JOCL pins a Java array only for the duration of the call, and a driver may read the pattern when
-     * the fill runs, later (Oclgrind does).
+     * The pattern of clEnqueueFillBuffer that zeroes a buffer: one float 0 in direct memory, made once and
+     * shared by every fill (the specification lets a driver forget the pattern once the call returns).
      */
     static final org.jocl.Pointer ZERO_PATTERN = org.jocl.Pointer.to(java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder()));
 
