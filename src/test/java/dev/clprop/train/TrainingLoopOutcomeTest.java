@@ -17,7 +17,6 @@ import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.Schedule;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -3,7 +3,6 @@ package dev.clprop.device.opencl;
 import dev.clprop.device.IndexBuffer;
 import dev.clprop.device.Tensor;
 import org.jocl.CL;
-import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_buffer_region;
 import org.jocl.cl_mem;
