@@ -9,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -117,10 +115,9 @@ public final class OutputPlan implements AutoCloseable {
                 throw new IllegalStateException("staged " + e.getKey() + " was never written");
             }
         }
-        List<Path> done = new ArrayList<>();
         for (Map.Entry<Path, Path> e : staged.entrySet()) {
             Path target = e.getKey();
-            AtomicFiles.checkReplaceable(target);
+            AtomicFiles.checkReplaceable(target); // a clear message; the rename itself also refuses a folder
             try {
                 try {
                     Files.move(e.getValue(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -128,7 +125,6 @@ public final class OutputPlan implements AutoCloseable {
                     Files.move(e.getValue(), target, StandardCopyOption.REPLACE_EXISTING);
                 }
                 AtomicFiles.released(e.getValue());
-                done.add(target);
             } catch (IOException x) {
                 throw new InvalidInputException("cannot write " + target + ": " + x.getMessage(), x);
             }

@@ -148,4 +148,26 @@ class OutputPlanTest {
         assertEquals("{}\n", Files.readString(second));
         assertThrows(InvalidSettingException.class, () -> new OutputPlan().input("data", first).output("save", dir.resolve("./model.npz")));
     }
+
+    @Test
+    void pathsAreComparedAsTheFilesTheyNameAndFoldersAreNoOutputs() throws IOException {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        InvalidSettingException same = assertThrows(InvalidSettingException.class,
+                () -> new OutputPlan().output("save", link.resolve("m.npz")).output("json", real.resolve("m.npz")));
+        assertEquals("json", same.setting());
+        InvalidSettingException folder = assertThrows(InvalidSettingException.class, () -> new OutputPlan().output("save", real));
+        assertTrue(folder.getMessage().contains("is a folder"), folder.getMessage());
+    }
+
+    @Test
+    void anOutputThatBecameAFolderIsNotReplacedAtCommit() throws IOException {
+        Path target = dir.resolve("model.npz");
+        try (OutputPlan plan = new OutputPlan().output("save", target)) {
+            Files.writeString(plan.stage(target), "new\n");
+            Files.createDirectories(target); // empty: a plain rename would replace it
+            assertThrows(dev.clprop.error.InvalidInputException.class, plan::commit);
+        }
+        assertTrue(Files.isDirectory(target), "the folder is left as it was");
+    }
 }

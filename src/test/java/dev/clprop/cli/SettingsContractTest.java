@@ -81,4 +81,21 @@ class SettingsContractTest {
         assertEquals(2, r.status());
         assertEquals("clprop: --epochs must be a positive integer, got 0", r.err().strip());
     }
+
+    @Test
+    void settingsAreValuesAndTheirClassWeightsEitherGivenOrBalanced() {
+        TrainingSettings a = Trainer.builder(ARCH).classWeights(1f, 2f, 3f).build().settings();
+        TrainingSettings b = Trainer.builder(ARCH).classWeights(1f, 2f, 3f).build().settings();
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertTrue(!a.equals(Trainer.builder(ARCH).classWeights(1f, 2f, 4f).build().settings()));
+        assertTrue(!a.equals(a.withEpochs(a.epochs() + 1)));
+        TrainingSettings balanced = a.withBalancedClassWeights(true);
+        assertEquals(null, balanced.classWeights());
+        assertTrue(balanced.balancedClassWeights());
+        assertEquals(3, a.withBalancedClassWeights(false).classWeights().length, "turning balanced off keeps given weights");
+        assertEquals("loss", assertThrows(InvalidSettingException.class,
+                () -> Trainer.builder(Architecture.parse("4,8:tanh,3:sigmoid")).loss(dev.clprop.loss.Loss.CROSS_ENTROPY).build()).setting(),
+                "cross-entropy needs a softmax output");
+    }
 }
