@@ -109,6 +109,11 @@ public final class DataSources {
         Dataset train = idxPair(dir, "train");
         Path t10k = find(dir, "t10k-images-idx3-ubyte", false);
         Dataset test = t10k == null ? null : idxPair(dir, "t10k");
+        if (test != null && test.featureCount() != train.featureCount()) {
+            // the images decide the width: name their file, not the labels' the dataset is called after
+            throw new InvalidInputException(t10k + ": its images have " + test.featureCount() + " pixels, the training images "
+                    + train.featureCount() + "; the test images must be the same size");
+        }
         return new DataSplit(dir.toString(), train, test);
     }
 

@@ -112,4 +112,22 @@ class SilentResultsTest {
         assertEquals(2, e.status(), e.out());
         assertTrue(e.err().contains("column 2's name") && !e.err().contains("\u001b"), "the escape is shown quoted, not sent to the terminal: " + e.err());
     }
+
+    static void idx(Path dir, String prefix, int n, int side) throws IOException {
+        java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(16 + n * side * side).putInt(0x803).putInt(n).putInt(side).putInt(side);
+        Files.write(dir.resolve(prefix + "-images-idx3-ubyte"), img.array());
+        java.nio.ByteBuffer lab = java.nio.ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+        for (int i = 0; i < n; i++) lab.put((byte) (i % 2));
+        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), lab.array());
+    }
+
+    @Test
+    void testImagesOfAnotherSizeAreNamedByTheirOwnFile() throws IOException {
+        Path mnist = Files.createDirectories(dir.resolve("mnist"));
+        idx(mnist, "train", 12, 2);
+        idx(mnist, "t10k", 6, 3);
+        CliRunner r = CliRunner.run("train", "--data", mnist.toString(), "--epochs", "1", "--quiet");
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().startsWith("clprop: " + mnist.resolve("t10k-images-idx3-ubyte") + ": its images have 9 pixels, the training images 4"), r.err());
+    }
 }
