@@ -266,6 +266,17 @@ public final class Model {
      * know them (a CSV read with a header, a model trained on one), classes by their names.
      */
     public Metrics evaluate(Dataset data, Device device) {
+        Dataset named = scorable(data);
+        // predictions in target units (standardized inputs, scaled targets undone), scored against the data as it is
+        return score(named, predictFlat(named.featureMatrix(), named.rows(), device));
+    }
+
+    /**
+     * {@code data} as this model scores it: columns matched by name, classes numbered by the model's names,
+     * and refused when it cannot be scored against this model (another task, more classes, numbered labels
+     * against named classes).
+     */
+    Dataset scorable(Dataset data) {
         data = matched(data);
         if (data.isClassification() == schema.isRegression() && schema.task() != null) {
             throw new IncompatibleModelException(data.name() + ": is " + (data.isClassification() ? "classification" : "regression")
@@ -279,11 +290,19 @@ public final class Model {
             throw new IncompatibleModelException(data.name() + ": its labels are numbers, but the model's classes are named ("
                     + String.join(", ", schema.classNames().stream().map(dev.clprop.error.Quote::clean).toList()) + "); give the labels by name");
         }
-        Dataset named = data.withClassesOf(schema.classNames());
-        // predictions in target units (standardized inputs, scaled targets undone), scored against the data as it is
-        Metrics m = Metrics.of(named, loss, predictFlat(named.featureMatrix(), named.rows(), device), outputs());
+        return data.withClassesOf(schema.classNames());
+    }
+
+    /** The figures of {@code outputs} (rows × outputs, in target units) on data made {@link #scorable}, named as the model names them. */
+    Metrics score(Dataset named, float[] outputs) {
+        Metrics m = Metrics.of(named, loss, outputs, outputs());
         List<String> names = m.isClassification() ? schema.classNames() : schema.targetNames();
         return m.names() == null && names != null && names.size() == outputs() ? m.withNames(names) : m;
+    }
+
+    /** Outputs for {@code rows} rows of features (row-major), in target units, on {@code device}. */
+    float[] outputs(float[] x, int rows, Device device) {
+        return predictFlat(x, rows, device);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.clprop.cli;
 
 import dev.clprop.Device;
+import dev.clprop.Ensemble;
 import dev.clprop.Model;
 import dev.clprop.data.CsvOptions;
 import dev.clprop.data.DataSources;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,8 +31,10 @@ public final class EvaluateCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE.npz", description = "A model written by 'clprop train'")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "FILE.npz",
+            description = {"A model written by 'clprop train'; several (--model a.npz --model b.npz) are scored as an ensemble,",
+                    "their outputs averaged (class probabilities, or values in target units)"})
+    List<Path> models;
 
     @Option(names = "--data", paramLabel = "FILE|DIR|digits", description = "CSV file, MNIST folder (its t10k test set) or 'digits' (its test split); default: ${DEFAULT-VALUE}")
     String data = DataSources.DIGITS;
@@ -54,23 +58,29 @@ public final class EvaluateCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
-        try (OutputPlan plan = new OutputPlan().input("model", model).input("data", dataFile).output("json", json).output("plot", plot)) {
+        OutputPlan planned = new OutputPlan().input("data", dataFile);
+        for (Path m : models) planned.input("model", m);
+        try (OutputPlan plan = planned.output("json", json).output("plot", plot)) {
             evaluate(out, plan);
         }
     }
 
     private void evaluate(PrintWriter out, OutputPlan plan) {
-        Model m = Model.load(model);
+        List<Model> loaded = new java.util.ArrayList<>();
+        for (Path p : models) loaded.add(Model.load(p));
+        Ensemble ensemble = Ensemble.of(loaded);
+        Model m = ensemble.first();
+        String model = models.size() == 1 ? models.get(0).toString() : "ensemble of " + models.size() + " (" + models.get(0) + ", ...)";
         Dataset d = read(m);
         if (plot != null && !m.isClassifier()) throw new dev.clprop.error.InvalidSettingException("plot", "draws a confusion matrix; this is a regression model");
         try (Device dev = Device.open(device, gemm.family(), line -> { })) {
-            Metrics ev = m.evaluate(d, dev);
+            Metrics ev = ensemble.evaluate(d, dev);
             out.printf("model %s (%s), data %s%n", model, m.architecture(), d.name());
             Reports.print(out, "", ev, m.schema(), m.loss().toString(), true);
             if (json != null) {
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("command", "evaluate");
-                j.put("model", model.toString());
+                j.put("model", models.size() == 1 ? model : models.stream().map(Path::toString).toList());
                 j.put("architecture", m.architecture().toString());
                 j.put("data", d.name());
                 j.putAll(Reports.figures(ev, m.schema()));

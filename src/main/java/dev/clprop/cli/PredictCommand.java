@@ -1,6 +1,7 @@
 package dev.clprop.cli;
 
 import dev.clprop.Device;
+import dev.clprop.Ensemble;
 import dev.clprop.Model;
 import dev.clprop.data.CsvOptions;
 import dev.clprop.data.DataSources;
@@ -41,8 +42,9 @@ public final class PredictCommand implements Runnable {
     @ParentCommand
     Main main;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE.npz")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "FILE.npz",
+            description = "A model; several (--model a.npz --model b.npz) predict as an ensemble, their outputs averaged")
+    List<Path> models;
 
     @Option(names = "--data", required = true, paramLabel = "FILE|-|DIR|digits",
             description = "CSV file, '-' for CSV on standard input, an MNIST folder (its t10k images) or 'digits' (its test split)")
@@ -71,12 +73,15 @@ public final class PredictCommand implements Runnable {
             case "class", "classes" -> true;
             default -> throw new InvalidSettingException("output", "is " + dev.clprop.error.Quote.of(output) + "; expected proba or class");
         };
-        Model m = Model.load(model);
+        List<Model> loaded = new ArrayList<>();
+        for (Path p : models) loaded.add(Model.load(p));
+        Ensemble ensemble = Ensemble.of(loaded);
+        Model m = ensemble.first();
         if (classes && !m.isClassifier()) throw new InvalidSettingException("output", "class applies to classifiers; this model is a regression model");
         float[][] rows = read(m);
         PrintWriter out = spec.commandLine().getOut();
         try (Device dev = Device.open(device, gemm.family(), line -> { })) {
-            float[][] o = m.predict(rows, dev);
+            float[][] o = ensemble.predict(rows, dev);
             CSVPrinter csv = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build());
             if (!noHeader) csv.printRecord(header(m, classes));
             List<String> cells = new ArrayList<>();
