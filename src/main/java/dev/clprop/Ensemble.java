@@ -85,7 +85,7 @@ public final class Ensemble {
         Dataset named = first().scorable(data);
         float[] sum = null;
         for (Model m : members) {
-            float[] o = m.outputs(named.featureMatrix(), named.rows(), device);
+            float[] o = m.predictFlat(named.featureMatrix(), named.rows(), device);
             if (sum == null) sum = o;
             else for (int i = 0; i < o.length; i++) sum[i] += o[i];
         }

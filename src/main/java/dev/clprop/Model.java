@@ -219,7 +219,8 @@ public final class Model {
         return result;
     }
 
-    private float[] predictFlat(float[] x, int rows, Device device) {
+    /** Outputs for {@code rows} rows of features (row-major), in target units, on {@code device}. */
+    float[] predictFlat(float[] x, int rows, Device device) {
         if (rows == 0) return new float[0];
         for (int i = 0; i < x.length; i++) {
             if (!Float.isFinite(x[i])) throw new InvalidInputException("row " + i / inputs() + " feature " + (i % inputs() + 1) + " is " + x[i] + ", not a finite number");
@@ -298,11 +299,6 @@ public final class Model {
         Metrics m = Metrics.of(named, loss, outputs, outputs());
         List<String> names = m.isClassification() ? schema.classNames() : schema.targetNames();
         return m.names() == null && names != null && names.size() == outputs() ? m.withNames(names) : m;
-    }
-
-    /** Outputs for {@code rows} rows of features (row-major), in target units, on {@code device}. */
-    float[] outputs(float[] x, int rows, Device device) {
-        return predictFlat(x, rows, device);
     }
 
     /**

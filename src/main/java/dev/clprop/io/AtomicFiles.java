@@ -80,23 +80,14 @@ public final class AtomicFiles {
     }
 
     /**
-     * Checks, before any work is done, that {@code target} can be written: not a folder or device,
-     * in a folder that exists (or can be made) and is writable, and none of {@code inputs} (e.g. the
-     * training data), which a run must never replace.
+     * Checks, before any work is done, that {@code target} can be written: not a folder or device, in a folder
+     * that exists (or can be made) and is writable. Whether it is one of a run's inputs is {@link OutputPlan}'s
+     * question.
      */
-    public static void checkTarget(String setting, Path target, Path... inputs) {
+    public static void checkTarget(String setting, Path target) {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(target)) {
             throw new dev.clprop.error.InvalidSettingException(setting, target + " is " + (Files.isDirectory(target) ? "a folder" : "not a regular file")
                     + "; refusing to replace it");
-        }
-        for (Path in : inputs) {
-            try {
-                if (in != null && Files.exists(in) && Files.exists(target) && Files.isSameFile(in, target)) {
-                    throw new dev.clprop.error.InvalidSettingException(setting, target + " is one of the run's inputs; refusing to replace it");
-                }
-            } catch (IOException e) {
-                // an input we cannot compare is not the target we are about to write
-            }
         }
         Path dir = target.toAbsolutePath().getParent();
         while (dir != null && !Files.exists(dir)) dir = dir.getParent();

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,12 +60,6 @@ class EnsembleTest {
         assertTrue(x.getMessage().startsWith("model 2 of the ensemble has 3 outputs, not 10"), x.getMessage());
     }
 
-    static double accuracy(String out) {
-        Matcher m = Pattern.compile("accuracy ([0-9.]+)%").matcher(out);
-        assertTrue(m.find(), out);
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
     void predictAndEvaluateTakeSeveralModels() {
         Path a = dir.resolve("a.npz"), b = dir.resolve("b.npz");
@@ -75,7 +67,7 @@ class EnsembleTest {
         digits(2).save(b);
         CliRunner e = CliRunner.run("evaluate", "--model", a.toString(), "--model", b.toString(), "--data", "digits");
         assertEquals(0, e.status(), e.err());
-        assertTrue(e.out().contains("ensemble of 2") && accuracy(e.out()) > 85, e.out());
+        assertTrue(e.out().contains("ensemble of 2") && CliRunner.accuracy(e.out()) > 85, e.out());
         CliRunner p = CliRunner.run("predict", "--model", a.toString(), "--model", b.toString(), "--data", "digits", "--no-header");
         assertEquals(0, p.status(), p.err());
         String first = p.out().lines().findFirst().orElseThrow();

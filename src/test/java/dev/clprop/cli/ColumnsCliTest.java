@@ -65,16 +65,10 @@ class ColumnsCliTest {
                 "--out", out.toString());
     }
 
-    static double accuracy(String report) {
-        Matcher m = Pattern.compile("accuracy ([0-9.]+)%").matcher(report);
-        assertTrue(m.find(), report);
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
     void trainsOnNamedColumnsAndReportsByClassName() {
         assertEquals(0, trained.status(), trained.err());
-        assertTrue(accuracy(trained.out()) >= 95, trained.out());
+        assertTrue(CliRunner.accuracy(trained.out()) >= 95, trained.out());
         // the report names the classes as the file does
         assertTrue(trained.out().lines().anyMatch(l -> l.trim().startsWith("east, west ")), trained.out());
         assertTrue(trained.out().contains("macro avg"), trained.out());
@@ -87,7 +81,7 @@ class ColumnsCliTest {
         JsonObject e = j.getAsJsonObject("evaluation");
         assertEquals("test", e.get("set").getAsString());
         assertEquals(60, e.get("rows").getAsInt());
-        assertEquals(accuracy(trained.out()), 100 * e.get("accuracy").getAsDouble(), 0.005);
+        assertEquals(CliRunner.accuracy(trained.out()), 100 * e.get("accuracy").getAsDouble(), 0.005);
         assertEquals("east, west", e.getAsJsonArray("classes").get(0).getAsJsonObject().get("name").getAsString());
         assertEquals(40, j.get("epochs").getAsInt());
         assertEquals(40, j.getAsJsonArray("history").size());
@@ -161,7 +155,7 @@ class ColumnsCliTest {
         Path ej = dir.resolve("eval.json"), plot = dir.resolve("eval.png");
         CliRunner e = CliRunner.run("evaluate", "--model", model.toString(), "--data", test.toString(), "--json", ej.toString(), "--plot", plot.toString());
         assertEquals(0, e.status(), e.err());
-        assertEquals(accuracy(trained.out()), accuracy(e.out()));
+        assertEquals(CliRunner.accuracy(trained.out()), CliRunner.accuracy(e.out()));
         assertTrue(Files.size(plot) > 1000);
         JsonObject j = JsonParser.parseString(Files.readString(ej)).getAsJsonObject();
         assertEquals("classification", j.get("task").getAsString());
@@ -185,16 +179,16 @@ class ColumnsCliTest {
         CliRunner t = CliRunner.run("train", "--data", train.toString(), "--test", shuffled.toString(), "--label", "species", "--ignore", "id",
                 "--standardize", "--epochs", "40", "--lr", "0.01", "--device", "cpu", "--quiet");
         assertEquals(0, t.status(), t.err());
-        assertEquals(accuracy(trained.out()), accuracy(t.out()));
+        assertEquals(CliRunner.accuracy(trained.out()), CliRunner.accuracy(t.out()));
         // evaluate through the command line, and through the library as a Java user reads a CSV
         CliRunner e = CliRunner.run("evaluate", "--model", model.toString(), "--data", shuffled.toString());
         assertEquals(0, e.status(), e.err());
-        assertEquals(accuracy(trained.out()), accuracy(e.out()));
+        assertEquals(CliRunner.accuracy(trained.out()), CliRunner.accuracy(e.out()));
         dev.clprop.Model m = dev.clprop.Model.load(model);
         dev.clprop.data.CsvOptions opts = dev.clprop.data.CsvOptions.classification().label("species").ignore(List.of("id"));
         double inOrder = m.evaluate(dev.clprop.data.DataSources.csv(test, opts)).accuracy();
         double outOfOrder = m.evaluate(dev.clprop.data.DataSources.csv(shuffled, opts)).accuracy();
-        assertEquals(accuracy(trained.out()) / 100, inOrder, 1e-9);
+        assertEquals(CliRunner.accuracy(trained.out()) / 100, inOrder, 1e-9);
         assertEquals(inOrder, outOfOrder, 0.0, "columns are matched by name, not position");
         // a column the model does not know is named, not read by position
         Path renamed = Files.writeString(dir.resolve("renamed.csv"), Files.readString(test).replaceFirst("depth", "thickness"));

@@ -8,8 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,12 +18,6 @@ class GemmOptionTest {
     @TempDir
     Path dir;
 
-    static double testAccuracy(String out) {
-        Matcher m = Pattern.compile("test accuracy ([0-9.]+)%").matcher(out);
-        assertTrue(m.find(), out);
-        return Double.parseDouble(m.group(1));
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"tiled", "vector"})
     void eachFamilyTrainsTheDefaultModelAndTheOthersCommandsTakeIt(String family) {
@@ -35,7 +27,7 @@ class GemmOptionTest {
         assertEquals(0, r.status(), r.err());
         boolean deviceDefault = GemmConfig.defaultFor(OpenClDevices.device()).toString().startsWith(family + ":");
         assertEquals(!deviceDefault, r.out().contains("GEMM " + family + ":"), "the device line names a forced family that is not the device's default: " + r.out());
-        assertTrue(testAccuracy(r.out()) > 90, r.out());
+        assertTrue(CliRunner.accuracy(r.out()) > 90, r.out());
         CliRunner e = CliRunner.run("evaluate", "--model", model.toString(), "--data", "digits", "--device", device, "--gemm", family);
         assertEquals(0, e.status(), e.err());
         CliRunner p = CliRunner.run("predict", "--model", model.toString(), "--data", "digits", "--device", device, "--gemm", family, "--output", "class");
@@ -50,7 +42,7 @@ class GemmOptionTest {
         CliRunner vector = CliRunner.run("train", "--device", device, "--gemm", "vector", "--epochs", "2");
         assertEquals(0, tiled.status(), tiled.err());
         assertEquals(0, vector.status(), vector.err());
-        assertEquals(testAccuracy(vector.out()), testAccuracy(tiled.out()), 0.3, tiled.out() + vector.out());
+        assertEquals(CliRunner.accuracy(vector.out()), CliRunner.accuracy(tiled.out()), 0.3, tiled.out() + vector.out());
     }
 
     @Test

@@ -112,12 +112,12 @@ class FilesTest {
     void checkTargetRefusesInputsFoldersDevicesAndUnwritablePlaces() throws IOException {
         Path input = Files.writeString(dir.resolve("in.csv"), "1,2\n");
         Path target = dir.resolve("out.npz");
-        AtomicFiles.checkTarget("save", target, input, null);
+        new OutputPlan().input("data", input).input("test", null).output("save", target);
         AtomicFiles.checkTarget("save", dir.resolve("new/deeper/out.npz"));
         assertEquals("save " + input + " is one of the run's inputs; refusing to replace it",
-                assertThrows(InvalidSettingException.class, () -> AtomicFiles.checkTarget("save", input, null, input)).getMessage());
+                assertThrows(InvalidSettingException.class, () -> new OutputPlan().input("data", input).output("save", input)).getMessage());
         Path same = dir.resolve("./in.csv");
-        assertEquals("save", assertThrows(InvalidSettingException.class, () -> AtomicFiles.checkTarget("save", same, input)).setting(),
+        assertEquals("save", assertThrows(InvalidSettingException.class, () -> new OutputPlan().input("data", input).output("save", same)).setting(),
                 "the same file by another name");
         assertTrue(assertThrows(InvalidSettingException.class, () -> AtomicFiles.checkTarget("save", dir)).getMessage().endsWith("is a folder; refusing to replace it"));
         assertTrue(assertThrows(InvalidSettingException.class, () -> AtomicFiles.checkTarget("save", Path.of("/dev/null")))
