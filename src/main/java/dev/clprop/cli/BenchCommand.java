@@ -108,7 +108,9 @@ public final class BenchCommand implements Runnable {
         for (int n : batches) {
             if (n < 1 || n > rows) throw new Main.Stopped(Main.EXIT_USAGE, "--batches " + n + ": a batch must be in 1..--rows (" + rows + ")");
         }
-        if (profileBatch < 1 || profileBatch > rows) throw new Main.Stopped(Main.EXIT_USAGE, "--profile-batch " + profileBatch + ": must be in 1..--rows (" + rows + ")");
+        // the profile batch shapes the kernel profile and the network's GEMMs; a training-only run never uses it
+        boolean profiled = only.contains("kernels") || only.contains("gemm");
+        if (profiled && (profileBatch < 1 || profileBatch > rows)) throw new Main.Stopped(Main.EXIT_USAGE, "--profile-batch " + profileBatch + ": must be in 1..--rows (" + rows + ")");
         for (String s : only) {
             if (!Set.of("gemm", "kernels", "training").contains(s)) throw new Main.Stopped(Main.EXIT_USAGE, "--only: unknown section '" + s + "' (gemm, kernels, training)");
         }
@@ -127,7 +129,8 @@ public final class BenchCommand implements Runnable {
         report.machine.put("processors", Runtime.getRuntime().availableProcessors());
         report.machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         report.machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        report.machine.put("command", "clprop bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        // originalArgs holds the whole command line, "bench" included
+        report.machine.put("command", "clprop " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
 
         if (only.contains("gemm")) gemm(o, backends, ns, report);
         if (only.contains("kernels")) kernels(o, cl, ns, report);
@@ -136,7 +139,6 @@ public final class BenchCommand implements Runnable {
         report.write(out);
         o.println("wrote " + out.resolve("results.csv") + ", results.json" + (report.gemm.isEmpty() ? "" : ", gemm.png")
                 + (report.training.isEmpty() ? "" : ", training.png"));
-        o.flush();
     }
 
     private void gemm(PrintWriter o, List<Supplier<Backend>> backends, Architecture ns, BenchReport report) {
@@ -146,7 +148,6 @@ public final class BenchCommand implements Runnable {
         o.println("GEMM: GFLOP/s, median of " + reps + " after " + Math.max(1, warmup) + " warm-up [min-max], each repetition 'queued' launches back to back"
                 + " (at least " + Math.round(GemmBench.MIN_REPETITION_SECONDS * 1000) + " ms of work); each result checked against EJML before timing");
         o.printf(Locale.ROOT, "%-10s %-14s %6s %6s %6s %6s %10s  %s%n", "backend", "form", "m", "n", "k", "queued", "GFLOP/s", "[min-max]");
-        o.flush();
         try (EjmlBackend ref = new EjmlBackend()) {
             for (int[] s : shapes) {
                 float[][] in = GemmBench.inputs(s[0], s[1], s[2], 17);
@@ -164,7 +165,6 @@ public final class BenchCommand implements Runnable {
                                 o.printf(Locale.ROOT, "%-10s %-14s %6d %6d %6d %6s %10s  %s%n", shortName(b), f.name().toLowerCase(), s[0], s[1], s[2], "",
                                         "-", r.check());
                             }
-                            o.flush();
                         }
                     }
                 }
@@ -187,7 +187,6 @@ public final class BenchCommand implements Runnable {
                 o.printf(Locale.ROOT, "  transfers in the whole epoch (dataset and parameters in, loss out): upload %.2f ms, download %.2f ms%n",
                         p.uploadMillis(), p.downloadMillis());
                 o.printf(Locale.ROOT, "  program build (all kernels): %.0f ms%n", p.buildMillis());
-                o.flush();
             }
         }
     }
@@ -198,31 +197,36 @@ public final class BenchCommand implements Runnable {
         StringBuilder head = new StringBuilder(String.format("%-16s", "backend"));
         for (int b : batches) head.append(String.format("%10s", "batch " + b));
         o.println(head);
-        Map<String, Double> ejml = new java.util.HashMap<>();
+        double[] ejml = null;
         for (Supplier<Backend> sb : backends) {
             try (Backend b = sb.get()) {
-                Integer cross = null;
+                double[] first = new double[batches.length];
                 for (Optimizer.Kind kind : kinds) {
                     StringBuilder line = new StringBuilder(String.format("%-16s", shortName(b) + " " + kind.spelling()));
-                    for (int batch : batches) {
-                        TrainBench.Result r = TrainBench.run(b, ns, kind, batch, rows, reps);
+                    for (int i = 0; i < batches.length; i++) {
+                        TrainBench.Result r = TrainBench.run(b, ns, kind, batches[i], rows, reps);
                         report.training.add(r);
                         double v = r.samplesPerSecond().median();
                         line.append(String.format(Locale.ROOT, "%10.0f", v));
-                        String key = kind + "/" + batch;
-                        if (b instanceof EjmlBackend) ejml.put(key, v);
-                        else if (kind == kinds.get(0) && cross == null && ejml.containsKey(key) && v > ejml.get(key)) cross = batch;
+                        if (kind == kinds.get(0)) first[i] = v;
                     }
                     o.println(line);
-                    o.flush();
                 }
-                if (!(b instanceof EjmlBackend) && !ejml.isEmpty()) report.crossover.put(b.name(), cross);
+                if (b instanceof EjmlBackend) ejml = first;
+                else if (ejml != null) report.crossover.put(b.name(), crossover(batches, ejml, first));
             }
         }
         report.crossover.forEach((name, batch) -> o.println(batch == null
                 ? "  " + name + " does not overtake ejml at the measured batch sizes (" + kinds.get(0).spelling() + ")"
                 : "  " + name + " trains faster than ejml from batch " + batch + " (of " + Arrays.toString(batches) + ", " + kinds.get(0).spelling() + ")"));
-        o.flush();
+    }
+
+    /** The first batch size at which a device's samples/s exceed EJML's, or null if it never does. */
+    static Integer crossover(int[] batches, double[] ejml, double[] device) {
+        for (int i = 0; i < batches.length; i++) {
+            if (device[i] > ejml[i]) return batches[i];
+        }
+        return null;
     }
 
     private void dataParallel(PrintWriter o, Architecture ns, BenchReport report) {
@@ -242,7 +246,6 @@ public final class BenchCommand implements Runnable {
                     report.dataParallel.add(r);
                     o.printf(Locale.ROOT, "%-10s %6d %12.0f %10.3f %12.3f %7.1f%%%n", kind.spelling(), batch, r.result().samplesPerSecond().median(),
                             r.timing().msPerStep(), r.timing().combineMsPerStep(), 100 * r.timing().combineMsPerStep() / r.timing().msPerStep());
-                    o.flush();
                 }
             }
         } finally {
@@ -250,7 +253,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    private static String shortName(Backend b) {
+    static String shortName(Backend b) {
         int sp = b.name().indexOf(' ');
         return sp < 0 ? b.name() : b.name().substring(0, sp);
     }

@@ -10,6 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * Shows training progress: on a terminal a progress bar per epoch (samples/s, running loss, ETA);
@@ -27,12 +28,19 @@ final class ConsoleProgress implements TrainingListener {
     private int epochs;
     private long epochStart;
     private long lastPlain;
+    /** Milliseconds; a test's clock in place of the wall clock. */
+    private final LongSupplier clock;
 
     ConsoleProgress(PrintWriter out, boolean terminal, RunOutputs outputs, String dataName) {
+        this(out, terminal, outputs, dataName, System::currentTimeMillis);
+    }
+
+    ConsoleProgress(PrintWriter out, boolean terminal, RunOutputs outputs, String dataName, LongSupplier clock) {
         this.out = out;
         this.terminal = terminal;
         this.outputs = outputs;
         this.dataName = dataName;
+        this.clock = clock;
     }
 
     @Override
@@ -42,14 +50,13 @@ final class ConsoleProgress implements TrainingListener {
         out.printf(Locale.ROOT, "model: %s (%,d parameters), loss %s, %s, batch %d, %d epochs, seed %d%s%n", r.architecture(),
                 r.architecture().parameterCount(), r.loss(), r.optimizer().describe(), r.batchSize(), r.epochs(), r.seed(),
                 r.firstEpoch() > 1 ? ", resuming at epoch " + r.firstEpoch() : "");
-        out.flush();
     }
 
     @Override
     public void onEpochStart(int epoch, int epochs, int samples) {
         this.epochs = epochs;
-        epochStart = System.nanoTime();
-        lastPlain = System.currentTimeMillis();
+        epochStart = clock.getAsLong();
+        lastPlain = epochStart;
         if (terminal) {
             bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch, epochs)).setInitialMax(samples)
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" samples", 1).showSpeed()
@@ -62,13 +69,12 @@ final class ConsoleProgress implements TrainingListener {
         if (bar != null) {
             bar.stepTo(done);
             bar.setExtraMessage(String.format(Locale.ROOT, "  loss %.4f", runningLoss));
-        } else if (System.currentTimeMillis() - lastPlain >= PLAIN_INTERVAL_MS) {
-            lastPlain = System.currentTimeMillis();
-            double secs = (System.nanoTime() - epochStart) / 1e9;
+        } else if (clock.getAsLong() - lastPlain >= PLAIN_INTERVAL_MS) {
+            lastPlain = clock.getAsLong();
+            double secs = (lastPlain - epochStart) / 1e3;
             double rate = done / Math.max(secs, 1e-9);
             out.printf(Locale.ROOT, "  epoch %d/%d %5.1f%% %d/%d samples, loss %.4f, %.0f samples/s, ETA %.0fs%n", epoch, epochs,
                     100.0 * done / samples, done, samples, runningLoss, rate, (samples - done) / Math.max(rate, 1e-9));
-            out.flush();
         }
     }
 
@@ -87,14 +93,16 @@ final class ConsoleProgress implements TrainingListener {
         if (!Double.isNaN(r.validationAccuracy())) sb.append(String.format(Locale.ROOT, "  val acc %.2f%%", 100 * r.validationAccuracy()));
         sb.append(String.format(Locale.ROOT, "  lr %.3g  %.2fs  %.0f samples/s", r.learningRate(), r.seconds(), r.samplesPerSecond()));
         out.println(sb);
-        out.flush();
     }
 
     @Override
     public void onMessage(String line) {
         closeBar();
         out.println(line);
-        out.flush();
+    }
+
+    boolean barOpen() {
+        return bar != null;
     }
 
     void closeBar() {

@@ -25,7 +25,6 @@ public final class DevicesCommand implements Runnable {
         } catch (OpenClUnavailableException e) {
             out.println("no OpenCL devices: " + e.getMessage());
             out.println("cpu       ejml (CPU reference path), always available");
-            out.flush();
             return;
         }
         out.printf(Locale.ROOT, "%-9s %-40s %-24s %-5s %4s %10s  %s%n", "index", "name", "vendor", "type", "CUs", "memory", "OpenCL (platform)");
@@ -40,10 +39,9 @@ public final class DevicesCommand implements Runnable {
                         d.id(), d.maxSubDevices(), d.id());
             }
         }
-        out.flush();
     }
 
-    private static String trim(String s, int n) {
+    static String trim(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n - 1) + "…";
     }
 }

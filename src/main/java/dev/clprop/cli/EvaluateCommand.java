@@ -90,7 +90,6 @@ public final class EvaluateCommand implements Runnable {
             plan.commit();
             if (json != null) out.println("wrote " + json);
             if (plot != null) out.println("wrote " + plot);
-            out.flush();
         }
     }
 

@@ -56,7 +56,6 @@ public final class ExportCommand implements Runnable {
             out.printf("wrote %s: the state_dict of %s%n", torchNpz, TorchNames.sequential(m.architecture()));
             if (m.standardizer() != null) out.println("note: the model standardizes its inputs; apply (x - input_shift) / input_scale from " + model + " first");
         }
-        out.flush();
     }
 
     private static String size(Path p) {

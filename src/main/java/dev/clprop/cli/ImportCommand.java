@@ -44,6 +44,5 @@ public final class ImportCommand implements Runnable {
         Architecture arch = Architecture.parse(layers);
         Loss l = loss != null ? Loss.parse(loss) : Loss.defaultFor(arch.outputActivation());
         spec.commandLine().getOut().printf("wrote %s: %s (%s), from %s; in PyTorch terms %s%n", save, arch, l, weights, TorchNames.sequential(arch));
-        spec.commandLine().getOut().flush();
     }
 }

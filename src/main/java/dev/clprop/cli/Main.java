@@ -60,45 +60,51 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         PrintWriter errWriter = new PrintWriter(err, true);
         printLibraryWarnings(errWriter);
-        cl.setOut(new PrintWriter(out, true));
+        PrintWriter outWriter = new PrintWriter(out, true);
+        cl.setOut(outWriter);
         cl.setErr(errWriter);
         cl.setParameterExceptionHandler((ex, a) -> {
             String sub = ex.getCommandLine().getCommandName();
             errWriter.println("clprop: " + ex.getMessage() + " (see 'clprop " + (sub.equals("clprop") ? "" : sub + " ") + "--help')");
             return EXIT_USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            Throwable e = ex;
-            if (e instanceof Stopped s) {
-                if (s.getMessage() != null) errWriter.println("clprop: " + s.getMessage());
-                return s.status;
-            }
-            if (e instanceof ClpropException ce) {
-                errWriter.println("clprop: " + message(ce).lines().findFirst().orElse(""));
-                return EXIT_USAGE;
-            }
-            if (e instanceof OutOfMemoryError) {
-                errWriter.println("clprop: " + OUT_OF_MEMORY);
-                return EXIT_USAGE;
-            }
-            errWriter.println("clprop: internal error: " + e);
-            e.printStackTrace(errWriter);
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> statusOf(ex, errWriter));
         int status;
         try {
             status = cl.execute(args);
         } catch (OutOfMemoryError e) {
             // picocli hands only Exceptions to the handler above; an Error thrown past it ends here
-            errWriter.println("clprop: " + OUT_OF_MEMORY);
-            return EXIT_USAGE;
+            status = statusOf(e, errWriter);
         }
-        // PrintStream swallows write errors: a full disk or a closed pipe would otherwise end with 0
-        if (out.checkError()) {
+        // the commands leave flushing to here; a print() without a newline would otherwise stay in the buffer.
+        // PrintWriter swallows write errors: a full disk or a closed pipe would otherwise end with 0
+        if (outWriter.checkError()) {
             errWriter.println("clprop: writing to standard output failed (a full disk, or a closed pipe?); the output is incomplete");
             return status == 0 ? EXIT_USAGE : status;
         }
         return status;
+    }
+
+    /**
+     * How a command that threw ends: one line on {@code err} and exit 2 for what the user can act on
+     * (bad input, too little memory), a stop's own status, and a stack trace with exit 1 only for a bug.
+     */
+    static int statusOf(Throwable e, PrintWriter err) {
+        if (e instanceof Stopped s) {
+            if (s.getMessage() != null) err.println("clprop: " + s.getMessage());
+            return s.status;
+        }
+        if (e instanceof ClpropException ce) {
+            err.println("clprop: " + message(ce).lines().findFirst().orElse(""));
+            return EXIT_USAGE;
+        }
+        if (e instanceof OutOfMemoryError) {
+            err.println("clprop: " + OUT_OF_MEMORY);
+            return EXIT_USAGE;
+        }
+        err.println("clprop: internal error: " + e);
+        e.printStackTrace(err);
+        return 1;
     }
 
     static final String OUT_OF_MEMORY = "out of memory; raise the heap with JAVA_OPTS=-Xmx8g, or use a smaller --batch or network";

@@ -92,7 +92,6 @@ public final class PredictCommand implements Runnable {
                 csv.printRecord(cells);
             }
             csv.flush();
-            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

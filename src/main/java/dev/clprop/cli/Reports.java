@@ -153,6 +153,12 @@ final class Reports {
 
     /** Draws the confusion matrix as a heat map (true classes down, predictions across), atomically. */
     static void writeConfusionChart(Path file, Metrics m, List<String> names) {
+        HeatMapChart chart = confusionChart(m, names);
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** The confusion matrix as a heat map: cell (predicted p, row n-1-t) holds the count of true t predicted p. */
+    static HeatMapChart confusionChart(Metrics m, List<String> names) {
         int n = m.classes();
         long[][] c = m.confusion();
         List<String> across = new ArrayList<>(), down = new ArrayList<>();
@@ -174,6 +180,6 @@ final class Reports {
                 .setValueFontColor(Color.DARK_GRAY);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.addSeries("rows", across, down, cells);
-        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        return chart;
     }
 }

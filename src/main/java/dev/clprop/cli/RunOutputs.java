@@ -104,6 +104,12 @@ final class RunOutputs {
     }
 
     private void writeChart() {
+        XYChart chart = chart(rows);
+        AtomicFiles.write(chartFile, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** The loss curves per epoch, and validation accuracy on a right-hand axis when the run had it. */
+    static XYChart chart(List<EpochSummary> rows) {
         double[] x = new double[rows.size()], train = new double[rows.size()], val = new double[rows.size()], acc = new double[rows.size()];
         boolean hasVal = false, hasAcc = false;
         for (int i = 0; i < rows.size(); i++) {
@@ -127,6 +133,6 @@ final class RunOutputs {
             s.setYAxisGroup(1);
             chart.setYAxisGroupTitle(1, "accuracy");
         }
-        AtomicFiles.write(chartFile, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        return chart;
     }
 }

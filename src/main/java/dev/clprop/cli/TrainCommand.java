@@ -226,7 +226,6 @@ public final class TrainCommand implements Runnable {
                 report.println("outputs in " + out + ": " + RunOutputs.MODEL + ", " + RunOutputs.CHECKPOINT + ", " + RunOutputs.METRICS + ", " + RunOutputs.CHART
                         + (m.isClassification() ? ", " + RunOutputs.CONFUSION : ""));
             }
-            report.flush();
         }
     }
 
@@ -311,7 +310,6 @@ public final class TrainCommand implements Runnable {
                 if (save != null) r.model().save(save);
                 err.println("clprop: interrupted: " + r.message() + (folder != null ? "; continue with --resume " + folder.staged(RunOutputs.CHECKPOINT) : "")
                         + (save != null ? "; the model trained so far is in " + save : ""));
-                err.flush();
                 throw new Main.Stopped(Main.EXIT_INTERRUPTED, null);
             }
             return r;

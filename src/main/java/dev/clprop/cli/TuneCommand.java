@@ -56,10 +56,8 @@ public final class TuneCommand implements Runnable {
             if (quick) cands = List.of(GemmConfig.defaultFor(d), d.isCpu() ? GemmConfig.TILED_SMALL : GemmConfig.VECTOR_DEFAULT);
             out.printf(Locale.ROOT, "tuning %s: %d candidates, %d workloads (%s at batch %d%s)%n", d.describe(), cands.size(), work.size(),
                     ns, batch, square > 0 ? ", " + square + "³" : "");
-            out.flush();
             List<Tuner.Candidate> res = Tuner.search(d, cands, work, reps, line -> {
                 out.println(line);
-                out.flush();
             });
             Tuner.Candidate best = res.get(0);
             if (Double.isInfinite(best.seconds())) throw new dev.clprop.error.DeviceException("no GEMM configuration matched EJML on " + d.describe());
@@ -67,7 +65,6 @@ public final class TuneCommand implements Runnable {
             TuningCache.store(d, best.config());
             out.printf(Locale.ROOT, "best %s: %.3f ms for the workload (default %s: %.3f ms); cached in %s%n", best.config(), best.seconds() * 1e3,
                     GemmConfig.defaultFor(d), def * 1e3, TuningCache.file());
-            out.flush();
         }
     }
 }
