@@ -1,6 +1,6 @@
 // Activations: the forward epilogue (bias + activation, in place) and the backward delta
 // (incoming gradient times the activation's derivative, in place). Derivatives are taken from
-// the layer's output a = f(z), which is all the backward pass keeps.
+// the layer's output a = f(z), or from z where a does not determine it (gelu, silu).
 // OpenCL C 1.2. act_apply and act_derivative come from activation_functions.cl, built before this file.
 
 #ifndef ITEM_WIDTH
@@ -55,7 +55,19 @@ __kernel void bias_softmax(__global float* z, __global const float* bias, const 
     for (int j = 0; j < n; j++) row[j] /= sum;
 }
 
-// grad[i] <- grad[i] * f'(z[i]), from a = f(z); ITEM_WIDTH elements per work-item.
+// out[i] <- f(z[i]), z unchanged: for activations whose derivative needs z (gelu, silu), which the
+// layer keeps; ITEM_WIDTH elements per work-item.
+__kernel void activation_forward(__global const float* z, __global float* out, const int count, const int act)
+{
+    const int i = get_global_id(0) * ITEM_WIDTH;
+    if (i + ITEM_WIDTH <= count) {
+        vstore8(act_apply8(act, vload8(0, z + i)), 0, out + i);
+    } else {
+        for (int j = i; j < count; j++) out[j] = act_apply(act, z[j]);
+    }
+}
+
+// grad[i] <- grad[i] * f'(z[i]), f' taken from a = f(z), or from z for gelu and silu; ITEM_WIDTH elements per work-item.
 __kernel void activation_backward(__global float* grad, __global const float* a, const int count, const int act)
 {
     const int i = get_global_id(0) * ITEM_WIDTH;

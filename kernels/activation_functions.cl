@@ -1,10 +1,13 @@
 // The activations and their derivatives as functions, shared by the programs that need them: the
 // activation kernels (activation.cl) and the tiled GEMM's forward epilogue (gemm.cl). The host
 // builds this file first in each of those programs; a file never includes another.
+// act_derivative takes what the layer keeps: the output a = f(z), or z itself for gelu and silu (not
+// monotonic, so a does not determine z; dev.clprop.model.Activation#derivativeNeedsInput).
 // OpenCL C 1.2. ACT_* and LEAKY_SLOPE come as -D options generated from
 // dev.clprop.model.Activation (dev.clprop.device.opencl.KernelConstants); they are never retyped here.
 
-#if !defined(ACT_SIGMOID) || !defined(ACT_TANH) || !defined(ACT_RELU) || !defined(ACT_LEAKY_RELU) || !defined(ACT_LINEAR) || !defined(LEAKY_SLOPE)
+#if !defined(ACT_SIGMOID) || !defined(ACT_TANH) || !defined(ACT_RELU) || !defined(ACT_LEAKY_RELU) || !defined(ACT_LINEAR) \
+    || !defined(ACT_GELU) || !defined(ACT_SILU) || !defined(LEAKY_SLOPE)
 #error "build with the -D options clprop generates from dev.clprop.model.Activation (ACT_*, LEAKY_SLOPE)"
 #endif
 
@@ -15,13 +18,20 @@ inline float act_apply(const int act, const float z)
         case ACT_TANH: return tanh(z);
         case ACT_RELU: return z > 0.0f ? z : 0.0f;
         case ACT_LEAKY_RELU: return z > 0.0f ? z : LEAKY_SLOPE * z;
+        case ACT_GELU: return 0.5f * z * (1.0f + erf(z * M_SQRT1_2_F));
+        case ACT_SILU: return z / (1.0f + exp(-z));
         default: return z;
     }
 }
 
+// 1/sqrt(2 pi), the standard normal density's factor
+#define INV_SQRT_2PI 0.398942280401432678f
+
 inline float act_derivative(const int act, const float a)
 {
     switch (act) {
+        case ACT_GELU: return 0.5f * (1.0f + erf(a * M_SQRT1_2_F)) + a * exp(-0.5f * a * a) * INV_SQRT_2PI;
+        case ACT_SILU: { const float s = 1.0f / (1.0f + exp(-a)); return s * (1.0f + a * (1.0f - s)); }
         case ACT_SIGMOID: return a * (1.0f - a);
         case ACT_TANH: return 1.0f - a * a;
         case ACT_RELU: return a > 0.0f ? 1.0f : 0.0f;
@@ -41,6 +51,8 @@ inline float8 act_apply8(const int act, const float8 z)
         case ACT_TANH: return tanh(z);
         case ACT_RELU: return select((float8)(0.0f), z, isgreater(z, (float8)(0.0f)));
         case ACT_LEAKY_RELU: return select(LEAKY_SLOPE * z, z, isgreater(z, (float8)(0.0f)));
+        case ACT_GELU: return 0.5f * z * (1.0f + erf(z * M_SQRT1_2_F));
+        case ACT_SILU: return z / (1.0f + exp(-z));
         default: return z;
     }
 }
@@ -48,6 +60,8 @@ inline float8 act_apply8(const int act, const float8 z)
 inline float8 act_derivative8(const int act, const float8 a)
 {
     switch (act) {
+        case ACT_GELU: return 0.5f * (1.0f + erf(a * M_SQRT1_2_F)) + a * exp(-0.5f * a * a) * INV_SQRT_2PI;
+        case ACT_SILU: { const float8 s = 1.0f / (1.0f + exp(-a)); return s * (1.0f + a * (1.0f - s)); }
         case ACT_SIGMOID: return a * (1.0f - a);
         case ACT_TANH: return 1.0f - a * a;
         case ACT_RELU: return select((float8)(0.0f), (float8)(1.0f), isgreater(a, (float8)(0.0f)));

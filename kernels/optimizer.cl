@@ -28,18 +28,19 @@ __kernel void momentum_step(__global float* p, __global const float* g, __global
 #error "adam_step is written for ITEM_WIDTH 8 (float8)"
 #endif
 
-// m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  p <- p - step_size * m / (sqrt(v)/sqrt_bc2 + eps)
-// with step_size = lr / (1 - b1^t) and sqrt_bc2 = sqrt(1 - b2^t).
+// p <- decay p;  g <- g + wd p;  m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;
+// p <- p - step_size * m / (sqrt(v)/sqrt_bc2 + eps), with step_size = lr / (1 - b1^t) and sqrt_bc2 = sqrt(1 - b2^t).
+// Adam: decay 1 and wd its L2 weight decay; AdamW: decay 1 - lr wd and wd 0 (the decay is decoupled).
 // ITEM_WIDTH elements per work-item as float8: PoCL does not vectorize sqrt and division across
 // work-items by itself, and the scalar form ran 4x slower on AVX2 (1.1 against 0.27 ns per element).
 // The last work-item takes the remainder one element at a time, with the same expressions.
 __kernel void adam_step(__global float* p, __global const float* g, __global float* mo, __global float* ve,
                         const int count, const float step_size, const float b1, const float b2,
-                        const float sqrt_bc2, const float eps, const float wd)
+                        const float sqrt_bc2, const float eps, const float wd, const float decay)
 {
     const int i = get_global_id(0) * ITEM_WIDTH;
     if (i + ITEM_WIDTH <= count) {
-        const float8 pi = vload8(0, p + i);
+        const float8 pi = decay * vload8(0, p + i);
         const float8 gi = vload8(0, g + i) + wd * pi;
         const float8 mi = b1 * vload8(0, mo + i) + (1.0f - b1) * gi;
         const float8 vi = b2 * vload8(0, ve + i) + (1.0f - b2) * gi * gi;
@@ -49,6 +50,7 @@ __kernel void adam_step(__global float* p, __global const float* g, __global flo
         vstore8(pi - step_size * (mi / denom), 0, p + i);
     } else {
         for (int j = i; j < count; j++) {
+            p[j] *= decay;
             const float gj = g[j] + wd * p[j];
             const float mj = b1 * mo[j] + (1.0f - b1) * gj;
             const float vj = b2 * ve[j] + (1.0f - b2) * gj * gj;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Trains the same networks in clprop and in PyTorch (float64) and compares the final weights.
 
-Every loss x optimizer; then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
+Every loss x optimizer (huber is torch.nn.HuberLoss(delta=1.0), on targets spread so that both of its
+branches occur, through gelu (exact erf form) and silu layers; adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
 (PyTorch's StepLR and CosineAnnealingLR, stepped each epoch) and --clip-norm
 (torch.nn.utils.clip_grad_norm_; 0.5 on cross-entropy, 0.02 on mse, whose smaller gradients 0.5
 would not clip; the script prints how many steps were clipped), and --class-weights 1,2,0.5
@@ -27,12 +28,15 @@ SPECS = {
     "mse": "6,17:relu,3:sigmoid",
     "bce": "6,9:relu,7:tanh:nobias,3:sigmoid",
     "cross-entropy": "6,9:sigmoid,7:tanh,4:softmax",
+    "huber": "6,9:gelu,5:silu,3:linear",
 }
 # the class-weight cases use three classes, for --class-weights 1,2,0.5
 WEIGHTED_SPEC = "6,9:sigmoid,7:tanh,3:softmax"
 CLASS_WEIGHTS = [1.0, 2.0, 0.5]
-LR = {"sgd": 0.05, "momentum": 0.05, "adam": 0.01}
-ROWS, BATCH, WEIGHT_DECAY = 45, 8, 1e-3
+LR = {"sgd": 0.05, "momentum": 0.05, "adam": 0.01, "adamw": 0.01}
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+ROWS, BATCH = 45, 8
+WEIGHT_DECAY = {"sgd": 1e-3, "momentum": 1e-3, "adam": 1e-3, "adamw": 0.1}
 RTOL, ATOL = 1e-4, 1e-6
 
 
@@ -51,6 +55,7 @@ def activation(name, z):
         "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t,
         "leaky-relu": lambda t: torch.nn.functional.leaky_relu(t, 0.01),
         "softmax": lambda t: torch.softmax(t, dim=1),
+        "gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu,
     }[name](z)
 
 
@@ -76,7 +81,12 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
         y = np.eye(n_out)[labels]
         table = np.column_stack([x, labels])
     else:
-        y = rng.integers(0, 2, size=(ROWS, n_out)).astype(float) if loss == "bce" else rng.uniform(size=(ROWS, n_out))
+        if loss == "bce":
+            y = rng.integers(0, 2, size=(ROWS, n_out)).astype(float)
+        elif loss == "huber":
+            y = rng.normal(scale=2.0, size=(ROWS, n_out))
+        else:
+            y = rng.uniform(size=(ROWS, n_out))
         table = np.column_stack([x, y])
     # clprop reads float32; give both sides exactly the same float32 values
     x = x.astype(np.float32).astype(np.float64)
@@ -96,7 +106,7 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
 
     cmd = ["java", "-XX:-PrintWarnings", "-jar", args.jar, "train", "--data", csv, "--layers", spec, "--loss", loss,
            "--optimizer", opt, "--lr", str(LR[opt]), "--batch", str(BATCH), "--epochs", str(args.epochs),
-           "--no-shuffle", "--weight-decay", str(WEIGHT_DECAY), "--init", w_path, "--save", out_path,
+           "--no-shuffle", "--weight-decay", str(WEIGHT_DECAY[opt]), "--init", w_path, "--save", out_path,
            "--device", args.device, "--quiet"]
     if loss != "cross-entropy":
         cmd += ["--targets", str(n_out)]
@@ -119,12 +129,15 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
                 lin.bias.copy_(torch.from_numpy(init[f"b{i}"].astype(np.float64)))
         mods.append((lin, act))
     params = [p for lin, _ in mods for p in lin.parameters()]
+    wd = WEIGHT_DECAY[opt]
     if opt == "sgd":
-        optim = torch.optim.SGD(params, lr=LR[opt], weight_decay=WEIGHT_DECAY)
+        optim = torch.optim.SGD(params, lr=LR[opt], weight_decay=wd)
     elif opt == "momentum":
-        optim = torch.optim.SGD(params, lr=LR[opt], momentum=0.9, weight_decay=WEIGHT_DECAY)
+        optim = torch.optim.SGD(params, lr=LR[opt], momentum=0.9, weight_decay=wd)
+    elif opt == "adamw":
+        optim = torch.optim.AdamW(params, lr=LR[opt], weight_decay=wd)
     else:
-        optim = torch.optim.Adam(params, lr=LR[opt], weight_decay=WEIGHT_DECAY)
+        optim = torch.optim.Adam(params, lr=LR[opt], weight_decay=wd)
     scheduler = None
     if extra and extra[0] == "schedule":
         if extra[1].startswith("step:"):
@@ -148,6 +161,8 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
                 l = torch.nn.functional.mse_loss(a, yb)
             elif loss == "bce":
                 l = torch.nn.functional.binary_cross_entropy(a, yb)
+            elif loss == "huber":
+                l = torch.nn.functional.huber_loss(a, yb, delta=1.0)
             else:
                 l = ce(a, yb.argmax(dim=1))
             optim.zero_grad()
@@ -186,7 +201,7 @@ def main():
     print(f"clprop --device {args.device} vs PyTorch {torch.__version__} float64, {args.epochs} epochs, "
           f"{ROWS} rows, batch {BATCH} (last batch {ROWS % BATCH}), weight decay {WEIGHT_DECAY}")
     print(f"{'loss':<14} {'optimizer':<9} {'extra':<24} {'max |diff|':>11} {'max rel':>10}  result")
-    cases = [(loss, opt, None, 100 + seed) for seed, loss in enumerate(SPECS) for opt in ("sgd", "momentum", "adam")]
+    cases = [(loss, opt, None, 100 + seed) for seed, loss in enumerate(SPECS) for opt in OPTIMIZERS]
     for opt in ("sgd", "momentum", "adam"):
         for loss in ("cross-entropy", "mse"):
             # mse's gradients (a mean over all outputs) stay below 0.5, so its clipping is tested at 0.02

@@ -105,8 +105,10 @@ public final class BenchCommand implements Runnable {
         for (int n : sizes) {
             if (n < 1 || n > MAX_SIZE) throw new Main.Stopped(Main.EXIT_USAGE, "--sizes " + n + ": a GEMM size must be in 1.." + MAX_SIZE);
         }
+        // each option is checked where it is used: the batch sizes by the training sections
+        boolean trained = only.contains("training") || dataParallel != null;
         for (int n : batches) {
-            if (n < 1 || n > rows) throw new Main.Stopped(Main.EXIT_USAGE, "--batches " + n + ": a batch must be in 1..--rows (" + rows + ")");
+            if (trained && (n < 1 || n > rows)) throw new Main.Stopped(Main.EXIT_USAGE, "--batches " + n + ": a batch must be in 1..--rows (" + rows + ")");
         }
         // the profile batch shapes the kernel profile and the network's GEMMs; a training-only run never uses it
         boolean profiled = only.contains("kernels") || only.contains("gemm");

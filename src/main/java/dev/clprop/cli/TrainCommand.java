@@ -60,20 +60,21 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--layers", paramLabel = "SPEC", description = "Input width, then units:activation[:nobias] per layer, e.g. 784,256:relu,10:softmax (default: from the data)")
     String layers;
 
-    @Option(names = "--loss", paramLabel = "NAME", description = "half-sse, mse, bce or cross-entropy (default: cross-entropy for a softmax output, bce for sigmoid, else mse)")
+    @Option(names = "--loss", paramLabel = "NAME", description = "half-sse, mse, huber, bce or cross-entropy (default: cross-entropy for a softmax output, bce for sigmoid, else mse)")
     String loss;
 
-    @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd, momentum or adam (default: ${DEFAULT-VALUE})")
+    @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd, momentum, adam or adamw (default: ${DEFAULT-VALUE})")
     String optimizer = TrainingSettings.DEFAULTS.optimizer().kind().spelling();
 
-    @Option(names = "--lr", paramLabel = "F", description = "Learning rate (default: 0.001 for adam, 0.01 otherwise)")
+    @Option(names = "--lr", paramLabel = "F", description = "Learning rate (default: 0.001 for adam and adamw, 0.01 otherwise)")
     Float lr;
 
     @Option(names = "--momentum", paramLabel = "F", description = "Momentum for --optimizer momentum (default: ${DEFAULT-VALUE})")
     float momentum = 0.9f;
 
-    @Option(names = "--weight-decay", paramLabel = "F", description = "L2 weight decay added to the gradient (default: ${DEFAULT-VALUE})")
-    float weightDecay = TrainingSettings.DEFAULTS.optimizer().weightDecay();
+    @Option(names = "--weight-decay", paramLabel = "F", description = {"Weight decay: F·p added to the gradient (L2); for adamw decoupled,",
+            "p·(1 − lr·F) before each step (default: 0.01 for adamw, as torch.optim.AdamW; 0 otherwise)"})
+    Float weightDecay;
 
     @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", description = {"How the learning rate changes (PyTorch's formulas): constant (default),",
             "step:S:G (StepLR), cosine or cosine:T (CosineAnnealingLR), warmup:N (linear over N steps), warmup:N+cosine, warmup:N+step:S:G"})
@@ -177,7 +178,8 @@ public final class TrainCommand implements Runnable {
                 : resume != null ? Model.load(resume).architecture()
                 : Architecture.defaultFor(train.featureCount(), classesToLearn(train), train.targetCount());
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
-        Optimizer opt = Optimizer.of(kind, lr != null ? lr : kind.defaultLearningRate()).withMomentum(momentum).withWeightDecay(weightDecay);
+        Optimizer opt = Optimizer.of(kind, lr != null ? lr : kind.defaultLearningRate()).withMomentum(momentum)
+                .withWeightDecay(weightDecay != null ? weightDecay : kind.defaultWeightDecay());
         RunOutputs outputs = folder == null ? null : new RunOutputs(folder, resume);
         Cancellation cancellation = new Cancellation();
         ConsoleProgress progress = new ConsoleProgress(info, System.console() != null && !quiet, outputs, source.name());

@@ -107,6 +107,8 @@ public final class DataSources {
     public static DataSplit mnist(Path dir) {
         if (dir == null) throw new InvalidInputException("no MNIST folder was given");
         Dataset train = idxPair(dir, "train");
+        // the training labels decide the classes; test labels are checked against the model's
+        checkClassIds(train);
         Path t10k = find(dir, "t10k-images-idx3-ubyte", false);
         Dataset test = t10k == null ? null : idxPair(dir, "t10k");
         if (test != null && test.featureCount() != train.featureCount()) {
@@ -137,6 +139,24 @@ public final class DataSources {
         }
         // "line" r of an IDX data set is item r (1-based), so messages read file:item
         return Dataset.classification(labelsFile.toString(), x, f, y, lines);
+    }
+
+    /**
+     * IDX labels are class indices 0..K-1. When fewer than half of the ids up to the largest occur, the
+     * file is not a K-class label file (a damaged byte of 255 would otherwise make 256 classes, most of
+     * them phantoms the network learns never to predict): refused, naming the item.
+     */
+    static void checkClassIds(Dataset train) {
+        int[] counts = train.classCounts();
+        int present = 0;
+        for (int c : counts) if (c > 0) present++;
+        int max = counts.length - 1;
+        if (2 * present < counts.length) {
+            int at = 0;
+            while (train.label(at) != max) at++;
+            throw new InvalidInputException(train.where(at) + ": label " + max + ", but only " + present + " of the " + counts.length
+                    + " class ids 0.." + max + " occur in the file; IDX labels are class indices from 0 (is the file damaged?)");
+        }
     }
 
     private static Path find(Path dir, String base, boolean required) {

@@ -88,8 +88,16 @@ public interface Backend extends AutoCloseable {
     void biasActivation(Tensor z, Tensor bias, Activation act, int m);
 
     /**
-     * In place: {@code grad ← grad ⊙ f'(z)}, with f' taken from the layer's output {@code a = f(z)};
-     * for softmax the Jacobian-vector product {@code a ⊙ (grad − Σ grad·a)} row by row. Modifies grad.
+     * {@code out ← f(z)} element-wise for the first m rows (not softmax), z unchanged: the forward step of
+     * an activation whose derivative needs its input ({@link Activation#derivativeNeedsInput}), which keeps z.
+     * Modifies out.
+     */
+    void activate(Tensor z, Activation act, Tensor out, int m);
+
+    /**
+     * In place: {@code grad ← grad ⊙ f'(z)}, with f' taken from {@code a}: the layer's output {@code f(z)},
+     * or z itself where {@link Activation#derivativeNeedsInput}; for softmax the Jacobian-vector product
+     * {@code a ⊙ (grad − Σ grad·a)} row by row. Modifies grad.
      */
     void activationBackward(Tensor grad, Tensor a, Activation act, int m);
 

@@ -37,7 +37,8 @@ import java.util.List;
  *   <li>stored standardization as {@code Sub} and {@code Div} nodes ({@code (x − input_shift) / input_scale});</li>
  *   <li>each dense layer as {@code Gemm(h, W, b, transB=1)} ({@code h·Wᵀ + b}; no C without a bias);</li>
  *   <li>its activation as {@code Relu}, {@code LeakyRelu(alpha=0.01)}, {@code Sigmoid}, {@code Tanh},
- *       {@code Softmax(axis=1)}, or nothing for linear;</li>
+ *       {@code Softmax(axis=1)}, nothing for linear, and as the nodes of their formulas gelu
+ *       ({@code 0.5·z·(1 + Erf(z·√½))}, opset 13 having no Gelu) and silu ({@code z·Sigmoid(z)});</li>
  *   <li>dropout left out (it is the identity outside training).</li>
  * </ul>
  * The metadata holds {@code clprop.spec}, {@code clprop.loss}, {@code clprop.task} and, when known,
@@ -115,6 +116,7 @@ public final class OnnxExport {
         List<DenseSpec> dense = new ArrayList<>();
         for (LayerSpec l : arch.layers()) if (l instanceof DenseSpec d) dense.add(d);
         int width = arch.inputs();
+        boolean geluConstants = false;
         for (int i = 1; i <= dense.size(); i++) {
             DenseSpec d = dense.get(i - 1);
             boolean last = i == dense.size();
@@ -127,7 +129,26 @@ public final class OnnxExport {
             boolean linear = d.activation() == Activation.LINEAR;
             String z = last && linear ? OUTPUT : "z" + i;
             g.addNode(node("Gemm", "dense" + i, in, z).addAttribute(intAttr("transB", 1)));
-            if (!linear) {
+            if (d.activation() == Activation.GELU || d.activation() == Activation.SILU) {
+                String a = last ? OUTPUT : "a" + i;
+                if (d.activation() == Activation.SILU) {
+                    g.addNode(node("Sigmoid", "silu_sigmoid" + i, List.of(z), "silu_s" + i));
+                    g.addNode(node("Mul", "silu" + i, List.of(z, "silu_s" + i), a));
+                } else {
+                    if (!geluConstants) {
+                        g.addInitializer(tensor("gelu_sqrt_half", new float[]{(float) Math.sqrt(0.5)}, 1));
+                        g.addInitializer(tensor("gelu_one", new float[]{1f}, 1));
+                        g.addInitializer(tensor("gelu_half", new float[]{0.5f}, 1));
+                        geluConstants = true;
+                    }
+                    g.addNode(node("Mul", "gelu_scale" + i, List.of(z, "gelu_sqrt_half"), "gelu_u" + i));
+                    g.addNode(node("Erf", "gelu_erf" + i, List.of("gelu_u" + i), "gelu_e" + i));
+                    g.addNode(node("Add", "gelu_add" + i, List.of("gelu_e" + i, "gelu_one"), "gelu_c" + i));
+                    g.addNode(node("Mul", "gelu_mul" + i, List.of(z, "gelu_c" + i), "gelu_m" + i));
+                    g.addNode(node("Mul", "gelu" + i, List.of("gelu_m" + i, "gelu_half"), a));
+                }
+                z = a;
+            } else if (!linear) {
                 String a = last ? OUTPUT : "a" + i;
                 NodeProto.Builder act = switch (d.activation()) {
                     case RELU -> node("Relu", "relu" + i, List.of(z), a);
@@ -135,7 +156,7 @@ public final class OnnxExport {
                     case SIGMOID -> node("Sigmoid", "sigmoid" + i, List.of(z), a);
                     case TANH -> node("Tanh", "tanh" + i, List.of(z), a);
                     case SOFTMAX -> node("Softmax", "softmax" + i, List.of(z), a).addAttribute(intAttr("axis", 1));
-                    case LINEAR -> throw new AssertionError();
+                    case LINEAR, GELU, SILU -> throw new AssertionError();
                 };
                 g.addNode(act);
                 z = a;

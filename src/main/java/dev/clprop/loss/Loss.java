@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
  *   <li>mse: mean over all m·n elements (torch.nn.MSELoss); ∂L/∂ŷ = 2(ŷ − y)/(m·n).</li>
  *   <li>bce: −mean[y·ln ŷ + (1−y)·ln(1−ŷ)] with each log clamped at −100 as torch.nn.BCELoss;
  *       ∂L/∂ŷ = (ŷ − y) / max(ŷ(1−ŷ), 1e-12) / (m·n).</li>
+ *   <li>huber: with d = ŷ − y, ½d² where |d| &lt; δ, else δ(|d| − ½δ), the mean over all m·n elements
+ *       (torch.nn.HuberLoss(delta=1.0)); ∂L/∂ŷ = clamp(d, −δ, δ)/(m·n).</li>
  *   <li>cross-entropy: softmax output, L = −mean_rows Σ y·ln p; the gradient with respect to the
  *       logits, (p − y)/m, is computed fused (the softmax Jacobian is never formed).</li>
  * </ul>
@@ -28,10 +30,14 @@ public enum Loss {
     /** Binary cross-entropy on sigmoid outputs, mean over all elements, logs clamped at −100 (torch.nn.BCELoss). */
     BCE("bce"),
     /** Softmax output with negative log-likelihood, mean over the batch. */
-    CROSS_ENTROPY("cross-entropy");
+    CROSS_ENTROPY("cross-entropy"),
+    /** Squared error near the target, absolute error beyond {@link #HUBER_DELTA}; mean over all elements (torch.nn.HuberLoss). */
+    HUBER("huber");
 
     /** torch.nn.BCELoss clamps each log term at −100 so a saturated output gives a finite loss. */
     public static final float BCE_LOG_FLOOR = -100f;
+    /** Where Huber's loss turns from squared to absolute: torch.nn.HuberLoss's default delta. */
+    public static final float HUBER_DELTA = 1.0f;
     /** torch's BCE backward divides by max(ŷ(1−ŷ), 1e-12). */
     public static final float BCE_GRAD_EPS = 1e-12f;
 
@@ -98,6 +104,10 @@ public enum Loss {
             case CROSS_ENTROPY:
                 // p is a softmax output; Float.MIN_NORMAL keeps ln finite when p underflows
                 return y == 0f ? 0f : -y * (float) Math.log(Math.max(p, Float.MIN_NORMAL));
+            case HUBER: {
+                float z = Math.abs(p - y);
+                return z < HUBER_DELTA ? 0.5f * z * z : HUBER_DELTA * (z - 0.5f * HUBER_DELTA);
+            }
             default:
                 throw new IllegalStateException(spelling);
         }
@@ -117,7 +127,8 @@ public enum Loss {
         switch (this) {
             case HALF_SSE: return sum;
             case MSE:
-            case BCE: return sum / ((double) m * n);
+            case BCE:
+            case HUBER: return sum / ((double) m * n);
             case CROSS_ENTROPY: return sum / m;
             default: throw new IllegalStateException(spelling);
         }
@@ -130,6 +141,7 @@ public enum Loss {
             case MSE: return 2f * (p - y) / ((float) m * n);
             case BCE: return (p - y) / Math.max(p * (1f - p), BCE_GRAD_EPS) / ((float) m * n);
             case CROSS_ENTROPY: return (p - y) / m;
+            case HUBER: return Math.max(-HUBER_DELTA, Math.min(HUBER_DELTA, p - y)) / ((float) m * n);
             default: throw new IllegalStateException(spelling);
         }
     }

@@ -2,6 +2,7 @@ package dev.clprop.model;
 
 import dev.clprop.error.InvalidSettingException;
 import dev.clprop.error.Quote;
+import org.apache.commons.math3.special.Erf;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -23,7 +24,11 @@ public enum Activation {
     /** z itself. */
     LINEAR("linear"),
     /** Row-wise softmax; allowed on the output layer only. */
-    SOFTMAX("softmax");
+    SOFTMAX("softmax"),
+    /** z·Φ(z), Φ the standard normal CDF: torch.nn.GELU() in its exact erf form. */
+    GELU("gelu"),
+    /** z·σ(z): torch.nn.SiLU(). */
+    SILU("silu");
 
     /** Slope of leaky-relu for negative inputs (PyTorch's default negative_slope). */
     public static final float LEAKY_SLOPE = 0.01f;
@@ -53,9 +58,19 @@ public enum Activation {
                 + Arrays.stream(values()).map(Activation::spelling).collect(Collectors.joining(", ")) + ")");
     }
 
+    /**
+     * Whether f' must be taken from the input z rather than the output a: true for gelu and silu, which
+     * are not monotonic, so a does not determine z. Layers then keep z for the backward pass.
+     */
+    public boolean derivativeNeedsInput() {
+        return this == GELU || this == SILU;
+    }
+
     /** f(z) for the element-wise activations; softmax is handled row-wise by the backends. */
     public float apply(float z) {
         switch (this) {
+            case GELU: return (float) (0.5 * z * (1.0 + Erf.erf(z * SQRT_HALF)));
+            case SILU: return (float) (z / (1.0 + Math.exp(-z)));
             case SIGMOID: return (float) (1.0 / (1.0 + Math.exp(-z)));
             case TANH: return (float) Math.tanh(z);
             case RELU: return z > 0 ? z : 0f;
@@ -65,7 +80,28 @@ public enum Activation {
         }
     }
 
-    /** f'(z) expressed through a = f(z), which is all the backward pass keeps. */
+    /** 1/√2, for Φ(z) = ½(1 + erf(z/√2)). */
+    private static final double SQRT_HALF = Math.sqrt(0.5);
+
+    /**
+     * f'(v), where v is what the layer keeps for its backward pass: the output a = f(z), or the input z
+     * when {@link #derivativeNeedsInput()}. gelu: Φ(z) + z·φ(z); silu: σ(z)·(1 + z·(1 − σ(z))).
+     */
+    public float derivative(float v) {
+        switch (this) {
+            case GELU: {
+                double cdf = 0.5 * (1.0 + Erf.erf(v * SQRT_HALF));
+                return (float) (cdf + v * Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI));
+            }
+            case SILU: {
+                double s = 1.0 / (1.0 + Math.exp(-v));
+                return (float) (s * (1.0 + v * (1.0 - s)));
+            }
+            default: return derivativeFromOutput(v);
+        }
+    }
+
+    /** f'(z) expressed through a = f(z), for the activations whose output determines it. */
     public float derivativeFromOutput(float a) {
         switch (this) {
             case SIGMOID: return a * (1f - a);
@@ -73,13 +109,13 @@ public enum Activation {
             case RELU: return a > 0 ? 1f : 0f;
             case LEAKY_RELU: return a > 0 ? 1f : LEAKY_SLOPE;
             case LINEAR: return 1f;
-            default: throw new IllegalStateException("softmax is row-wise");
+            default: throw new IllegalStateException(this == SOFTMAX ? "softmax is row-wise" : spelling + ": its derivative needs the input z; see derivative(float)");
         }
     }
 
-    /** He initialisation suits rectifiers, Xavier the rest. */
+    /** He initialisation suits rectifiers and their smooth forms (gelu, silu), Xavier the rest. */
     public boolean wantsHeInit() {
-        return this == RELU || this == LEAKY_RELU;
+        return this == RELU || this == LEAKY_RELU || this == GELU || this == SILU;
     }
 
     @Override

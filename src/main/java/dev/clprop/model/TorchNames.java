@@ -8,7 +8,7 @@ import java.util.Map;
  * clprop's parameter names and the keys PyTorch gives the same tensors in the state_dict of the
  * matching {@code nn.Sequential}: each dense layer is an {@code nn.Linear}, followed by its
  * activation module unless it is linear ({@code nn.ReLU}, {@code nn.LeakyReLU}, {@code nn.Sigmoid},
- * {@code nn.Tanh}, {@code nn.Softmax(dim=1)}), and each dropout layer an {@code nn.Dropout}. Modules
+ * {@code nn.Tanh}, {@code nn.Softmax(dim=1)}, {@code nn.GELU}, {@code nn.SiLU}), and each dropout layer an {@code nn.Dropout}. Modules
  * are numbered from 0, so 784,256:relu,dropout:0.2,10:softmax has W1 = {@code 0.weight},
  * b1 = {@code 0.bias}, W2 = {@code 3.weight}. A Linear's weight is (out, in), as clprop's W.
  */
@@ -50,6 +50,8 @@ public final class TorchNames {
                     case SIGMOID -> "nn.Sigmoid()";
                     case TANH -> "nn.Tanh()";
                     case SOFTMAX -> "nn.Softmax(dim=1)";
+                    case GELU -> "nn.GELU()";
+                    case SILU -> "nn.SiLU()";
                     case LINEAR -> null;
                 };
                 if (act != null) sb.append(", ").append(act);

@@ -2,6 +2,7 @@ package dev.clprop.nn;
 
 import dev.clprop.device.Backend;
 import dev.clprop.device.Tensor;
+import dev.clprop.model.Activation;
 import dev.clprop.model.DenseSpec;
 
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.List;
  * buffer ({@link Backend#denseForward}: one launch where the backend's GEMM fuses them). Backward: ∂L/∂z from ∂L/∂a through f' (taken from the output a), then
  * dW = (∂L/∂z)ᵀ·x, db = column sums of ∂L/∂z, and ∂L/∂x = ∂L/∂z·W.
  * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), the activation step
- * is skipped.
+ * is skipped. An activation whose f' needs z (gelu, silu) keeps z: the GEMM writes it, then a = f(z).
  */
 final class DenseLayer implements Layer {
     private final Backend b;
@@ -21,6 +22,8 @@ final class DenseLayer implements Layer {
     private final int in;
     private final boolean gradientIsPreActivation;
     private final Tensor output;
+    /** z, kept for activations whose derivative needs it; else null. */
+    private final Tensor preActivation;
     private final Tensor outputGradient;
     private final Param weight;
     private final Param bias;
@@ -36,6 +39,7 @@ final class DenseLayer implements Layer {
         this.gradientIsPreActivation = gradientIsPreActivation;
         try {
             output = own(maxBatch, spec.units());
+            preActivation = keepsPreActivation(spec) ? own(maxBatch, spec.units()) : null;
             outputGradient = own(maxBatch, spec.units());
             weight = layerParams.get(0);
             bias = spec.bias() ? layerParams.get(1) : null;
@@ -44,6 +48,11 @@ final class DenseLayer implements Layer {
             throw e;
         }
         params = bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+
+    /** Whether the layer keeps z besides a = f(z): one more buffer of its output's size. */
+    static boolean keepsPreActivation(DenseSpec spec) {
+        return spec.activation().derivativeNeedsInput();
     }
 
     private Tensor own(int rows, int cols) {
@@ -89,12 +98,17 @@ final class DenseLayer implements Layer {
 
     @Override
     public void forward(Tensor input, int m, Pass pass) {
-        b.denseForward(input, weight.value(), bias == null ? null : bias.value(), spec.activation(), output, m);
+        if (preActivation == null) {
+            b.denseForward(input, weight.value(), bias == null ? null : bias.value(), spec.activation(), output, m);
+        } else {
+            b.denseForward(input, weight.value(), bias == null ? null : bias.value(), Activation.LINEAR, preActivation, m);
+            b.activate(preActivation, spec.activation(), output, m);
+        }
     }
 
     @Override
     public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
-        if (!gradientIsPreActivation) b.activationBackward(outputGradient, output, spec.activation(), m);
+        if (!gradientIsPreActivation) b.activationBackward(outputGradient, preActivation != null ? preActivation : output, spec.activation(), m);
         b.gemmWeightGrad(outputGradient, input, weight.gradient(), m);
         if (bias != null) b.columnSums(outputGradient, bias.gradient(), m);
         if (inputGradient != null) b.gemmBackwardData(outputGradient, weight.value(), inputGradient, m);

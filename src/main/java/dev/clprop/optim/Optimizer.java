@@ -9,12 +9,15 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Optimizer settings, with torch.optim semantics. Weight decay adds {@code wd·p} to the gradient first.
+ * Optimizer settings, with torch.optim semantics. Weight decay adds {@code wd·p} to the gradient first,
+ * except in adamw, whose decay is decoupled from the gradient.
  * <ul>
  *   <li>sgd: p ← p − lr·g</li>
  *   <li>momentum: v ← μ·v + g; p ← p − lr·v (torch.optim.SGD with momentum, no dampening)</li>
  *   <li>adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
  *       p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)</li>
+ *   <li>adamw: p ← p·(1 − lr·wd) first, then adam's update with nothing added to g (torch.optim.AdamW;
+ *       its weight decay defaults to 0.01)</li>
  * </ul>
  * Immutable; {@code Optimizer.adam(1e-3f)} and {@code Optimizer.momentum(0.05f, 0.9f)} are the usual entries.
  */
@@ -27,7 +30,9 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
         /** SGD with a momentum buffer. */
         MOMENTUM("momentum", List.of("momentum_buffer")),
         /** Adam, with its two moment estimates. */
-        ADAM("adam", List.of("exp_avg", "exp_avg_sq"));
+        ADAM("adam", List.of("exp_avg", "exp_avg_sq")),
+        /** Adam with decoupled weight decay. */
+        ADAMW("adamw", List.of("exp_avg", "exp_avg_sq"));
 
         private final String spelling;
         private final List<String> slots;
@@ -52,9 +57,19 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
             return ordinal();
         }
 
-        /** 0.001 for adam, 0.01 otherwise. */
+        /** 0.001 for adam and adamw, 0.01 otherwise. */
         public float defaultLearningRate() {
-            return this == ADAM ? 0.001f : 0.01f;
+            return usesMoments() ? 0.001f : 0.01f;
+        }
+
+        /** Adam's two moments and bias corrections (adam, adamw). */
+        public boolean usesMoments() {
+            return this == ADAM || this == ADAMW;
+        }
+
+        /** The weight decay PyTorch defaults to: 0.01 for AdamW, none for the rest. */
+        public float defaultWeightDecay() {
+            return this == ADAMW ? 0.01f : 0f;
         }
 
         /** The optimizer spelled {@code s}; anything else is an {@link dev.clprop.error.InvalidSettingException} listing the choices. */
@@ -81,9 +96,10 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new InvalidSettingException("weightDecay", "must be a number >= 0, got " + weightDecay);
     }
 
-    /** The defaults PyTorch uses: momentum 0.9, β (0.9, 0.999), ε 1e-8, no weight decay. */
+    /** The defaults PyTorch uses: momentum 0.9, β (0.9, 0.999), ε 1e-8, weight decay {@link Kind#defaultWeightDecay}. */
     public static Optimizer of(Kind kind, float learningRate) {
-        return new Optimizer(kind, learningRate, 0.9f, 0.9f, 0.999f, 1e-8f, 0f);
+        if (kind == null) throw new InvalidSettingException("optimizer", "must be given");
+        return new Optimizer(kind, learningRate, 0.9f, 0.9f, 0.999f, 1e-8f, kind.defaultWeightDecay());
     }
 
     /** Plain SGD: p ← p − lr·g. */
@@ -101,7 +117,12 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
         return of(Kind.ADAM, learningRate);
     }
 
-    /** This optimizer adding {@code wd}·p to each gradient (L2, as torch.optim's weight_decay). */
+    /** AdamW with β1 0.9, β2 0.999, ε 1e-8 and weight decay 0.01, as torch.optim.AdamW. */
+    public static Optimizer adamw(float learningRate) {
+        return of(Kind.ADAMW, learningRate);
+    }
+
+    /** This optimizer with weight decay {@code wd}: added to each gradient as wd·p (L2), or decoupled for adamw. */
     public Optimizer withWeightDecay(float wd) {
         return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, wd);
     }
@@ -114,6 +135,19 @@ public record Optimizer(Kind kind, float learningRate, float momentum, float bet
     /** This optimizer with another learning rate. */
     public Optimizer withLearningRate(float lr) {
         return new Optimizer(kind, lr, momentum, beta1, beta2, epsilon, weightDecay);
+    }
+
+    /** What weight decay adds to the gradient: wd·p with this factor (0 for adamw, whose decay is decoupled). */
+    public float gradientDecay() {
+        return kind == Kind.ADAMW ? 0f : weightDecay;
+    }
+
+    /**
+     * The factor each parameter is multiplied by before the update: 1 − lr·wd for adamw, else 1.
+     * Computed once on the host, in double as PyTorch does, so both backends use the same float.
+     */
+    public float parameterDecay() {
+        return kind == Kind.ADAMW ? (float) (1.0 - (double) learningRate * weightDecay) : 1f;
     }
 
     /** 1 − β1ᵗ, computed in double on the host so both backends use the same value. */

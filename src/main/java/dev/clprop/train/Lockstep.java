@@ -243,6 +243,19 @@ public final class Lockstep implements Backend {
     }
 
     @Override
+    public void activate(Tensor z, Activation act, Tensor out, int m) {
+        if (!armed) {
+            device.activate(z, act, out, m);
+            return;
+        }
+        float[] zv = get(z), ov = get(out);
+        device.activate(z, act, out, m);
+        float[][] r = new float[1][];
+        onRef(new Tensor[]{z, out}, new float[][]{zv, ov}, new int[]{1}, t -> ref.activate(t[0], act, t[1], m), r);
+        check("activation_forward " + act + " " + m + "x" + z.cols(), Tolerance.OP, get(out), r[0], m * z.cols());
+    }
+
+    @Override
     public void activationBackward(Tensor grad, Tensor a, Activation act, int m) {
         if (!armed) {
             device.activationBackward(grad, a, act, m);

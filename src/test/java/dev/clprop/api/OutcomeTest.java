@@ -125,7 +125,7 @@ class OutcomeTest {
             d.writeInt(2);
             d.write(px);
             Files.write(m.resolve(prefix + "-images-idx3-ubyte"), b.toByteArray());
-            Files.write(m.resolve(prefix + "-labels-idx1-ubyte"), new byte[]{0, 0, 8, 1, 0, 0, 0, 1, 7});
+            Files.write(m.resolve(prefix + "-labels-idx1-ubyte"), new byte[]{0, 0, 8, 1, 0, 0, 0, 1, (byte) (prefix.equals("train") ? 0 : 7)});
         }
         DataSplit s = DataSources.mnist(m);
         float[] x = s.train().featureMatrix();

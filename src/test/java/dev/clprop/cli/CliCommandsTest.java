@@ -45,6 +45,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CliCommandsTest {
     @TempDir
     Path dir;
+    String savedHome;
+
+    @org.junit.jupiter.api.BeforeEach
+    void privateTuningCache() {
+        // tune writes ~/.cache/clprop/tuning.properties unless CLPROP_CACHE_DIR is set: a home of this test's own
+        savedHome = System.getProperty("user.home");
+        System.setProperty("user.home", dir.toString());
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restoreHome() {
+        System.setProperty("user.home", savedHome);
+    }
 
     // ---- how a command ends
 
@@ -52,7 +65,8 @@ class CliCommandsTest {
     void versionAndBareUsageGoToStandardOutput() {
         CliRunner v = CliRunner.run("--version");
         assertEquals(0, v.status(), v.err());
-        assertTrue(v.out().startsWith("clprop "), v.out());
+        String built = Main.class.getPackage().getImplementationVersion();
+        assertEquals("clprop " + (built == null ? "(development build)" : built), v.out().strip());
         CliRunner u = CliRunner.run();
         assertEquals(0, u.status(), u.err());
         assertTrue(u.out().contains("Usage: clprop"), u.out());
@@ -112,7 +126,7 @@ class CliCommandsTest {
     @Test
     void libraryWarningsBecomeOneLineEach() {
         StringWriter text = new StringWriter();
-        PrintWriter err = new PrintWriter(text, false);
+        PrintWriter err = new PrintWriter(new java.io.BufferedWriter(text), false);
         Main.printLibraryWarnings(err);
         System.getLogger("dev.clprop").log(System.Logger.Level.WARNING, "no libjsig.so");
         System.getLogger("dev.clprop").log(System.Logger.Level.INFO, "not shown");
@@ -188,9 +202,8 @@ class CliCommandsTest {
     void tuneMeasuresCandidatesAndCachesTheBestThatMatchesEjml() throws IOException {
         DeviceInfo d = OpenClDevices.device();
         Path cache = TuningCache.file();
-        assertTrue(cache.toString().contains("target"), "CLPROP_CACHE_DIR must point into target/ for this test (the pom sets it): " + cache);
-        byte[] before = Files.exists(cache) ? Files.readAllBytes(cache) : null;
-        try {
+        assertTrue(cache.startsWith(dir), "the cache must be this test's own (CLPROP_CACHE_DIR set?): " + cache);
+        {
             CliRunner r = CliRunner.run("tune", "--device", "opencl:" + d.index(), "--layers", "7,5:relu,3:softmax", "--batch", "4",
                     "--square", "17", "--reps", "1", "--quick");
             assertEquals(0, r.status(), r.err());
@@ -205,9 +218,6 @@ class CliCommandsTest {
             assertEquals(GemmConfig.defaultFor(d).toString(), best.group(3));
             assertEquals(cache.toString(), best.group(5).strip());
             assertEquals(best.group(1), String.valueOf(TuningCache.lookup(d)));
-        } finally {
-            if (before == null) Files.deleteIfExists(cache);
-            else Files.write(cache, before);
         }
     }
 
@@ -380,5 +390,134 @@ class CliCommandsTest {
         assertFalse(plain.out().equals(heavy.out()), "class 0 weighted 9 changes the model");
         CliRunner balanced = CliRunner.run("train", "--epochs", "1", "--device", "cpu", "--class-weights", " Balanced ", "--quiet");
         assertEquals(0, balanced.status(), balanced.err());
+    }
+
+    @Test
+    void aMistypedOptionPointsToTheRightHelp() {
+        CliRunner top = CliRunner.run("--bogus");
+        assertEquals(Main.EXIT_USAGE, top.status());
+        assertTrue(top.err().strip().endsWith("(see 'clprop --help')"), top.err());
+        CliRunner sub = CliRunner.run("train", "--bogus");
+        assertEquals(Main.EXIT_USAGE, sub.status());
+        assertTrue(sub.err().strip().endsWith("(see 'clprop train --help')"), sub.err());
+    }
+
+    @Test
+    void benchAcceptsEveryBoundaryValueAndRefusesOneBeyond() {
+        String[] base = {"bench", "--device", "cpu", "--only", "training", "--layers", "7,3:softmax", "--optimizers", "sgd", "--reps", "1"};
+        java.util.function.Function<String[], CliRunner> bench = extra -> {
+            String[] a = Arrays.copyOf(base, base.length + extra.length + 2);
+            System.arraycopy(extra, 0, a, base.length, extra.length);
+            a[a.length - 2] = "--out";
+            a[a.length - 1] = dir.resolve("b" + Arrays.hashCode(extra)).toString();
+            return CliRunner.run(a);
+        };
+        // the smallest and largest values each option allows (sizes are checked even when the GEMM section does not run)
+        CliRunner edge = bench.apply(new String[]{"--sizes", "1,8192", "--batches", "1,4", "--rows", "4", "--warmup", "0", "--profile-batch", "4"});
+        assertEquals(0, edge.status(), edge.err());
+        assertTrue(edge.out().contains("Training 7,3:softmax, 4 synthetic rows per epoch: samples/s, median of 1 epochs"), edge.out());
+        for (String[] bad : new String[][]{{"--sizes", "8193"}, {"--sizes", "0"}, {"--batches", "5", "--rows", "4"}, {"--rows", "0"},
+                {"--warmup", "-1"}, {"--reps", "0"}, {"--only", "training,bogus"}}) {
+            CliRunner r = bench.apply(bad);
+            assertEquals(Main.EXIT_USAGE, r.status(), String.join(" ", bad) + ": " + r.out());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+        // the profile batch matters where the kernels or the GEMMs are measured
+        String[] profiled = {"bench", "--device", "cpu", "--only", "gemm", "--sizes", "1", "--layers", "7,3:softmax", "--reps", "1", "--rows", "4"};
+        CliRunner at = CliRunner.run(concat(profiled, "--profile-batch", "4", "--out", dir.resolve("p4").toString()));
+        assertEquals(0, at.status(), at.err());
+        CliRunner beyond = CliRunner.run(concat(profiled, "--profile-batch", "5", "--out", dir.resolve("p5").toString()));
+        assertEquals(Main.EXIT_USAGE, beyond.status(), beyond.out());
+        assertTrue(beyond.err().contains("--profile-batch 5: must be in 1..--rows (4)"), beyond.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
+    void quickBenchUsesSmallSizesUnlessGivenOthers() throws IOException {
+        Path out = dir.resolve("quick");
+        CliRunner q = CliRunner.run("bench", "--quick", "--device", "cpu", "--only", "training", "--layers", "7,3:softmax", "--optimizers", "sgd",
+                "--out", out.toString());
+        assertEquals(0, q.status(), q.err());
+        assertTrue(q.out().contains("Training 7,3:softmax, 1024 synthetic rows per epoch: samples/s, median of 2 epochs"), q.out());
+        assertTrue(q.out().lines().anyMatch(l -> l.startsWith("backend") && l.contains("batch 16") && l.contains("batch 128")), q.out());
+        CliRunner given = CliRunner.run("bench", "--quick", "--device", "cpu", "--only", "training", "--layers", "7,3:softmax", "--optimizers", "sgd",
+                "--batches", "4", "--rows", "64", "--reps", "1", "--out", dir.resolve("given").toString());
+        assertEquals(0, given.status(), given.err());
+        assertTrue(given.out().contains("Training 7,3:softmax, 64 synthetic rows per epoch: samples/s, median of 1 epochs"), given.out());
+        assertTrue(given.out().lines().anyMatch(l -> l.startsWith("backend") && l.contains("batch 4") && !l.contains("batch 16")), given.out());
+    }
+
+    @Test
+    void tuneWithoutASquareGemmAndItsLimits() {
+        DeviceInfo d = OpenClDevices.device();
+        assertTrue(TuningCache.file().startsWith(dir), "the cache must be this test's own (CLPROP_CACHE_DIR set?): " + TuningCache.file());
+        {
+            CliRunner r = CliRunner.run("tune", "--device", "opencl:" + d.index(), "--layers", "7,3:softmax", "--batch", "1", "--square", "0", "--reps", "1", "--quick");
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().contains("(7,3:softmax at batch 1)"), r.out());
+            // the search reports each candidate between the first line and the last
+            assertTrue(r.out().lines().count() > 2, r.out());
+        }
+        for (String[] bad : new String[][]{{"--batch", "0"}, {"--reps", "0"}, {"--square", "-1"}, {"--square", "8193"}}) {
+            CliRunner r = CliRunner.run(concat(new String[]{"tune", "--device", "opencl:" + d.index(), "--quick"}, bad));
+            assertEquals(Main.EXIT_USAGE, r.status(), String.join(" ", bad) + ": " + r.out());
+        }
+    }
+
+    @Test
+    void aTwoClassFileTrainsAClassifierOfItsOwn() throws IOException {
+        StringBuilder sb = new StringBuilder("a,b,label\n");
+        java.util.Random rng = new java.util.Random(5);
+        for (int i = 0; i < 60; i++) {
+            double a = rng.nextGaussian(), b = rng.nextGaussian();
+            sb.append(String.format(Locale.ROOT, "%.4f,%.4f,%s%n", a, b, a + b > 0 ? "yes" : "no"));
+        }
+        Path f = dir.resolve("two.csv");
+        Files.writeString(f, sb);
+        CliRunner r = CliRunner.run("train", "--data", f.toString(), "--epochs", "30", "--device", "cpu", "--quiet");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(CliRunner.accuracy(r.out()) > 80, r.out());
+    }
+
+    @Test
+    void exportNamesTheFileSizeItWrote() throws IOException {
+        Path m = dir.resolve("m.npz"), onnx = dir.resolve("m.onnx");
+        assertEquals(0, CliRunner.run("train", "--device", "cpu", "--epochs", "1", "--save", m.toString(), "--quiet").status());
+        CliRunner e = CliRunner.run("export", "--model", m.toString(), "--onnx", onnx.toString());
+        assertEquals(0, e.status(), e.err());
+        assertTrue(e.out().contains(String.format("ONNX opset 13, %,d bytes", Files.size(onnx))), e.out());
+        assertEquals(1, e.out().lines().count(), "only the ONNX file was asked for: " + e.out());
+    }
+
+    @Test
+    void evaluateReportsWhatItWroteAndRefusesAPlotOfARegression() throws IOException {
+        Path m = dir.resolve("m.npz"), json = dir.resolve("e.json"), plot = dir.resolve("e.png");
+        assertEquals(0, CliRunner.run("train", "--device", "cpu", "--epochs", "1", "--save", m.toString(), "--quiet").status());
+        CliRunner e = CliRunner.run("evaluate", "--model", m.toString(), "--data", "digits", "--json", json.toString(), "--plot", plot.toString(), "--device", "cpu");
+        assertEquals(0, e.status(), e.err());
+        List<String> lines = e.out().lines().toList();
+        assertEquals("wrote " + json, lines.get(lines.size() - 2));
+        assertEquals("wrote " + plot, lines.get(lines.size() - 1));
+        assertTrue(lines.get(0).startsWith("model " + m + " (64,128:relu,10:softmax), data digits"), lines.get(0));
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(m.toString(), j.get("model").getAsString());
+        assertTrue(Files.size(plot) > 0);
+        CliRunner plain = CliRunner.run("evaluate", "--model", m.toString(), "--data", "digits", "--device", "cpu");
+        assertFalse(plain.out().contains("wrote"), plain.out());
+
+        Path reg = regressionCsv("reg.csv", 40, 7), rm = dir.resolve("r.npz");
+        assertEquals(0, CliRunner.run("train", "--data", reg.toString(), "--targets", "1", "--layers", "2,4:tanh,1:linear", "--epochs", "1",
+                "--device", "cpu", "--save", rm.toString(), "--quiet").status());
+        CliRunner noPlot = CliRunner.run("evaluate", "--model", rm.toString(), "--data", reg.toString(), "--plot", dir.resolve("r.png").toString(), "--device", "cpu");
+        assertEquals(Main.EXIT_USAGE, noPlot.status());
+        assertTrue(noPlot.err().contains("--plot draws a confusion matrix; this is a regression model"), noPlot.err());
+        CliRunner columns = CliRunner.run("evaluate", "--model", m.toString(), "--data", "digits", "--label", "x", "--device", "cpu");
+        assertEquals(Main.EXIT_USAGE, columns.status());
+        assertTrue(columns.err().contains("--label, --ignore and --targets apply to CSV data, not digits"), columns.err());
     }
 }

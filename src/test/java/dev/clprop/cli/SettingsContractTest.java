@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,9 @@ class SettingsContractTest {
         assertEquals(lib.optimizer().kind().spelling(), cli.optimizer);
         assertEquals(lib.earlyStopping(), cli.earlyStop);
         assertEquals(lib.clipNorm(), cli.clipNorm);
-        assertEquals(lib.optimizer().weightDecay(), cli.weightDecay);
+        // unset on the command line: the optimizer's own default (0.01 for adamw), as Optimizer.of gives the library
+        assertNull(cli.weightDecay);
+        assertEquals(lib.optimizer().weightDecay(), dev.clprop.optim.Optimizer.Kind.parse(cli.optimizer).defaultWeightDecay());
         assertEquals(lib.shuffle(), !cli.noShuffle);
     }
 

@@ -131,12 +131,34 @@ class DatasetTest {
     void mnistRowsAreImagesInOrderScaledToTheUnitInterval() throws IOException {
         Path m = Files.createDirectories(dir.resolve("m"));
         Files.write(m.resolve("train-images-idx3-ubyte"), idx(0x803, new int[]{2, 1, 3}, new byte[]{0, 51, (byte) 255, 102, 0, 1}));
-        Files.write(m.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[]{2}, new byte[]{4, 9}));
+        Files.write(m.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[]{2}, new byte[]{1, 0}));
         DataSplit s = DataSources.mnist(m);
         assertArrayEquals(new float[]{0, 0.2f, 1, 0.4f, 0, 1 / 255f}, s.train().featureMatrix());
-        assertEquals(9, s.train().label(1));
+        assertEquals(1, s.train().label(0));
+        assertEquals(0, s.train().label(1));
         assertTrue(s.train().where(1).endsWith("train-labels-idx1-ubyte:2"), s.train().where(1));
         assertNull(s.test(), "no t10k files: no test set");
+    }
+
+    @Test
+    void idxLabelsThatNumberMostlyAbsentClassesAreRefusedByItem() throws IOException {
+        Path m = Files.createDirectories(dir.resolve("m"));
+        byte[] pixels = new byte[12];
+        Files.write(m.resolve("train-images-idx3-ubyte"), idx(0x803, new int[]{12, 1, 1}, pixels));
+        byte[] labels = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, (byte) 255, 3};
+        Files.write(m.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[]{12}, labels));
+        assertEquals(m.resolve("train-labels-idx1-ubyte") + ":11: label 255, but only 11 of the 256 class ids 0..255 occur in the file;"
+                + " IDX labels are class indices from 0 (is the file damaged?)", error(() -> DataSources.mnist(m)));
+        // half the ids present (a K-class file whose small sample lacks some classes) is accepted; fewer is not
+        for (int i = 0; i < 9; i++) labels[i] = (byte) (2 * i);
+        labels[9] = 19;
+        labels[10] = 0;
+        labels[11] = 2;
+        Files.write(m.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[]{12}, labels));
+        assertEquals(20, DataSources.mnist(m).train().classCount(), "10 of the 20 ids occur");
+        labels[9] = 20;
+        Files.write(m.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[]{12}, labels));
+        assertTrue(error(() -> DataSources.mnist(m)).contains(":10: label 20, but only 10 of the 21 class ids 0..20 occur"), error(() -> DataSources.mnist(m)));
     }
 
     @Test

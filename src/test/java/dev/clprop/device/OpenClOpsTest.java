@@ -185,8 +185,8 @@ class OpenClOpsTest extends ClpropTestBase {
                     b.gemmForward(t[0], t[1], t[3], m);
                     b.biasActivation(t[3], withBias ? t[2] : null, act, m);
                 });
-                if (act == Activation.SIGMOID || act == Activation.TANH) {
-                    // bias_activation takes exp and tanh on float8, the fused store on scalars: the last bit may differ
+                if (act == Activation.SIGMOID || act == Activation.TANH || act == Activation.GELU || act == Activation.SILU) {
+                    // bias_activation takes exp, tanh and erf on float8, the fused store on scalars: the last bit may differ
                     assertClose(Tolerance.OP, fused[0], unfused[0], "fused against unfused forward on the device, " + v);
                 } else {
                     assertArrayEquals(unfused[0], fused[0], "fused and unfused forward on the device, " + v);
@@ -227,13 +227,25 @@ class OpenClOpsTest extends ClpropTestBase {
 
     @ParameterizedTest(name = "{0} {1}x{2}")
     @MethodSource("activationShapes")
+    void activationOutOfPlaceMatchesEjmlAndLeavesItsInput(Activation act, int m, int n, boolean ignored) {
+        if (act == Activation.SOFTMAX) return; // row-wise: biasActivation's, not this op's
+        float[] z = randomArray(m * n, 4);
+        float[][] r = both(new int[][]{{m, n}, {m, n}}, new float[][]{z, null}, 1, (be, t) -> be.activate(t[0], act, t[1], m));
+        assertClose(Tolerance.OP, r[0], r[1], act + " out of place");
+        float[][] kept = both(new int[][]{{m, n}, {m, n}}, new float[][]{z, null}, 0, (be, t) -> be.activate(t[0], act, t[1], m));
+        assertArrayEquals(z, kept[0], "the input is unchanged");
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @MethodSource("activationShapes")
     void activationBackwardMatchesEjml(Activation act, int m, int n, boolean ignored) {
         float[] z = randomArray(m * n, 3), g = randomArray(m * n, 1);
-        // take a as the activation of z on the reference, so derivatives are evaluated at realistic outputs
+        // take a as the activation of z on the reference, so derivatives are evaluated at realistic outputs;
+        // gelu and silu take theirs from z itself
         float[] a = new float[m * n];
         try (Tensor t = ref.allocate(m, n)) {
             ref.upload(t, z);
-            ref.biasActivation(t, null, act, m);
+            if (!act.derivativeNeedsInput()) ref.biasActivation(t, null, act, m);
             ref.download(t, a);
         }
         float[][] r = both(new int[][]{{m, n}, {m, n}}, new float[][]{g, a}, 0, (be, t) -> be.activationBackward(t[0], t[1], act, m));

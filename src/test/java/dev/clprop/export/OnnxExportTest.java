@@ -57,8 +57,9 @@ public class OnnxExportTest {
 
     static Stream<Arguments> networks() {
         List<Arguments> out = new ArrayList<>();
-        for (Activation hidden : new Activation[]{Activation.RELU, Activation.LEAKY_RELU, Activation.SIGMOID, Activation.TANH, Activation.LINEAR}) {
-            for (Activation last : new Activation[]{Activation.SOFTMAX, Activation.SIGMOID, Activation.LINEAR}) {
+        for (Activation hidden : new Activation[]{Activation.RELU, Activation.LEAKY_RELU, Activation.SIGMOID, Activation.TANH, Activation.LINEAR,
+                Activation.GELU, Activation.SILU}) {
+            for (Activation last : new Activation[]{Activation.SOFTMAX, Activation.SIGMOID, Activation.LINEAR, Activation.GELU}) {
                 for (boolean bias : new boolean[]{true, false}) {
                     for (boolean standardize : new boolean[]{false, true}) out.add(Arguments.of(hidden, last, bias, standardize));
                 }

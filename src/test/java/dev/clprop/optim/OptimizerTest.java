@@ -42,6 +42,22 @@ class OptimizerTest {
     }
 
     @Test
+    void adamwDecaysTheWeightsApartFromTheGradientWithPyTorchsDefault() {
+        Optimizer w = Optimizer.adamw(0.001f);
+        assertEquals(0.01f, w.weightDecay());
+        assertEquals(0f, w.gradientDecay(), "nothing is added to the gradient");
+        assertEquals((float) (1 - 0.001 * 0.01), w.parameterDecay());
+        assertEquals("adamw lr 0.001 weight-decay 0.01", w.describe());
+        assertEquals(0.001f, Optimizer.Kind.ADAMW.defaultLearningRate());
+        Optimizer a = Optimizer.adam(0.001f).withWeightDecay(0.01f);
+        assertEquals(0.01f, a.gradientDecay(), "adam's weight decay is L2, in the gradient");
+        assertEquals(1f, a.parameterDecay());
+        assertEquals(0f, Optimizer.adam(0.001f).weightDecay());
+        assertEquals(List.of("exp_avg", "exp_avg_sq"), Optimizer.Kind.ADAMW.slots());
+        assertEquals(Optimizer.Kind.ADAMW, Optimizer.Kind.parse(" AdamW "));
+    }
+
+    @Test
     void impossibleSettingsAreNamed() {
         assertEquals("learningRate", assertThrows(InvalidSettingException.class, () -> Optimizer.sgd(0)).setting());
         assertEquals("learningRate", assertThrows(InvalidSettingException.class, () -> Optimizer.sgd(Float.POSITIVE_INFINITY)).setting());
@@ -52,7 +68,7 @@ class OptimizerTest {
         assertEquals("epsilon", assertThrows(InvalidSettingException.class, () -> new Optimizer(Optimizer.Kind.ADAM, 0.1f, 0, 0.9f, 0.9f, 0, 0)).setting());
         assertEquals("weightDecay", assertThrows(InvalidSettingException.class, () -> Optimizer.sgd(0.1f).withWeightDecay(-1)).setting());
         assertEquals("optimizer", assertThrows(InvalidSettingException.class, () -> Optimizer.of(null, 0.1f)).setting());
-        assertEquals("optimizer 'rmsprop' is unknown (expected one of sgd, momentum, adam)",
+        assertEquals("optimizer 'rmsprop' is unknown (expected one of sgd, momentum, adam, adamw)",
                 assertThrows(InvalidSettingException.class, () -> Optimizer.Kind.parse("rmsprop")).getMessage());
         Optimizer.momentum(0.1f, 0f);
         new Optimizer(Optimizer.Kind.ADAM, 0.1f, 0, 0, 0, 1e-8f, 0);

@@ -35,7 +35,7 @@ class GradientCheckTest extends ClpropTestBase {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        Activation[] hidden = {Activation.SIGMOID, Activation.TANH, Activation.RELU, Activation.LEAKY_RELU, Activation.LINEAR};
+        Activation[] hidden = {Activation.SIGMOID, Activation.TANH, Activation.RELU, Activation.LEAKY_RELU, Activation.LINEAR, Activation.GELU, Activation.SILU};
         for (BackendKind kind : BackendKind.values()) {
             for (Loss loss : Loss.values()) {
                 List<Activation> outputs = switch (loss) {
@@ -71,6 +71,8 @@ class GradientCheckTest extends ClpropTestBase {
                 y[r * OUT + j] = switch (loss) {
                     case CROSS_ENTROPY -> 0f;
                     case BCE -> rng.nextBoolean() ? 1f : (float) rng.nextDouble();
+                    // both of Huber's branches: errors beyond delta = 1 and within it
+                    case HUBER -> (float) (rng.nextDouble() * 6 - 3);
                     default -> (float) (rng.nextDouble() * 2 - 1);
                 };
             }
@@ -160,11 +162,12 @@ class GradientCheckTest extends ClpropTestBase {
                 case MSE -> (t - p) * (t - p);
                 case BCE -> -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
                 case CROSS_ENTROPY -> -t * Math.log(p);
+                case HUBER -> Math.abs(p - t) < 1 ? 0.5 * (p - t) * (p - t) : Math.abs(p - t) - 0.5;
             };
         }
         return switch (loss) {
             case HALF_SSE -> sum;
-            case MSE, BCE -> sum / (m * n);
+            case MSE, BCE, HUBER -> sum / (m * n);
             case CROSS_ENTROPY -> sum / m;
         };
     }
@@ -176,6 +179,8 @@ class GradientCheckTest extends ClpropTestBase {
             case RELU -> Math.max(0, z);
             case LEAKY_RELU -> z > 0 ? z : 0.01 * z;
             case LINEAR -> z;
+            case GELU -> 0.5 * z * (1 + org.apache.commons.math3.special.Erf.erf(z / Math.sqrt(2)));
+            case SILU -> z / (1 + Math.exp(-z));
             case SOFTMAX -> throw new IllegalArgumentException();
         };
     }

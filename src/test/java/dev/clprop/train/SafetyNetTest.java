@@ -42,6 +42,10 @@ class SafetyNetTest extends ClpropTestBase {
         WEIGHT_GRADIENT_GEMM("gemm_weight_grad"),
         ACTIVATION_DERIVATIVE("activation_backward"),
         ACTIVATION_FORWARD("bias_activation"),
+        /** The out-of-place activation of the layers that keep z (gelu, silu) is off. */
+        ACTIVATION_OUT_OF_PLACE("activation_forward"),
+        /** gelu's derivative, taken from z, is off. */
+        DERIVATIVE_FROM_INPUT("activation_backward gelu"),
         /** Only the output layer's softmax epilogue is off (the one forward epilogue no backend fuses into its GEMM). */
         SOFTMAX_EPILOGUE("bias_activation softmax"),
         /** The fused forward pass (GEMM with its epilogue) forgets the bias. */
@@ -107,7 +111,18 @@ class SafetyNetTest extends ClpropTestBase {
                 }
 
                 @Override
+                public void activate(Tensor z, Activation act, Tensor out, int m) {
+                    inner.activate(z, act, out, m);
+                    if (Fault.this == ACTIVATION_OUT_OF_PLACE) skew(out, m);
+                }
+
+                @Override
                 public void activationBackward(Tensor g, Tensor a, Activation act, int m) {
+                    if (Fault.this == DERIVATIVE_FROM_INPUT && act == Activation.GELU) {
+                        inner.activationBackward(g, a, act, m);
+                        skew(g, m);
+                        return;
+                    }
                     // tanh' written as 1 - a instead of 1 - a²: right at 0 and 1, wrong in between
                     if (Fault.this == ACTIVATION_DERIVATIVE && act == Activation.TANH) {
                         float[] gv = new float[g.size()], av = new float[a.size()];
@@ -269,7 +284,8 @@ class SafetyNetTest extends ClpropTestBase {
 
     List<String> train(Backend b, int verifyEvery, boolean extras, Optimizer optimizer) {
         Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
-        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,7:relu,4:softmax");
+        // a gelu layer: the ops of the layers that keep z are watched too
+        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,8:gelu,7:relu,4:softmax");
         RunConfig cfg = RunConfig.builder(arch, Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(optimizer).batchSize(8).epochs(3).seed(4).shuffle(true).verifyEvery(verifyEvery).clipNorm(extras ? 0.01f : 0f).classWeights(extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null).build().settings()).build();
         List<String> lines = new ArrayList<>();
         new TrainingLoop(b, cfg, new TrainingListener() {

@@ -36,14 +36,16 @@ class SemanticsTest extends ClpropTestBase {
         for (int i = 0; i < 3; i++) p[i] = P0[i];
         for (int t = 1; t <= GRADS.length; t++) {
             for (int i = 0; i < 3; i++) {
-                double g = GRADS[t - 1][i] + o.weightDecay() * p[i];
+                // AdamW (torch.optim.AdamW): p·(1 − lr·wd) first, and nothing added to the gradient
+                if (o.kind() == Optimizer.Kind.ADAMW) p[i] *= 1 - (double) o.learningRate() * o.weightDecay();
+                double g = GRADS[t - 1][i] + (o.kind() == Optimizer.Kind.ADAMW ? 0 : o.weightDecay() * p[i]);
                 switch (o.kind()) {
                     case SGD -> p[i] -= o.learningRate() * g;
                     case MOMENTUM -> {
                         m[i] = t == 1 ? g : o.momentum() * m[i] + g;
                         p[i] -= o.learningRate() * m[i];
                     }
-                    case ADAM -> {
+                    case ADAM, ADAMW -> {
                         m[i] = o.beta1() * m[i] + (1 - o.beta1()) * g;
                         v[i] = o.beta2() * v[i] + (1 - o.beta2()) * g * g;
                         double mhat = m[i] / (1 - Math.pow(o.beta1(), t));

@@ -38,6 +38,7 @@ class TrainingParityTest extends ClpropTestBase {
             case MSE -> "6,17:relu,3:sigmoid";
             case BCE -> "6,9:relu,7:tanh:nobias,3:sigmoid";
             case CROSS_ENTROPY -> "6,9:sigmoid,7:tanh,4:softmax";
+            case HUBER -> "6,9:gelu,5:silu,3:linear";
         };
     }
 
@@ -57,7 +58,8 @@ class TrainingParityTest extends ClpropTestBase {
         float[] y = new float[rows * n];
         for (int i = 0; i < rows; i++) {
             for (int c = 0; c < f; c++) x[i * f + c] = (float) r.nextGaussian();
-            for (int c = 0; c < n; c++) y[i * n + c] = loss == Loss.BCE ? r.nextInt(2) : (float) r.nextDouble();
+            // Huber's targets spread beyond delta = 1, so that both of its branches occur
+            for (int c = 0; c < n; c++) y[i * n + c] = loss == Loss.BCE ? r.nextInt(2) : loss == Loss.HUBER ? (float) (2 * r.nextGaussian()) : (float) r.nextDouble();
         }
         return Dataset.regression("random", x, f, y, n, null);
     }
@@ -75,7 +77,7 @@ class TrainingParityTest extends ClpropTestBase {
 
     static Parameters train(Backend b, Loss loss, Optimizer.Kind kind, long seed, int epochs) {
         Architecture spec = Architecture.parse(specFor(loss));
-        Optimizer opt = Optimizer.of(kind, kind == Optimizer.Kind.ADAM ? 0.01f : 0.05f).withWeightDecay(1e-3f);
+        Optimizer opt = Optimizer.of(kind, kind.usesMoments() ? 0.01f : 0.05f).withWeightDecay(kind == Optimizer.Kind.ADAMW ? 0.1f : 1e-3f);
         TrainingLoop.Result r = new TrainingLoop(b, config(spec, loss, opt, 8, epochs, seed, true), null, null)
                 .run(dataFor(loss, spec, seed), null, TrainingLoop.Start.fresh(Parameters.initialise(spec, seed)));
         assertEquals(Outcome.COMPLETED, r.outcome());

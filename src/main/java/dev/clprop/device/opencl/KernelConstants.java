@@ -29,6 +29,7 @@ final class KernelConstants {
         for (Loss l : Loss.values()) d.put("LOSS_" + l.name(), Integer.toString(l.code()));
         d.put("BCE_LOG_FLOOR", floatLiteral(Loss.BCE_LOG_FLOOR));
         d.put("BCE_GRAD_EPS", floatLiteral(Loss.BCE_GRAD_EPS));
+        d.put("HUBER_DELTA", floatLiteral(Loss.HUBER_DELTA));
         d.put("ITEM_WIDTH", Integer.toString(ITEM_WIDTH));
         return d;
     }

@@ -30,7 +30,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
     private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
-            biasActivation, biasSoftmax, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
+            biasActivation, biasSoftmax, activationForward, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, a weight total, and
@@ -70,6 +70,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             gemmPacked = tiled ? null : pg.kernel("gemm_packed", this);
             biasActivation = ops.kernel("bias_activation", this);
             biasSoftmax = ops.kernel("bias_softmax", this);
+            activationForward = ops.kernel("activation_forward", this);
             activationBackward = ops.kernel("activation_backward", this);
             softmaxBackward = ops.kernel("softmax_backward", this);
             lossGradient = ops.kernel("loss_gradient", this);
@@ -155,7 +156,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private List<ClKernel> kernels() {
         List<ClKernel> out = new ArrayList<>();
         for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
-                biasActivation, biasSoftmax, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
+                biasActivation, biasSoftmax, activationForward, activationBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
                 sumSquares, clipCoefficient, scaleBy}) {
             if (k != null) out.add(k);
         }
@@ -449,6 +450,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     @Override
+    public void activate(Tensor z, Activation act, Tensor out, int m) {
+        if (act == Activation.SOFTMAX) throw new IllegalArgumentException("softmax is row-wise; use biasActivation");
+        activationForward.call().floats("z", t(z)).floats("out", t(out)).i32("count", m * z.cols()).i32("act", act.code())
+                .runItems(ceilDiv((long) m * z.cols(), KernelConstants.ITEM_WIDTH));
+    }
+
+    @Override
     public void activationBackward(Tensor grad, Tensor a, Activation act, int m) {
         int n = grad.cols();
         if (act == Activation.SOFTMAX) {
@@ -519,12 +527,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                     .f32("wd", opt.weightDecay()).runItems(count);
             case MOMENTUM -> momentum.call().floats("p", t(param)).floats("g", t(grad)).floats("v", t(s1)).i32("count", count)
                     .f32("lr", opt.learningRate()).f32("mu", opt.momentum()).f32("wd", opt.weightDecay()).runItems(count);
-            case ADAM -> {
+            case ADAM, ADAMW -> {
                 float stepSize = opt.learningRate() / opt.biasCorrection1(step);
                 float sqrtBc2 = (float) Math.sqrt(opt.biasCorrection2(step));
                 adam.call().floats("p", t(param)).floats("g", t(grad)).floats("mo", t(s1)).floats("ve", t(s2)).i32("count", count)
                         .f32("step_size", stepSize).f32("b1", opt.beta1()).f32("b2", opt.beta2()).f32("sqrt_bc2", sqrtBc2)
-                        .f32("eps", opt.epsilon()).f32("wd", opt.weightDecay()).runItems(ceilDiv(count, KernelConstants.ITEM_WIDTH));
+                        .f32("eps", opt.epsilon()).f32("wd", opt.gradientDecay()).f32("decay", opt.parameterDecay())
+                        .runItems(ceilDiv(count, KernelConstants.ITEM_WIDTH));
             }
         }
     }

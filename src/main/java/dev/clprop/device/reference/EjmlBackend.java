@@ -212,6 +212,13 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public void activate(Tensor zt, Activation act, Tensor outT, int m) {
+        if (act == Activation.SOFTMAX) throw new IllegalArgumentException("softmax is row-wise; use biasActivation");
+        float[] z = t(zt).data, out = t(outT).data;
+        for (int i = 0, end = m * zt.cols(); i < end; i++) out[i] = act.apply(z[i]);
+    }
+
+    @Override
     public void activationBackward(Tensor gt, Tensor at, Activation act, int m) {
         float[] g = t(gt).data;
         float[] a = t(at).data;
@@ -225,7 +232,7 @@ public final class EjmlBackend implements Backend {
             }
             return;
         }
-        for (int i = 0, end = m * n; i < end; i++) g[i] *= act.derivativeFromOutput(a[i]);
+        for (int i = 0, end = m * n; i < end; i++) g[i] *= act.derivative(a[i]);
     }
 
     @Override
@@ -327,13 +334,17 @@ public final class EjmlBackend implements Backend {
                 }
                 break;
             }
-            case ADAM: {
+            case ADAM:
+            case ADAMW: {
                 float[] mo = t(s1).data;
+                float decay = opt.parameterDecay();
+                wd = opt.gradientDecay();
                 float[] ve = t(s2).data;
                 float b1 = opt.beta1(), b2 = opt.beta2(), eps = opt.epsilon();
                 float stepSize = lr / opt.biasCorrection1(step);
                 float sqrtBc2 = (float) Math.sqrt(opt.biasCorrection2(step));
                 for (int i = 0; i < p.length; i++) {
+                    p[i] *= decay;
                     float gi = g[i] + wd * p[i];
                     mo[i] = b1 * mo[i] + (1f - b1) * gi;
                     ve[i] = b2 * ve[i] + (1f - b2) * gi * gi;
