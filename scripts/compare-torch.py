@@ -2,7 +2,7 @@
 """Trains the same networks in clprop and in PyTorch (float64) and compares the final weights.
 
 Every loss x optimizer (huber is torch.nn.HuberLoss(delta=1.0), on targets spread so that both of its
-branches occur, through gelu (exact erf form) and silu layers; adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
+branches occur, through gelu (exact erf form) and silu layers; mse's network has an nn.LayerNorm; adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
 (PyTorch's StepLR and CosineAnnealingLR, stepped each epoch) and --clip-norm
 (torch.nn.utils.clip_grad_norm_; 0.5 on cross-entropy, 0.02 on mse, whose smaller gradients 0.5
 would not clip; the script prints how many steps were clipped), and --class-weights 1,2,0.5
@@ -25,7 +25,7 @@ import torch
 
 SPECS = {
     "half-sse": "6,9:tanh,5:leaky-relu,3:linear",
-    "mse": "6,17:relu,3:sigmoid",
+    "mse": "6,17:relu,layernorm,3:sigmoid",
     "bce": "6,9:relu,7:tanh:nobias,3:sigmoid",
     "cross-entropy": "6,9:sigmoid,7:tanh,4:softmax",
     "huber": "6,9:gelu,5:silu,3:linear",
@@ -41,11 +41,17 @@ RTOL, ATOL = 1e-4, 1e-6
 
 
 def parse_spec(spec):
+    """Dense layers as (fan_in, fan_out, activation, bias, ordinal); layernorm as ("layernorm", width, ordinal).
+    ordinal numbers the layers that have parameters, as clprop names them (W1, b1, gamma2, beta2, W3 ...)."""
     parts = spec.split(",")
-    layers, prev = [], int(parts[0])
+    layers, prev, ordinal = [], int(parts[0]), 0
     for p in parts[1:]:
+        ordinal += 1
+        if p == "layernorm":
+            layers.append(("layernorm", prev, ordinal))
+            continue
         f = p.split(":")
-        layers.append((prev, int(f[0]), f[1], len(f) < 3))
+        layers.append((prev, int(f[0]), f[1], len(f) < 3, ordinal))
         prev = int(f[0])
     return layers
 
@@ -74,7 +80,7 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
     rng = np.random.default_rng(seed)
     spec = WEIGHTED_SPEC if extra and extra[0] == "weights" else SPECS[loss]
     layers = parse_spec(spec)
-    n_in, n_out = layers[0][0], layers[-1][1]
+    n_in, n_out = layers[0][1] if layers[0][0] == "layernorm" else layers[0][0], layers[-1][1]
     x = rng.normal(size=(ROWS, n_in))
     if loss == "cross-entropy":
         labels = rng.integers(0, n_out, size=ROWS)
@@ -96,7 +102,14 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
     np.savetxt(csv, table.astype(np.float32), delimiter=",", fmt="%.9g")
 
     init = {}
-    for i, (fan_in, fan_out, _, bias) in enumerate(layers, 1):
+    for layer in layers:
+        if layer[0] == "layernorm":
+            _, width, i = layer
+            # away from the starting 1 and 0, so that both parameters matter
+            init[f"gamma{i}"] = (1 + rng.normal(size=width) * 0.1).astype(np.float32)
+            init[f"beta{i}"] = (rng.normal(size=width) * 0.1).astype(np.float32)
+            continue
+        fan_in, fan_out, _, bias, i = layer
         init[f"W{i}"] = (rng.normal(size=(fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32)
         if bias:
             init[f"b{i}"] = (rng.normal(size=fan_out) * 0.1).astype(np.float32)
@@ -121,14 +134,23 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
 
     torch.manual_seed(0)
     mods = []
-    for i, (fan_in, fan_out, act, bias) in enumerate(layers, 1):
+    for layer in layers:
+        if layer[0] == "layernorm":
+            _, width, i = layer
+            ln = torch.nn.LayerNorm(width, eps=1e-5, dtype=torch.float64)
+            with torch.no_grad():
+                ln.weight.copy_(torch.from_numpy(init[f"gamma{i}"].astype(np.float64)))
+                ln.bias.copy_(torch.from_numpy(init[f"beta{i}"].astype(np.float64)))
+            mods.append((ln, "layernorm", i))
+            continue
+        fan_in, fan_out, act, bias, i = layer
         lin = torch.nn.Linear(fan_in, fan_out, bias=bias, dtype=torch.float64)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(init[f"W{i}"].astype(np.float64)))
             if bias:
                 lin.bias.copy_(torch.from_numpy(init[f"b{i}"].astype(np.float64)))
-        mods.append((lin, act))
-    params = [p for lin, _ in mods for p in lin.parameters()]
+        mods.append((lin, act, i))
+    params = [p for mod, _, _ in mods for p in mod.parameters()]
     wd = WEIGHT_DECAY[opt]
     if opt == "sgd":
         optim = torch.optim.SGD(params, lr=LR[opt], weight_decay=wd)
@@ -152,9 +174,9 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
         for off in range(0, ROWS, BATCH):
             xb, yb = tx[off:off + BATCH], ty[off:off + BATCH]
             a = xb
-            for i, (lin, act) in enumerate(mods):
-                z = lin(a)
-                a = z if (loss == "cross-entropy" and i == len(mods) - 1) else activation(act, z)
+            for k, (mod, act, _) in enumerate(mods):
+                z = mod(a)
+                a = z if act == "layernorm" or (loss == "cross-entropy" and k == len(mods) - 1) else activation(act, z)
             if loss == "half-sse":
                 l = 0.5 * ((yb - a) ** 2).sum()
             elif loss == "mse":
@@ -175,10 +197,13 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
             scheduler.step()
 
     worst_abs, worst_rel, ok = 0.0, 0.0, True
-    for i, (lin, _) in enumerate(mods, 1):
-        ref = {"W": lin.weight.detach().numpy()}
-        if lin.bias is not None:
-            ref["b"] = lin.bias.detach().numpy()
+    for mod, act, i in mods:
+        if act == "layernorm":
+            ref = {"gamma": mod.weight.detach().numpy(), "beta": mod.bias.detach().numpy()}
+        else:
+            ref = {"W": mod.weight.detach().numpy()}
+            if mod.bias is not None:
+                ref["b"] = mod.bias.detach().numpy()
         for k, r in ref.items():
             g = got[f"{k}{i}"].astype(np.float64)
             d = np.abs(g - r)

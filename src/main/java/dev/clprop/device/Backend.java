@@ -88,6 +88,20 @@ public interface Backend extends AutoCloseable {
     void biasActivation(Tensor z, Tensor bias, Activation act, int m);
 
     /**
+     * Layer normalization of the first m rows of {@code x} (n features each), as {@code nn.LayerNorm}: per row
+     * {@code rstd ← 1/√(σ² + ε)} (biased variance), {@code xhat ← (x − μ)·rstd}, {@code y ← γ·xhat + β}.
+     * Modifies xhat, rstd (m × 1) and y.
+     */
+    void layerNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor xhat, Tensor rstd, Tensor y, int m);
+
+    /**
+     * Layer normalization's backward pass: {@code dγ ← Σ_rows dy·xhat}, {@code dβ ← Σ_rows dy}, and unless
+     * {@code dx} is null, per row {@code dx ← rstd·(g − mean(g) − xhat·mean(g·xhat))} with {@code g = dy·γ}.
+     * Modifies dx, dgamma and dbeta.
+     */
+    void layerNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma, Tensor dbeta, int m);
+
+    /**
      * {@code out ← f(z)} element-wise for the first m rows (not softmax), z unchanged: the forward step of
      * an activation whose derivative needs its input ({@link Activation#derivativeNeedsInput}), which keeps z.
      * Modifies out.

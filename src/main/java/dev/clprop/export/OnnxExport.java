@@ -18,8 +18,13 @@ import dev.clprop.io.AtomicFiles;
 import dev.clprop.model.Activation;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DataSchema;
+import dev.clprop.error.IncompatibleModelException;
+import dev.clprop.error.Quote;
 import dev.clprop.model.DenseSpec;
+import dev.clprop.model.DropoutSpec;
+import dev.clprop.model.LayerNormSpec;
 import dev.clprop.model.LayerSpec;
+import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
 
@@ -39,7 +44,10 @@ import java.util.List;
  *   <li>its activation as {@code Relu}, {@code LeakyRelu(alpha=0.01)}, {@code Sigmoid}, {@code Tanh},
  *       {@code Softmax(axis=1)}, nothing for linear, and as the nodes of their formulas gelu
  *       ({@code 0.5·z·(1 + Erf(z·√½))}, opset 13 having no Gelu) and silu ({@code z·Sigmoid(z)});</li>
- *   <li>dropout left out (it is the identity outside training).</li>
+ *   <li>layernorm as the nodes of its formula ({@code ReduceMean}, {@code Sub}, {@code Mul}, {@code Add},
+ *       {@code Sqrt}, {@code Div}; opset 13 has no LayerNormalization);</li>
+ *   <li>dropout left out (it is the identity outside training);</li>
+ *   <li>any other layer refused, by name.</li>
  * </ul>
  * The metadata holds {@code clprop.spec}, {@code clprop.loss}, {@code clprop.task} and, when known,
  * {@code clprop.class_names} and {@code clprop.feature_names} as JSON arrays.
@@ -113,56 +121,85 @@ public final class OnnxExport {
             g.addNode(node("Div", "standardize_div", List.of("centred", "input_scale"), "standardized"));
             h = "standardized";
         }
-        List<DenseSpec> dense = new ArrayList<>();
-        for (LayerSpec l : arch.layers()) if (l instanceof DenseSpec d) dense.add(d);
-        int width = arch.inputs();
-        boolean geluConstants = false;
-        for (int i = 1; i <= dense.size(); i++) {
-            DenseSpec d = dense.get(i - 1);
-            boolean last = i == dense.size();
-            g.addInitializer(tensor("W" + i, p.get("W" + i), d.units(), width));
-            List<String> in = new ArrayList<>(List.of(h, "W" + i));
-            if (d.bias()) {
-                g.addInitializer(tensor("b" + i, p.get("b" + i), d.units()));
-                in.add("b" + i);
-            }
-            boolean linear = d.activation() == Activation.LINEAR;
-            String z = last && linear ? OUTPUT : "z" + i;
-            g.addNode(node("Gemm", "dense" + i, in, z).addAttribute(intAttr("transB", 1)));
-            if (d.activation() == Activation.GELU || d.activation() == Activation.SILU) {
-                String a = last ? OUTPUT : "a" + i;
-                if (d.activation() == Activation.SILU) {
-                    g.addNode(node("Sigmoid", "silu_sigmoid" + i, List.of(z), "silu_s" + i));
-                    g.addNode(node("Mul", "silu" + i, List.of(z, "silu_s" + i), a));
-                } else {
-                    if (!geluConstants) {
-                        g.addInitializer(tensor("gelu_sqrt_half", new float[]{(float) Math.sqrt(0.5)}, 1));
-                        g.addInitializer(tensor("gelu_one", new float[]{1f}, 1));
-                        g.addInitializer(tensor("gelu_half", new float[]{0.5f}, 1));
-                        geluConstants = true;
-                    }
-                    g.addNode(node("Mul", "gelu_scale" + i, List.of(z, "gelu_sqrt_half"), "gelu_u" + i));
-                    g.addNode(node("Erf", "gelu_erf" + i, List.of("gelu_u" + i), "gelu_e" + i));
-                    g.addNode(node("Add", "gelu_add" + i, List.of("gelu_e" + i, "gelu_one"), "gelu_c" + i));
-                    g.addNode(node("Mul", "gelu_mul" + i, List.of(z, "gelu_c" + i), "gelu_m" + i));
-                    g.addNode(node("Mul", "gelu" + i, List.of("gelu_m" + i, "gelu_half"), a));
+        int width = arch.inputs(), ordinal = 0;
+        boolean geluConstants = false, layerNormConstants = false;
+        for (int i = 1; i <= arch.layers().size(); i++) {
+            LayerSpec l = arch.layers().get(i - 1);
+            boolean last = i == arch.layers().size();
+            if (l.hasParameters()) ordinal++;
+            List<ParamShape> shapes = l.parameterShapes(width, ordinal);
+            if (l instanceof DropoutSpec) {
+                continue; // the identity outside training
+            } else if (l instanceof LayerNormSpec) {
+                if (!layerNormConstants) {
+                    g.addInitializer(tensor("layernorm_eps", new float[]{LayerNormSpec.EPS}, 1));
+                    layerNormConstants = true;
                 }
-                z = a;
-            } else if (!linear) {
-                String a = last ? OUTPUT : "a" + i;
-                NodeProto.Builder act = switch (d.activation()) {
-                    case RELU -> node("Relu", "relu" + i, List.of(z), a);
-                    case LEAKY_RELU -> node("LeakyRelu", "leaky_relu" + i, List.of(z), a).addAttribute(floatAttr("alpha", Activation.LEAKY_SLOPE));
-                    case SIGMOID -> node("Sigmoid", "sigmoid" + i, List.of(z), a);
-                    case TANH -> node("Tanh", "tanh" + i, List.of(z), a);
-                    case SOFTMAX -> node("Softmax", "softmax" + i, List.of(z), a).addAttribute(intAttr("axis", 1));
-                    case LINEAR, GELU, SILU -> throw new AssertionError();
-                };
-                g.addNode(act);
-                z = a;
+                String gamma = shapes.get(0).name(), beta = shapes.get(1).name(), p_ = "ln" + i + "_";
+                g.addInitializer(tensor(gamma, p.get(gamma), width));
+                g.addInitializer(tensor(beta, p.get(beta), width));
+                // opset 13 has no LayerNormalization: its formula, with the biased variance as nn.LayerNorm
+                g.addNode(node("ReduceMean", p_ + "mean", List.of(h), p_ + "mu").addAttribute(intsAttr("axes", 1)));
+                g.addNode(node("Sub", p_ + "centre", List.of(h, p_ + "mu"), p_ + "d"));
+                g.addNode(node("Mul", p_ + "square", List.of(p_ + "d", p_ + "d"), p_ + "d2"));
+                g.addNode(node("ReduceMean", p_ + "variance", List.of(p_ + "d2"), p_ + "var").addAttribute(intsAttr("axes", 1)));
+                g.addNode(node("Add", p_ + "add_eps", List.of(p_ + "var", "layernorm_eps"), p_ + "ve"));
+                g.addNode(node("Sqrt", p_ + "std", List.of(p_ + "ve"), p_ + "sd"));
+                g.addNode(node("Div", p_ + "normalize", List.of(p_ + "d", p_ + "sd"), p_ + "xhat"));
+                g.addNode(node("Mul", p_ + "scale", List.of(p_ + "xhat", gamma), p_ + "scaled"));
+                String out = last ? OUTPUT : p_ + "y";
+                g.addNode(node("Add", p_ + "shift", List.of(p_ + "scaled", beta), out));
+                h = out;
+                continue;
+            } else if (!(l instanceof DenseSpec d)) {
+                throw new IncompatibleModelException("ONNX export does not know the layer " + Quote.of(l.spelling()));
+            } else {
+                String wName = shapes.get(0).name();
+                g.addInitializer(tensor(wName, p.get(wName), d.units(), width));
+                List<String> in = new ArrayList<>(List.of(h, wName));
+                if (d.bias()) {
+                    String bName = shapes.get(1).name();
+                    g.addInitializer(tensor(bName, p.get(bName), d.units()));
+                    in.add(bName);
+                }
+                boolean linear = d.activation() == Activation.LINEAR;
+                String z = last && linear ? OUTPUT : "z" + i;
+                g.addNode(node("Gemm", "dense" + i, in, z).addAttribute(intAttr("transB", 1)));
+                if (d.activation() == Activation.GELU || d.activation() == Activation.SILU) {
+                    String a = last ? OUTPUT : "a" + i;
+                    if (d.activation() == Activation.SILU) {
+                        g.addNode(node("Sigmoid", "silu_sigmoid" + i, List.of(z), "silu_s" + i));
+                        g.addNode(node("Mul", "silu" + i, List.of(z, "silu_s" + i), a));
+                    } else {
+                        if (!geluConstants) {
+                            g.addInitializer(tensor("gelu_sqrt_half", new float[]{(float) Math.sqrt(0.5)}, 1));
+                            g.addInitializer(tensor("gelu_one", new float[]{1f}, 1));
+                            g.addInitializer(tensor("gelu_half", new float[]{0.5f}, 1));
+                            geluConstants = true;
+                        }
+                        g.addNode(node("Mul", "gelu_scale" + i, List.of(z, "gelu_sqrt_half"), "gelu_u" + i));
+                        g.addNode(node("Erf", "gelu_erf" + i, List.of("gelu_u" + i), "gelu_e" + i));
+                        g.addNode(node("Add", "gelu_add" + i, List.of("gelu_e" + i, "gelu_one"), "gelu_c" + i));
+                        g.addNode(node("Mul", "gelu_mul" + i, List.of(z, "gelu_c" + i), "gelu_m" + i));
+                        g.addNode(node("Mul", "gelu" + i, List.of("gelu_m" + i, "gelu_half"), a));
+                    }
+                    z = a;
+                } else if (!linear) {
+                    String a = last ? OUTPUT : "a" + i;
+                    NodeProto.Builder act = switch (d.activation()) {
+                        case RELU -> node("Relu", "relu" + i, List.of(z), a);
+                        case LEAKY_RELU -> node("LeakyRelu", "leaky_relu" + i, List.of(z), a).addAttribute(floatAttr("alpha", Activation.LEAKY_SLOPE));
+                        case SIGMOID -> node("Sigmoid", "sigmoid" + i, List.of(z), a);
+                        case TANH -> node("Tanh", "tanh" + i, List.of(z), a);
+                        case SOFTMAX -> node("Softmax", "softmax" + i, List.of(z), a).addAttribute(intAttr("axis", 1));
+                        case LINEAR, GELU, SILU -> throw new AssertionError();
+                    };
+                    g.addNode(act);
+                    z = a;
+                }
+                h = z;
+                width = d.units();
             }
-            h = z;
-            width = d.units();
         }
 
         String version = OnnxExport.class.getPackage().getImplementationVersion();
@@ -210,6 +247,12 @@ public final class OnnxExport {
 
     private static AttributeProto intAttr(String name, long v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto intsAttr(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) a.addInts(x);
+        return a.build();
     }
 
     private static AttributeProto floatAttr(String name, float v) {

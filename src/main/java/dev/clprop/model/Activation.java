@@ -113,6 +113,20 @@ public enum Activation {
         }
     }
 
+    /** The PyTorch module, as Python source (nn.ReLU() ...); null for linear, which has none. */
+    public String torchModule() {
+        switch (this) {
+            case SIGMOID: return "nn.Sigmoid()";
+            case TANH: return "nn.Tanh()";
+            case RELU: return "nn.ReLU()";
+            case LEAKY_RELU: return "nn.LeakyReLU(" + LEAKY_SLOPE + ")";
+            case SOFTMAX: return "nn.Softmax(dim=1)";
+            case GELU: return "nn.GELU()";
+            case SILU: return "nn.SiLU()";
+            default: return null;
+        }
+    }
+
     /** He initialisation suits rectifiers and their smooth forms (gelu, silu), Xavier the rest. */
     public boolean wantsHeInit() {
         return this == RELU || this == LEAKY_RELU || this == GELU || this == SILU;

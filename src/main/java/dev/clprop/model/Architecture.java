@@ -175,6 +175,11 @@ public final class Architecture {
             return layer(new DropoutSpec(p));
         }
 
+        /** Layer normalization over the features (nn.LayerNorm). */
+        public Builder layerNorm() {
+            return layer(new LayerNormSpec());
+        }
+
         /** Any layer kind. */
         public Builder layer(LayerSpec layer) {
             layers.add(layer);

@@ -49,6 +49,18 @@ public record DenseSpec(int units, Activation activation, boolean bias) implemen
     }
 
     @Override
+    public List<String> torchModules(int inputWidth) {
+        String linear = "nn.Linear(" + inputWidth + ", " + units + (bias ? "" : ", bias=False") + ")";
+        String act = activation.torchModule();
+        return act == null ? List.of(linear) : List.of(linear, act);
+    }
+
+    @Override
+    public List<String> torchParameters() {
+        return bias ? List.of("0.weight", "0.bias") : List.of("0.weight");
+    }
+
+    @Override
     public String toString() {
         return spelling();
     }

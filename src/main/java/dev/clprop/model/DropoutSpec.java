@@ -41,6 +41,16 @@ public record DropoutSpec(float p) implements LayerSpec {
         // no parameters, draws nothing
     }
 
+    @Override
+    public List<String> torchModules(int inputWidth) {
+        return List.of("nn.Dropout(" + p + ")");
+    }
+
+    @Override
+    public List<String> torchParameters() {
+        return List.of();
+    }
+
     /** Elements whose 24-bit hash is below this are dropped: round(p·2^24). */
     public int threshold() {
         return Math.round(p * (1 << BITS));

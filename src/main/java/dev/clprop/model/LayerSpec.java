@@ -8,7 +8,7 @@ import java.util.Random;
  * record implementing this interface, an element of the architecture grammar ({@link SpecGrammar}),
  * and its device implementation in {@code dev.clprop.nn}.
  */
-public sealed interface LayerSpec permits DenseSpec, DropoutSpec {
+public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec {
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();
 
@@ -28,4 +28,16 @@ public sealed interface LayerSpec permits DenseSpec, DropoutSpec {
 
     /** Fills freshly allocated parameter arrays (same order as {@link #parameterShapes}) from {@code rng}. */
     void initialise(List<float[]> parameters, int inputWidth, Random rng);
+
+    /**
+     * The layer's modules in PyTorch's matching {@code nn.Sequential}, as Python source, e.g.
+     * {@code nn.Linear(4, 8)} then {@code nn.ReLU()}; they take that many module indices.
+     */
+    List<String> torchModules(int inputWidth);
+
+    /**
+     * Each parameter's key in that {@code nn.Sequential}'s state_dict, in {@link #parameterShapes} order,
+     * relative to the layer's first module: {@code 0.weight} is the first module's weight.
+     */
+    List<String> torchParameters();
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * {@code inputs,element,element,...}, where an element is
  * <ul>
  *   <li>{@code units:activation[:nobias]}: a {@link DenseSpec};</li>
- *   <li>{@code dropout:P}: a {@link DropoutSpec}.</li>
+ *   <li>{@code dropout:P}: a {@link DropoutSpec};</li>
+ *   <li>{@code layernorm}: a {@link LayerNormSpec}.</li>
  * </ul>
  * A new layer type adds its element here.
  */
@@ -35,6 +36,10 @@ final class SpecGrammar {
 
     private static LayerSpec element(String e, String spec, int index) {
         String[] f = e.split(":", -1);
+        if (f[0].trim().equals(LayerNormSpec.SPELLING)) {
+            if (f.length != 1) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": layernorm takes no fields");
+            return new LayerNormSpec();
+        }
         if (f[0].trim().equals("dropout")) {
             if (f.length != 2) throw malformed(spec, "layer " + index + " " + Quote.of(e) + " is not dropout:P");
             float p;

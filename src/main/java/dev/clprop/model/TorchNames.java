@@ -1,16 +1,17 @@
 package dev.clprop.model;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * clprop's parameter names and the keys PyTorch gives the same tensors in the state_dict of the
- * matching {@code nn.Sequential}: each dense layer is an {@code nn.Linear}, followed by its
- * activation module unless it is linear ({@code nn.ReLU}, {@code nn.LeakyReLU}, {@code nn.Sigmoid},
- * {@code nn.Tanh}, {@code nn.Softmax(dim=1)}, {@code nn.GELU}, {@code nn.SiLU}), and each dropout layer an {@code nn.Dropout}. Modules
- * are numbered from 0, so 784,256:relu,dropout:0.2,10:softmax has W1 = {@code 0.weight},
- * b1 = {@code 0.bias}, W2 = {@code 3.weight}. A Linear's weight is (out, in), as clprop's W.
+ * matching {@code nn.Sequential}. Each layer says what it is there ({@link LayerSpec#torchModules},
+ * {@link LayerSpec#torchParameters}): a dense layer an {@code nn.Linear} followed by its activation module
+ * unless it is linear, dropout an {@code nn.Dropout}, layernorm an {@code nn.LayerNorm}. Modules are numbered
+ * from 0, so 784,256:relu,dropout:0.2,10:softmax has W1 = {@code 0.weight}, b1 = {@code 0.bias},
+ * W2 = {@code 3.weight}. A Linear's weight is (out, in), as clprop's W.
  */
 public final class TorchNames {
     private TorchNames() {
@@ -19,47 +20,29 @@ public final class TorchNames {
     /** clprop name (W1, b1, ...) to state_dict key, in parameter order. */
     public static Map<String, String> of(Architecture a) {
         Map<String, String> out = new LinkedHashMap<>();
-        int module = 0, dense = 0;
+        int module = 0, width = a.inputs(), ordinal = 0;
         for (LayerSpec l : a.layers()) {
-            if (l instanceof DenseSpec d) {
-                dense++;
-                out.put("W" + dense, module + ".weight");
-                if (d.bias()) out.put("b" + dense, module + ".bias");
-                module += d.activation() == Activation.LINEAR ? 1 : 2;
-            } else {
-                module++;
+            if (l.hasParameters()) ordinal++;
+            List<ParamShape> shapes = l.parameterShapes(width, ordinal);
+            List<String> keys = l.torchParameters();
+            for (int i = 0; i < shapes.size(); i++) {
+                String[] k = keys.get(i).split("\\.", 2);
+                out.put(shapes.get(i).name(), (module + Integer.parseInt(k[0])) + "." + k[1]);
             }
+            module += l.torchModules(width).size();
+            width = l.outputWidth(width);
         }
         return out;
     }
 
     /** The modules of the matching nn.Sequential, as Python source (for messages and the README). */
     public static String sequential(Architecture a) {
-        StringBuilder sb = new StringBuilder("nn.Sequential(");
+        List<String> modules = new ArrayList<>();
         int width = a.inputs();
-        List<LayerSpec> layers = a.layers();
-        boolean first = true;
-        for (LayerSpec l : layers) {
-            if (!first) sb.append(", ");
-            first = false;
-            if (l instanceof DenseSpec d) {
-                sb.append("nn.Linear(").append(width).append(", ").append(d.units()).append(d.bias() ? "" : ", bias=False").append(')');
-                String act = switch (d.activation()) {
-                    case RELU -> "nn.ReLU()";
-                    case LEAKY_RELU -> "nn.LeakyReLU(0.01)";
-                    case SIGMOID -> "nn.Sigmoid()";
-                    case TANH -> "nn.Tanh()";
-                    case SOFTMAX -> "nn.Softmax(dim=1)";
-                    case GELU -> "nn.GELU()";
-                    case SILU -> "nn.SiLU()";
-                    case LINEAR -> null;
-                };
-                if (act != null) sb.append(", ").append(act);
-                width = d.units();
-            } else if (l instanceof DropoutSpec p) {
-                sb.append("nn.Dropout(").append(p.p()).append(')');
-            }
+        for (LayerSpec l : a.layers()) {
+            modules.addAll(l.torchModules(width));
+            width = l.outputWidth(width);
         }
-        return sb.append(')').toString();
+        return "nn.Sequential(" + String.join(", ", modules) + ")";
     }
 }

@@ -86,8 +86,8 @@ public final class DeviceNetwork implements AutoCloseable {
 
     /**
      * Refuses, before allocating anything, a network the backend cannot hold: parameters, gradients and
-     * optimizer state, two batch-sized buffers per layer (three where a layer keeps its input z), and the
-     * GEMMs' own working memory.
+     * optimizer state, each layer's batch-sized buffers ({@link Layers#floatsPerRow}), and the GEMMs' own
+     * working memory.
      */
     static void checkCapacity(Backend b, Architecture a, Optimizer opt, int maxBatch) {
         int copies = 2 + (opt == null ? 0 : opt.kind().slots().size());
@@ -97,8 +97,7 @@ public final class DeviceNetwork implements AutoCloseable {
         for (ParamShape p : a.parameterShapes()) largest = Math.max(largest, 4L * p.size());
         for (int i = 0; i < a.layers().size(); i++) {
             long t = 4L * maxBatch * a.widthAfter(i);
-            boolean keepsZ = a.layers().get(i) instanceof dev.clprop.model.DenseSpec d && DenseLayer.keepsPreActivation(d);
-            bytes += (keepsZ ? 3 : 2) * t;
+            bytes += 4L * maxBatch * Layers.floatsPerRow(a.layers().get(i), a.widthBefore(i));
             largest = Math.max(largest, t);
         }
         if (largest > b.maxTensorBytes() || bytes > b.capacityBytes()) {

@@ -5,6 +5,7 @@ import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DenseSpec;
 import dev.clprop.model.DropoutSpec;
+import dev.clprop.model.LayerNormSpec;
 import dev.clprop.model.LayerSpec;
 
 import java.util.List;
@@ -25,6 +26,15 @@ final class Layers {
             return new DenseLayer(b, d, index, in, params, maxBatch, loss != null && loss.fusedWithOutputActivation());
         }
         if (spec instanceof DropoutSpec d) return new DropoutLayer(b, d, index, in, maxBatch);
+        if (spec instanceof LayerNormSpec n) return new LayerNormLayer(b, n, index, in, params, maxBatch);
         throw new IllegalStateException("no device implementation for " + spec.getClass().getSimpleName());
+    }
+
+    /** Floats of batch-sized buffers a layer holds per row of a batch, for the capacity check before allocating. */
+    static long floatsPerRow(LayerSpec spec, int inputWidth) {
+        int out = spec.outputWidth(inputWidth);
+        if (spec instanceof DenseSpec d) return (DenseLayer.keepsPreActivation(d) ? 3L : 2L) * out;
+        if (spec instanceof LayerNormSpec) return LayerNormLayer.floatsPerRow(out);
+        return 2L * out;
     }
 }

@@ -37,7 +37,7 @@ public final class DeviceSelfTest {
             new Case("37,9:linear,5:sigmoid", Loss.BCE, Optimizer.momentum(0.05f, 0.9f).withWeightDecay(0.01f)),
             new Case("37,17:relu:nobias,5:linear", Loss.MSE, Optimizer.sgd(0.05f)),
             new Case("37,7:sigmoid,5:softmax", Loss.HALF_SSE, Optimizer.sgd(0.05f)),
-            new Case("37,13:gelu,11:silu,5:linear", Loss.HUBER, Optimizer.adamw(0.01f)),
+            new Case("37,13:gelu,layernorm,11:silu,5:linear", Loss.HUBER, Optimizer.adamw(0.01f)),
             new Case("37,dropout:0.25,19:relu,dropout:0.5,5:softmax", Loss.CROSS_ENTROPY, Optimizer.sgd(0.05f)),
             // a clip norm well below the gradients' norm, so the scaling really happens
             new Case("37,19:tanh,5:softmax", Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 0.01f, new float[]{1f, 0.5f, 2f, 0.25f, 1.5f}));

@@ -243,6 +243,40 @@ public final class Lockstep implements Backend {
     }
 
     @Override
+    public void layerNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor xhat, Tensor rstd, Tensor y, int m) {
+        if (!armed) {
+            device.layerNormForward(x, gamma, beta, xhat, rstd, y, m);
+            return;
+        }
+        float[] xv = get(x), gv = get(gamma), bv = get(beta), hv = get(xhat), rv = get(rstd), yv = get(y);
+        device.layerNormForward(x, gamma, beta, xhat, rstd, y, m);
+        float[][] r = new float[3][];
+        onRef(new Tensor[]{x, gamma, beta, xhat, rstd, y}, new float[][]{xv, gv, bv, hv, rv, yv}, new int[]{3, 4, 5},
+                t -> ref.layerNormForward(t[0], t[1], t[2], t[3], t[4], t[5], m), r);
+        String what = "layernorm_forward " + m + "x" + x.cols();
+        check(what + ": normalized", Tolerance.OP, get(xhat), r[0], m * x.cols());
+        check(what + ": 1/std", Tolerance.OP, get(rstd), r[1], m);
+        check(what + ": output", Tolerance.OP, get(y), r[2], m * x.cols());
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma, Tensor dbeta, int m) {
+        if (!armed) {
+            device.layerNormBackward(dy, xhat, rstd, gamma, dx, dgamma, dbeta, m);
+            return;
+        }
+        float[] dyv = get(dy), hv = get(xhat), rv = get(rstd), gv = get(gamma), dxv = dx == null ? null : get(dx), dgv = get(dgamma), dbv = get(dbeta);
+        device.layerNormBackward(dy, xhat, rstd, gamma, dx, dgamma, dbeta, m);
+        float[][] r = new float[3][];
+        onRef(new Tensor[]{dy, xhat, rstd, gamma, dx, dgamma, dbeta}, new float[][]{dyv, hv, rv, gv, dxv, dgv, dbv}, dx == null ? new int[]{5, 6} : new int[]{5, 6, 4},
+                t -> ref.layerNormBackward(t[0], t[1], t[2], t[3], t[4], t[5], t[6], m), r);
+        String what = "layernorm_backward " + m + "x" + dy.cols();
+        check(what + ": gamma gradient", Tolerance.OP, get(dgamma), r[0], dgamma.size());
+        check(what + ": beta gradient", Tolerance.OP, get(dbeta), r[1], dbeta.size());
+        if (dx != null) check(what + ": input gradient", Tolerance.OP, get(dx), r[2], m * dy.cols());
+    }
+
+    @Override
     public void activate(Tensor z, Activation act, Tensor out, int m) {
         if (!armed) {
             device.activate(z, act, out, m);

@@ -416,19 +416,30 @@ class CliCommandsTest {
         CliRunner edge = bench.apply(new String[]{"--sizes", "1,8192", "--batches", "1,4", "--rows", "4", "--warmup", "0", "--profile-batch", "4"});
         assertEquals(0, edge.status(), edge.err());
         assertTrue(edge.out().contains("Training 7,3:softmax, 4 synthetic rows per epoch: samples/s, median of 1 epochs"), edge.out());
-        for (String[] bad : new String[][]{{"--sizes", "8193"}, {"--sizes", "0"}, {"--batches", "5", "--rows", "4"}, {"--rows", "0"},
-                {"--warmup", "-1"}, {"--reps", "0"}, {"--only", "training,bogus"}}) {
-            CliRunner r = bench.apply(bad);
-            assertEquals(Main.EXIT_USAGE, r.status(), String.join(" ", bad) + ": " + r.out());
-            assertEquals(1, r.err().lines().count(), r.err());
+        String[][] bad = {{"--sizes", "8193"}, {"--sizes", "0"}, {"--batches", "5", "--rows", "4"}, {"--batches", "0"}, {"--rows", "0"},
+                {"--warmup", "-1"}, {"--only", "training,bogus"}};
+        String[] why = {"--sizes 8193: a GEMM size must be in 1..8192", "--sizes 0: a GEMM size must be in 1..8192",
+                "--batches 5: a batch must be in 1..--rows (4)", "--batches 0: a batch must be in 1..--rows (8192)",
+                "--reps and --rows must be positive, --warmup >= 0", "--reps and --rows must be positive, --warmup >= 0",
+                "--only: unknown section 'bogus' (gemm, kernels, training)"};
+        for (int i = 0; i < bad.length; i++) {
+            CliRunner r = bench.apply(bad[i]);
+            assertEquals(Main.EXIT_USAGE, r.status(), String.join(" ", bad[i]) + ": " + r.out());
+            assertEquals("clprop: " + why[i], r.err().strip());
         }
         // the profile batch matters where the kernels or the GEMMs are measured
         String[] profiled = {"bench", "--device", "cpu", "--only", "gemm", "--sizes", "1", "--layers", "7,3:softmax", "--reps", "1", "--rows", "4"};
+        CliRunner reps = CliRunner.run(concat(profiled, "--reps", "0", "--out", dir.resolve("r0").toString()));
+        assertEquals("clprop: option '--reps' (N) should be specified only once (see 'clprop bench --help')", reps.err().strip(), "a repeated option");
+        CliRunner noReps = CliRunner.run("bench", "--device", "cpu", "--only", "gemm", "--sizes", "1", "--reps", "0", "--out", dir.resolve("r1").toString());
+        assertEquals("clprop: --reps and --rows must be positive, --warmup >= 0", noReps.err().strip());
         CliRunner at = CliRunner.run(concat(profiled, "--profile-batch", "4", "--out", dir.resolve("p4").toString()));
         assertEquals(0, at.status(), at.err());
         CliRunner beyond = CliRunner.run(concat(profiled, "--profile-batch", "5", "--out", dir.resolve("p5").toString()));
         assertEquals(Main.EXIT_USAGE, beyond.status(), beyond.out());
         assertTrue(beyond.err().contains("--profile-batch 5: must be in 1..--rows (4)"), beyond.err());
+        CliRunner zero = CliRunner.run(concat(profiled, "--profile-batch", "0", "--out", dir.resolve("p0").toString()));
+        assertEquals("clprop: --profile-batch 0: must be in 1..--rows (4)", zero.err().strip());
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -463,10 +474,13 @@ class CliCommandsTest {
             // the search reports each candidate between the first line and the last
             assertTrue(r.out().lines().count() > 2, r.out());
         }
-        for (String[] bad : new String[][]{{"--batch", "0"}, {"--reps", "0"}, {"--square", "-1"}, {"--square", "8193"}}) {
+        for (String[] bad : new String[][]{{"--batch", "0"}, {"--reps", "0"}, {"--square", "-1"}}) {
             CliRunner r = CliRunner.run(concat(new String[]{"tune", "--device", "opencl:" + d.index(), "--quick"}, bad));
             assertEquals(Main.EXIT_USAGE, r.status(), String.join(" ", bad) + ": " + r.out());
+            assertEquals("clprop: --batch and --reps must be positive, --square >= 0", r.err().strip());
         }
+        CliRunner big = CliRunner.run("tune", "--device", "opencl:" + d.index(), "--quick", "--square", "8193");
+        assertEquals("clprop: --square 8193: at most 8192", big.err().strip());
     }
 
     @Test
@@ -482,6 +496,15 @@ class CliCommandsTest {
         CliRunner r = CliRunner.run("train", "--data", f.toString(), "--epochs", "30", "--device", "cpu", "--quiet");
         assertEquals(0, r.status(), r.err());
         assertTrue(CliRunner.accuracy(r.out()) > 80, r.out());
+    }
+
+    @Test
+    void exportToPyTorchSaysWhenTheInputsMustBeStandardizedFirst() {
+        Path m = dir.resolve("s.npz"), t = dir.resolve("t.npz");
+        assertEquals(0, CliRunner.run("train", "--device", "cpu", "--epochs", "1", "--standardize", "--save", m.toString(), "--quiet").status());
+        CliRunner e = CliRunner.run("export", "--model", m.toString(), "--torch-npz", t.toString());
+        assertEquals(0, e.status(), e.err());
+        assertTrue(e.out().contains("note: the model standardizes its inputs; apply (x - input_shift) / input_scale from " + m + " first"), e.out());
     }
 
     @Test
@@ -508,7 +531,9 @@ class CliCommandsTest {
         assertEquals(m.toString(), j.get("model").getAsString());
         assertTrue(Files.size(plot) > 0);
         CliRunner plain = CliRunner.run("evaluate", "--model", m.toString(), "--data", "digits", "--device", "cpu");
+        assertEquals(0, plain.status(), plain.err());
         assertFalse(plain.out().contains("wrote"), plain.out());
+        assertFalse(Files.exists(dir.resolve("digits")), "the bundled set is no file to plan around");
 
         Path reg = regressionCsv("reg.csv", 40, 7), rm = dir.resolve("r.npz");
         assertEquals(0, CliRunner.run("train", "--data", reg.toString(), "--targets", "1", "--layers", "2,4:tanh,1:linear", "--epochs", "1",
@@ -519,5 +544,12 @@ class CliCommandsTest {
         CliRunner columns = CliRunner.run("evaluate", "--model", m.toString(), "--data", "digits", "--label", "x", "--device", "cpu");
         assertEquals(Main.EXIT_USAGE, columns.status());
         assertTrue(columns.err().contains("--label, --ignore and --targets apply to CSV data, not digits"), columns.err());
+        CliRunner predictColumns = CliRunner.run("predict", "--model", m.toString(), "--data", "digits", "--ignore", "x", "--device", "cpu");
+        assertEquals(Main.EXIT_USAGE, predictColumns.status());
+        assertTrue(predictColumns.err().contains("--label, --ignore and --targets apply to CSV data, not digits"), predictColumns.err());
+        // --targets is for clprop 0.1's files, which did not record their task
+        CliRunner targets = CliRunner.run("evaluate", "--model", rm.toString(), "--data", reg.toString(), "--targets", "1", "--device", "cpu");
+        assertEquals(Main.EXIT_USAGE, targets.status());
+        assertTrue(targets.err().contains("--targets is only for models from clprop 0.1; this model records that it is a regression model"), targets.err());
     }
 }

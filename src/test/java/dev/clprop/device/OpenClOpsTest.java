@@ -225,6 +225,54 @@ class OpenClOpsTest extends ClpropTestBase {
         assertClose(Tolerance.OP, r[0], r[1], act + " forward");
     }
 
+    static Stream<Arguments> layerNormShapes() {
+        return Stream.of(new int[]{1, 1}, new int[]{1, 7}, new int[]{7, 17}, new int[]{33, 1}, new int[]{33, 129}, new int[]{129, 10})
+                .map(s -> Arguments.of(s[0], s[1]));
+    }
+
+    /** Layer normalization forward and backward against EJML; rows of large mean and small spread test the variance's accuracy. */
+    @ParameterizedTest(name = "layernorm {0}x{1}")
+    @MethodSource("layerNormShapes")
+    void layerNormMatchesEjml(int m, int n) {
+        float[] x = randomArray(m * n, 3), gamma = randomArray(n, 1), beta = randomArray(n, 1), dy = randomArray(m * n, 1);
+        for (int r = 0; r < m; r += 2) for (int j = 0; j < n; j++) x[r * n + j] = 50 + x[r * n + j] * 0.01f;
+        int[][] shapes = {{m, n}, {1, n}, {1, n}, {m, n}, {m, 1}, {m, n}};
+        float[][] in = {x, gamma, beta, null, null, null};
+        for (int out : new int[]{3, 4, 5}) {
+            float[][] r = both(shapes, in, out, (b, t) -> b.layerNormForward(t[0], t[1], t[2], t[3], t[4], t[5], m));
+            assertClose(Tolerance.OP, r[0], r[1], "layernorm forward " + new String[]{"", "", "", "xhat", "1/std", "y"}[out]);
+        }
+        // backward from the reference's saved xhat and 1/std, with and without an input gradient
+        float[] xhat = new float[m * n], rstd = new float[m];
+        try (Tensor tx = ref.allocate(m, n); Tensor tg = ref.allocate(1, n); Tensor tb = ref.allocate(1, n); Tensor th = ref.allocate(m, n);
+             Tensor tr = ref.allocate(m, 1); Tensor ty = ref.allocate(m, n)) {
+            ref.upload(tx, x);
+            ref.upload(tg, gamma);
+            ref.upload(tb, beta);
+            ref.layerNormForward(tx, tg, tb, th, tr, ty, m);
+            ref.download(th, xhat);
+            ref.download(tr, rstd);
+        }
+        int[][] bshapes = {{m, n}, {m, n}, {m, 1}, {1, n}, {m, n}, {1, n}, {1, n}};
+        float[][] bin = {dy, xhat, rstd, gamma, null, null, null};
+        for (int out : new int[]{4, 5, 6}) {
+            float[][] r = both(bshapes, bin, out, (b, t) -> b.layerNormBackward(t[0], t[1], t[2], t[3], t[4], t[5], t[6], m));
+            assertClose(Tolerance.OP, r[0], r[1], "layernorm backward " + new String[]{"", "", "", "", "dx", "dgamma", "dbeta"}[out]);
+        }
+        float[][] noDx = both(bshapes, bin, 5, (b, t) -> b.layerNormBackward(t[0], t[1], t[2], t[3], null, t[5], t[6], m));
+        assertClose(Tolerance.OP, noDx[0], noDx[1], "layernorm backward without an input gradient");
+    }
+
+    @Test
+    void layerNormNormalizesEachRowAsPyTorchDoes() {
+        // torch.nn.functional.layer_norm(torch.tensor([[1., 2., 4.], [3., 3., 3.]]), (3,)) in float64
+        float[] x = {1, 2, 4, 3, 3, 3};
+        float[][] r = both(new int[][]{{2, 3}, {1, 3}, {1, 3}, {2, 3}, {2, 1}, {2, 3}}, new float[][]{x, {1, 1, 1}, {0, 0, 0}, null, null, null}, 5,
+                (b, t) -> b.layerNormForward(t[0], t[1], t[2], t[3], t[4], t[5], 2));
+        float[] want = {-1.0690415f, -0.2672604f, 1.3363019f, 0, 0, 0};
+        for (int w = 0; w < 2; w++) for (int i = 0; i < 6; i++) assertEquals(want[i], r[w][i], 2e-6, (w == 0 ? "device" : "ejml") + " at " + i);
+    }
+
     @ParameterizedTest(name = "{0} {1}x{2}")
     @MethodSource("activationShapes")
     void activationOutOfPlaceMatchesEjmlAndLeavesItsInput(Activation act, int m, int n, boolean ignored) {

@@ -71,7 +71,8 @@ public class OnnxExportTest {
     @ParameterizedTest(name = "{0} hidden, {1} output, bias {2}, standardized {3}")
     @MethodSource("networks")
     void onnxRuntimeGivesPredictsOutputs(Activation hidden, Activation last, boolean bias, boolean standardize) throws Exception {
-        Architecture a = Architecture.builder(7).dense(17, hidden, bias).dropout(0.3f).dense(5, hidden, bias).dense(3, last, bias).build();
+        // a layernorm between dense layers: its parameters (gamma2, beta2) shift the dense layers' numbers to W3 and W4
+        Architecture a = Architecture.builder(7).dense(17, hidden, bias).dropout(0.3f).layerNorm().dense(5, hidden, bias).dense(3, last, bias).build();
         Random rnd = new Random(hidden.ordinal() * 31 + last.ordinal() * 7 + (bias ? 1 : 0));
         Parameters p = Parameters.initialise(a, rnd.nextLong());
         if (bias) for (var s : p.shapes()) if (s.vector()) for (int i = 0; i < p.get(s.name()).length; i++) p.get(s.name())[i] = (float) rnd.nextGaussian();

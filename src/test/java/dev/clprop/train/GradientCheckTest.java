@@ -8,6 +8,8 @@ import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DenseSpec;
+import dev.clprop.model.LayerNormSpec;
+import dev.clprop.model.LayerSpec;
 import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
 import dev.clprop.nn.DeviceNetwork;
@@ -57,11 +59,37 @@ class GradientCheckTest extends ClpropTestBase {
     @MethodSource("cases")
     void gradientMatchesFiniteDifferences(BackendKind kind, Loss loss, Activation hidden, Activation output, boolean bias) {
         String nb = bias ? "" : ":nobias";
-        Architecture spec = Architecture.parse(IN + "," + HIDDEN + ":" + hidden + nb + "," + OUT + ":" + output + nb);
+        check(kind, loss, Architecture.parse(IN + "," + HIDDEN + ":" + hidden + nb + "," + OUT + ":" + output + nb));
+    }
+
+    static Stream<Arguments> layerNormCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (BackendKind kind : BackendKind.values()) {
+            for (Loss loss : Loss.values()) {
+                String last = loss == Loss.CROSS_ENTROPY ? "softmax" : loss == Loss.BCE ? "sigmoid" : "linear";
+                // layernorm first (no input gradient), between layers, and before the output layer
+                for (String spec : new String[]{IN + ",layernorm," + OUT + ":" + last, IN + "," + HIDDEN + ":tanh,layernorm," + OUT + ":" + last,
+                        IN + "," + HIDDEN + ":gelu,layernorm,5:relu,layernorm," + OUT + ":" + last}) {
+                    out.add(Arguments.of(kind, loss, spec));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("layerNormCases")
+    void layerNormGradientMatchesFiniteDifferences(BackendKind kind, Loss loss, String spec) {
+        check(kind, loss, Architecture.parse(spec));
+    }
+
+    private void check(BackendKind kind, Loss loss, Architecture spec) {
         Parameters p = Parameters.initialise(spec, rng.nextLong());
         for (ParamShape s : spec.parameterShapes()) {
             if (!s.vector()) continue;
+            // biases, and layernorm's scale and shift, away from their starting values
             float[] b = randomArray(s.cols(), 0.3);
+            if (s.name().startsWith("gamma")) for (int i = 0; i < b.length; i++) b[i] += 1;
             System.arraycopy(b, 0, p.get(s.name()), 0, b.length);
         }
         float[] x = randomArray(M * IN, 1.5);
@@ -131,10 +159,25 @@ class GradientCheckTest extends ClpropTestBase {
     static double lossF64(Architecture spec, java.util.Map<String, double[]> params, float[] x, float[] y, Loss loss) {
         int m = x.length / spec.inputs();
         double[] a = toDouble(x);
-        for (int l = 0; l < spec.layers().size(); l++) {
-            DenseSpec ls = (DenseSpec) spec.layers().get(l);
-            int in = spec.widthBefore(l), out = ls.units();
-            double[] w = params.get("W" + (l + 1)), b = params.get("b" + (l + 1));
+        int width = spec.inputs(), ordinal = 0;
+        for (LayerSpec layer : spec.layers()) {
+            if (layer.hasParameters()) ordinal++;
+            List<ParamShape> shapes = layer.parameterShapes(width, ordinal);
+            if (layer instanceof LayerNormSpec) {
+                // nn.LayerNorm: the row's mean and biased variance, eps 1e-5
+                double[] g = params.get(shapes.get(0).name()), be = params.get(shapes.get(1).name()), y2 = new double[m * width];
+                for (int r = 0; r < m; r++) {
+                    double mean = 0, var = 0;
+                    for (int j = 0; j < width; j++) mean += a[r * width + j] / width;
+                    for (int j = 0; j < width; j++) var += (a[r * width + j] - mean) * (a[r * width + j] - mean) / width;
+                    for (int j = 0; j < width; j++) y2[r * width + j] = (a[r * width + j] - mean) / Math.sqrt(var + 1e-5) * g[j] + be[j];
+                }
+                a = y2;
+                continue;
+            }
+            DenseSpec ls = (DenseSpec) layer;
+            int in = width, out = ls.units();
+            double[] w = params.get(shapes.get(0).name()), b = ls.bias() ? params.get(shapes.get(1).name()) : null;
             double[] z = new double[m * out];
             for (int r = 0; r < m; r++) {
                 for (int o = 0; o < out; o++) {
@@ -152,6 +195,7 @@ class GradientCheckTest extends ClpropTestBase {
                 }
             }
             a = z;
+            width = out;
         }
         int n = spec.outputs();
         double sum = 0;

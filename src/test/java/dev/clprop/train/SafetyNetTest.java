@@ -44,6 +44,8 @@ class SafetyNetTest extends ClpropTestBase {
         ACTIVATION_FORWARD("bias_activation"),
         /** The out-of-place activation of the layers that keep z (gelu, silu) is off. */
         ACTIVATION_OUT_OF_PLACE("activation_forward"),
+        LAYERNORM_FORWARD("layernorm_forward"),
+        LAYERNORM_BACKWARD("layernorm_backward"),
         /** gelu's derivative, taken from z, is off. */
         DERIVATIVE_FROM_INPUT("activation_backward gelu"),
         /** Only the output layer's softmax epilogue is off (the one forward epilogue no backend fuses into its GEMM). */
@@ -108,6 +110,18 @@ class SafetyNetTest extends ClpropTestBase {
                 public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) {
                     inner.gemmWeightGrad(d, a, out, m);
                     if (Fault.this == WEIGHT_GRADIENT_GEMM) skew(out, out.rows());
+                }
+
+                @Override
+                public void layerNormForward(Tensor x, Tensor g, Tensor b, Tensor h, Tensor r, Tensor y, int m) {
+                    inner.layerNormForward(x, g, b, h, r, y, m);
+                    if (Fault.this == LAYERNORM_FORWARD) skew(y, m);
+                }
+
+                @Override
+                public void layerNormBackward(Tensor dy, Tensor h, Tensor r, Tensor g, Tensor dx, Tensor dg, Tensor db, int m) {
+                    inner.layerNormBackward(dy, h, r, g, dx, dg, db, m);
+                    if (Fault.this == LAYERNORM_BACKWARD) skew(dg, 1);
                 }
 
                 @Override
@@ -284,8 +298,8 @@ class SafetyNetTest extends ClpropTestBase {
 
     List<String> train(Backend b, int verifyEvery, boolean extras, Optimizer optimizer) {
         Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
-        // a gelu layer: the ops of the layers that keep z are watched too
-        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,8:gelu,7:relu,4:softmax");
+        // gelu and layernorm layers: their ops are watched too
+        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,8:gelu,layernorm,7:relu,4:softmax");
         RunConfig cfg = RunConfig.builder(arch, Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(optimizer).batchSize(8).epochs(3).seed(4).shuffle(true).verifyEvery(verifyEvery).clipNorm(extras ? 0.01f : 0f).classWeights(extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null).build().settings()).build();
         List<String> lines = new ArrayList<>();
         new TrainingLoop(b, cfg, new TrainingListener() {

@@ -36,7 +36,7 @@ class TrainingParityTest extends ClpropTestBase {
         return switch (loss) {
             case HALF_SSE -> "6,9:tanh,5:leaky-relu,3:linear";
             case MSE -> "6,17:relu,3:sigmoid";
-            case BCE -> "6,9:relu,7:tanh:nobias,3:sigmoid";
+            case BCE -> "6,9:relu,layernorm,7:tanh:nobias,3:sigmoid";
             case CROSS_ENTROPY -> "6,9:sigmoid,7:tanh,4:softmax";
             case HUBER -> "6,9:gelu,5:silu,3:linear";
         };

@@ -30,6 +30,7 @@ final class KernelConstants {
         d.put("BCE_LOG_FLOOR", floatLiteral(Loss.BCE_LOG_FLOOR));
         d.put("BCE_GRAD_EPS", floatLiteral(Loss.BCE_GRAD_EPS));
         d.put("HUBER_DELTA", floatLiteral(Loss.HUBER_DELTA));
+        d.put("LAYERNORM_EPS", floatLiteral(dev.clprop.model.LayerNormSpec.EPS));
         d.put("ITEM_WIDTH", Integer.toString(ITEM_WIDTH));
         return d;
     }

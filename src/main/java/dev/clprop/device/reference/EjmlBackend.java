@@ -6,6 +6,7 @@ import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
 import dev.clprop.model.DropoutSpec;
 import dev.clprop.loss.Loss;
+import dev.clprop.model.LayerNormSpec;
 import dev.clprop.optim.Optimizer;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
@@ -209,6 +210,57 @@ public final class EjmlBackend implements Backend {
             sum += e;
         }
         for (int j = 0; j < n; j++) z[off + j] /= sum;
+    }
+
+    @Override
+    public void layerNormForward(Tensor xt, Tensor gammaT, Tensor betaT, Tensor xhatT, Tensor rstdT, Tensor yt, int m) {
+        float[] x = t(xt).data, gamma = t(gammaT).data, beta = t(betaT).data, xhat = t(xhatT).data, rstd = t(rstdT).data, y = t(yt).data;
+        int n = xt.cols();
+        for (int r = 0; r < m; r++) {
+            int o = r * n;
+            float s = 0f;
+            for (int j = 0; j < n; j++) s += x[o + j];
+            float mean = s / n, v = 0f;
+            for (int j = 0; j < n; j++) {
+                float d = x[o + j] - mean;
+                v += d * d;
+            }
+            float rs = (float) (1.0 / Math.sqrt(v / n + LayerNormSpec.EPS));
+            rstd[r] = rs;
+            for (int j = 0; j < n; j++) {
+                float h = (x[o + j] - mean) * rs;
+                xhat[o + j] = h;
+                y[o + j] = gamma[j] * h + beta[j];
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dyT, Tensor xhatT, Tensor rstdT, Tensor gammaT, Tensor dxT, Tensor dgammaT, Tensor dbetaT, int m) {
+        float[] dy = t(dyT).data, xhat = t(xhatT).data, rstd = t(rstdT).data, gamma = t(gammaT).data, dgamma = t(dgammaT).data, dbeta = t(dbetaT).data;
+        int n = dyT.cols();
+        for (int j = 0; j < n; j++) {
+            float sg = 0f, sb = 0f;
+            for (int r = 0; r < m; r++) {
+                sg += dy[r * n + j] * xhat[r * n + j];
+                sb += dy[r * n + j];
+            }
+            dgamma[j] = sg;
+            dbeta[j] = sb;
+        }
+        if (dxT == null) return;
+        float[] dx = t(dxT).data;
+        for (int r = 0; r < m; r++) {
+            int o = r * n;
+            float a = 0f, b = 0f;
+            for (int j = 0; j < n; j++) {
+                float g = dy[o + j] * gamma[j];
+                a += g;
+                b += g * xhat[o + j];
+            }
+            float ma = a / n, mb = b / n, rs = rstd[r];
+            for (int j = 0; j < n; j++) dx[o + j] = rs * (dy[o + j] * gamma[j] - ma - xhat[o + j] * mb);
+        }
     }
 
     @Override

@@ -1,0 +1,56 @@
+package dev.clprop.model;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Layer normalization over each row's features, as PyTorch's {@code nn.LayerNorm(width, eps=1e-5)}:
+ * {@code y = (x − μ) / √(σ² + ε) · γ + β} with the row's mean μ and biased variance σ², and a trainable
+ * scale γ (starting at 1) and shift β (starting at 0) per feature. Written {@code layernorm}; its
+ * parameters are {@code gammaN} and {@code betaN} in model files, {@code K.weight} and {@code K.bias} in PyTorch.
+ */
+public record LayerNormSpec() implements LayerSpec {
+    /** PyTorch's default ε. */
+    public static final float EPS = 1e-5f;
+
+    /** The element in an architecture string. */
+    public static final String SPELLING = "layernorm";
+
+    @Override
+    public String spelling() {
+        return SPELLING;
+    }
+
+    @Override
+    public int outputWidth(int inputWidth) {
+        return inputWidth;
+    }
+
+    @Override
+    public List<ParamShape> parameterShapes(int inputWidth, int ordinal) {
+        return List.of(ParamShape.vector("gamma" + ordinal, inputWidth), ParamShape.vector("beta" + ordinal, inputWidth));
+    }
+
+    /** γ = 1 and β = 0, as PyTorch starts them; draws nothing. */
+    @Override
+    public void initialise(List<float[]> parameters, int inputWidth, Random rng) {
+        Arrays.fill(parameters.get(0), 1f);
+        Arrays.fill(parameters.get(1), 0f);
+    }
+
+    @Override
+    public List<String> torchModules(int inputWidth) {
+        return List.of("nn.LayerNorm(" + inputWidth + ")");
+    }
+
+    @Override
+    public List<String> torchParameters() {
+        return List.of("0.weight", "0.bias");
+    }
+
+    @Override
+    public String toString() {
+        return spelling();
+    }
+}
