@@ -2,7 +2,7 @@
 """Trains the same networks in clprop and in PyTorch (float64) and compares the final weights.
 
 Every loss x optimizer (huber is torch.nn.HuberLoss(delta=1.0), on targets spread so that both of its
-branches occur, through gelu (exact erf form) and silu layers; mse's network has an nn.LayerNorm; adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
+branches occur, through gelu (exact erf form) and silu layers; mse's network has an nn.LayerNorm, half-sse's an nn.BatchNorm1d (its running statistics compared too); adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
 (PyTorch's StepLR and CosineAnnealingLR, stepped each epoch) and --clip-norm
 (torch.nn.utils.clip_grad_norm_; 0.5 on cross-entropy, 0.02 on mse, whose smaller gradients 0.5
 would not clip; the script prints how many steps were clipped), and --class-weights 1,2,0.5
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 SPECS = {
-    "half-sse": "6,9:tanh,5:leaky-relu,3:linear",
+    "half-sse": "6,9:tanh,batchnorm,5:leaky-relu,3:linear",
     "mse": "6,17:relu,layernorm,3:sigmoid",
     "bce": "6,9:relu,7:tanh:nobias,3:sigmoid",
     "cross-entropy": "6,9:sigmoid,7:tanh,4:softmax",
@@ -47,8 +47,8 @@ def parse_spec(spec):
     layers, prev, ordinal = [], int(parts[0]), 0
     for p in parts[1:]:
         ordinal += 1
-        if p == "layernorm":
-            layers.append(("layernorm", prev, ordinal))
+        if p in ("layernorm", "batchnorm"):
+            layers.append((p, prev, ordinal))
             continue
         f = p.split(":")
         layers.append((prev, int(f[0]), f[1], len(f) < 3, ordinal))
@@ -80,7 +80,7 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
     rng = np.random.default_rng(seed)
     spec = WEIGHTED_SPEC if extra and extra[0] == "weights" else SPECS[loss]
     layers = parse_spec(spec)
-    n_in, n_out = layers[0][1] if layers[0][0] == "layernorm" else layers[0][0], layers[-1][1]
+    n_in, n_out = layers[0][1] if layers[0][0] in ("layernorm", "batchnorm") else layers[0][0], layers[-1][1]
     x = rng.normal(size=(ROWS, n_in))
     if loss == "cross-entropy":
         labels = rng.integers(0, n_out, size=ROWS)
@@ -103,11 +103,14 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
 
     init = {}
     for layer in layers:
-        if layer[0] == "layernorm":
-            _, width, i = layer
+        if layer[0] in ("layernorm", "batchnorm"):
+            kind, width, i = layer
             # away from the starting 1 and 0, so that both parameters matter
             init[f"gamma{i}"] = (1 + rng.normal(size=width) * 0.1).astype(np.float32)
             init[f"beta{i}"] = (rng.normal(size=width) * 0.1).astype(np.float32)
+            if kind == "batchnorm":
+                init[f"running_mean{i}"] = np.zeros(width, dtype=np.float32)
+                init[f"running_var{i}"] = np.ones(width, dtype=np.float32)
             continue
         fan_in, fan_out, _, bias, i = layer
         init[f"W{i}"] = (rng.normal(size=(fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32)
@@ -135,13 +138,16 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
     torch.manual_seed(0)
     mods = []
     for layer in layers:
-        if layer[0] == "layernorm":
-            _, width, i = layer
-            ln = torch.nn.LayerNorm(width, eps=1e-5, dtype=torch.float64)
+        if layer[0] in ("layernorm", "batchnorm"):
+            kind, width, i = layer
+            if kind == "layernorm":
+                norm = torch.nn.LayerNorm(width, eps=1e-5, dtype=torch.float64)
+            else:
+                norm = torch.nn.BatchNorm1d(width, eps=1e-5, momentum=0.1, dtype=torch.float64)  # in training mode
             with torch.no_grad():
-                ln.weight.copy_(torch.from_numpy(init[f"gamma{i}"].astype(np.float64)))
-                ln.bias.copy_(torch.from_numpy(init[f"beta{i}"].astype(np.float64)))
-            mods.append((ln, "layernorm", i))
+                norm.weight.copy_(torch.from_numpy(init[f"gamma{i}"].astype(np.float64)))
+                norm.bias.copy_(torch.from_numpy(init[f"beta{i}"].astype(np.float64)))
+            mods.append((norm, kind, i))
             continue
         fan_in, fan_out, act, bias, i = layer
         lin = torch.nn.Linear(fan_in, fan_out, bias=bias, dtype=torch.float64)
@@ -176,7 +182,7 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
             a = xb
             for k, (mod, act, _) in enumerate(mods):
                 z = mod(a)
-                a = z if act == "layernorm" or (loss == "cross-entropy" and k == len(mods) - 1) else activation(act, z)
+                a = z if act in ("layernorm", "batchnorm") or (loss == "cross-entropy" and k == len(mods) - 1) else activation(act, z)
             if loss == "half-sse":
                 l = 0.5 * ((yb - a) ** 2).sum()
             elif loss == "mse":
@@ -198,8 +204,11 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
 
     worst_abs, worst_rel, ok = 0.0, 0.0, True
     for mod, act, i in mods:
-        if act == "layernorm":
+        if act in ("layernorm", "batchnorm"):
             ref = {"gamma": mod.weight.detach().numpy(), "beta": mod.bias.detach().numpy()}
+            if act == "batchnorm":
+                ref["running_mean"] = mod.running_mean.numpy()
+                ref["running_var"] = mod.running_var.numpy()
         else:
             ref = {"W": mod.weight.detach().numpy()}
             if mod.bias is not None:

@@ -36,6 +36,9 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void gemmWeightGrad(Tensor d, Tensor a, Tensor out, int m) { inner.gemmWeightGrad(d, a, out, m); }
     @Override public void biasActivation(Tensor z, Tensor b, Activation act, int m) { inner.biasActivation(z, b, act, m); }
     @Override public void activate(Tensor z, Activation act, Tensor out, int m) { inner.activate(z, act, out, m); }
+    @Override public void batchNormTrain(Tensor x, Tensor g, Tensor b, Tensor rm, Tensor rv, Tensor h, Tensor r, Tensor y, int m) { inner.batchNormTrain(x, g, b, rm, rv, h, r, y, m); }
+    @Override public void batchNormEval(Tensor x, Tensor g, Tensor b, Tensor rm, Tensor rv, Tensor y, int m) { inner.batchNormEval(x, g, b, rm, rv, y, m); }
+    @Override public void batchNormBackward(Tensor dy, Tensor h, Tensor r, Tensor g, Tensor dx, Tensor dg, Tensor db, int m) { inner.batchNormBackward(dy, h, r, g, dx, dg, db, m); }
     @Override public void layerNormForward(Tensor x, Tensor g, Tensor b, Tensor h, Tensor r, Tensor y, int m) { inner.layerNormForward(x, g, b, h, r, y, m); }
     @Override public void layerNormBackward(Tensor dy, Tensor h, Tensor r, Tensor g, Tensor dx, Tensor dg, Tensor db, int m) { inner.layerNormBackward(dy, h, r, g, dx, dg, db, m); }
     @Override public void activationBackward(Tensor g, Tensor a, Activation act, int m) { inner.activationBackward(g, a, act, m); }

@@ -88,6 +88,25 @@ public interface Backend extends AutoCloseable {
     void biasActivation(Tensor z, Tensor bias, Activation act, int m);
 
     /**
+     * Batch normalization in training, per feature j over the first m ≥ 2 rows, as {@code nn.BatchNorm1d}:
+     * the mean μ and biased variance σ², {@code rstd_j ← 1/√(σ² + ε)}, {@code xhat ← (x − μ)·rstd},
+     * {@code y ← γ·xhat + β}, {@code running_mean ← (1 − momentum)·running_mean + momentum·μ} and
+     * {@code running_var ← (1 − momentum)·running_var + momentum·σ²·m/(m − 1)}. Modifies xhat, rstd (1 × n),
+     * y and the running statistics.
+     */
+    void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor xhat, Tensor rstd, Tensor y, int m);
+
+    /** Batch normalization in evaluation: {@code y ← (x − running_mean)/√(running_var + ε)·γ + β}. Modifies y. */
+    void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int m);
+
+    /**
+     * Batch normalization's backward pass after a training pass: per feature {@code dγ ← Σ dy·xhat},
+     * {@code dβ ← Σ dy}, and unless dx is null {@code dx ← γ·rstd/m·(m·dy − Σ dy − xhat·Σ dy·xhat)}.
+     * Modifies dx, dgamma and dbeta.
+     */
+    void batchNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma, Tensor dbeta, int m);
+
+    /**
      * Layer normalization of the first m rows of {@code x} (n features each), as {@code nn.LayerNorm}: per row
      * {@code rstd ← 1/√(σ² + ε)} (biased variance), {@code xhat ← (x − μ)·rstd}, {@code y ← γ·xhat + β}.
      * Modifies xhat, rstd (m × 1) and y.

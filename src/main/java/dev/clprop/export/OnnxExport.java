@@ -20,6 +20,7 @@ import dev.clprop.model.Architecture;
 import dev.clprop.model.DataSchema;
 import dev.clprop.error.IncompatibleModelException;
 import dev.clprop.error.Quote;
+import dev.clprop.model.BatchNormSpec;
 import dev.clprop.model.DenseSpec;
 import dev.clprop.model.DropoutSpec;
 import dev.clprop.model.LayerNormSpec;
@@ -44,6 +45,7 @@ import java.util.List;
  *   <li>its activation as {@code Relu}, {@code LeakyRelu(alpha=0.01)}, {@code Sigmoid}, {@code Tanh},
  *       {@code Softmax(axis=1)}, nothing for linear, and as the nodes of their formulas gelu
  *       ({@code 0.5·z·(1 + Erf(z·√½))}, opset 13 having no Gelu) and silu ({@code z·Sigmoid(z)});</li>
+ *   <li>batchnorm as {@code BatchNormalization} with its running statistics (evaluation mode);</li>
  *   <li>layernorm as the nodes of its formula ({@code ReduceMean}, {@code Sub}, {@code Mul}, {@code Add},
  *       {@code Sqrt}, {@code Div}; opset 13 has no LayerNormalization);</li>
  *   <li>dropout left out (it is the identity outside training);</li>
@@ -130,6 +132,18 @@ public final class OnnxExport {
             List<ParamShape> shapes = l.parameterShapes(width, ordinal);
             if (l instanceof DropoutSpec) {
                 continue; // the identity outside training
+            } else if (l instanceof BatchNormSpec) {
+                // evaluation mode: the running statistics, as nn.BatchNorm1d in eval()
+                List<ParamShape> buffers = l.bufferShapes(width, ordinal);
+                List<String> in = new ArrayList<>(List.of(h));
+                for (ParamShape t : List.of(shapes.get(0), shapes.get(1), buffers.get(0), buffers.get(1))) {
+                    g.addInitializer(tensor(t.name(), p.get(t.name()), width));
+                    in.add(t.name());
+                }
+                String out = "bn" + i;
+                g.addNode(node("BatchNormalization", "batchnorm" + i, in, out).addAttribute(floatAttr("epsilon", BatchNormSpec.EPS)));
+                h = out;
+                continue;
             } else if (l instanceof LayerNormSpec) {
                 if (!layerNormConstants) {
                     g.addInitializer(tensor("layernorm_eps", new float[]{LayerNormSpec.EPS}, 1));

@@ -142,6 +142,7 @@ public final class ModelFormat {
             ParamShape s = p.shapes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
             e.put(key, Npz.Entry.floats(p.get(name), s.fileShape()));
         });
+        for (String key : TorchNames.untracked(p.architecture())) e.put(key, Npz.Entry.int64(0));
         Npz.write(file, e);
     }
 
@@ -169,14 +170,14 @@ public final class ModelFormat {
             e.put(BEST_EPOCH, Npz.Entry.int64(es.bestEpoch()));
             e.put(BEST_LOSS, Npz.Entry.text(Double.toString(es.bestLoss())));
             e.put(SINCE_BEST, Npz.Entry.int64(es.sinceBest()));
-            for (ParamShape ps : c.model().architecture().parameterShapes()) e.put(BEST + ps.name(), Npz.Entry.floats(es.best().get(ps.name()), ps.fileShape()));
+            for (ParamShape ps : c.model().architecture().stateShapes()) e.put(BEST + ps.name(), Npz.Entry.floats(es.best().get(ps.name()), ps.fileShape()));
         }
         Npz.write(file, e);
     }
 
     private static Map<String, Npz.Entry> modelEntries(StoredModel m) {
         Map<String, Npz.Entry> e = new LinkedHashMap<>();
-        for (ParamShape p : m.architecture().parameterShapes()) e.put(p.name(), Npz.Entry.floats(m.parameters().get(p.name()), p.fileShape()));
+        for (ParamShape p : m.architecture().stateShapes()) e.put(p.name(), Npz.Entry.floats(m.parameters().get(p.name()), p.fileShape()));
         e.put(SPEC, Npz.Entry.text(m.architecture().spelling()));
         if (m.loss() != null) e.put(LOSS, Npz.Entry.text(m.loss().spelling()));
         if (m.standardizer() != null) {
@@ -239,8 +240,9 @@ public final class ModelFormat {
         Map<String, float[]> values = new LinkedHashMap<>();
         // clprop's own names, or a PyTorch nn.Sequential's state_dict keys (0.weight, 0.bias, ...)
         Map<String, String> torch = TorchNames.of(arch);
-        boolean torchKeys = r.header("W1") == null && r.header(torch.get("W1")) != null;
-        for (ParamShape p : arch.parameterShapes()) {
+        String first = arch.stateShapes().get(0).name(); // W1, or gamma1 when a normalization comes first
+        boolean torchKeys = r.header(first) == null && r.header(torch.get(first)) != null;
+        for (ParamShape p : arch.stateShapes()) {
             String key = torchKeys ? torch.get(p.name()) : p.name();
             String shown = torchKeys ? key + " (" + p.name() + ")" : p.name();
             Npz.Header h = r.header(key);
@@ -377,7 +379,7 @@ public final class ModelFormat {
             throw new InvalidInputException(r.file() + ": unreadable " + BEST_LOSS);
         }
         Map<String, float[]> best = new LinkedHashMap<>();
-        for (ParamShape p : arch.parameterShapes()) best.put(p.name(), stateArray(r, BEST + p.name(), p));
+        for (ParamShape p : arch.stateShapes()) best.put(p.name(), stateArray(r, BEST + p.name(), p));
         return new EarlyStopState((int) integer(r, BEST_EPOCH, LegacyInt.NONE), loss, (int) integer(r, SINCE_BEST, LegacyInt.NONE),
                 new Parameters(arch, best));
     }

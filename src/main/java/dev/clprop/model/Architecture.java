@@ -27,6 +27,8 @@ public final class Architecture {
     private final int inputs;
     private final List<LayerSpec> layers;
     private final List<ParamShape> shapes;
+    private final List<ParamShape> stateShapes;
+    private final int buffers;
 
     Architecture(int inputs, List<LayerSpec> layers) {
         if (inputs <= 0) throw new InvalidSettingException("inputs", "must be a positive integer, got " + inputs);
@@ -39,8 +41,8 @@ public final class Architecture {
         if (!(this.layers.get(this.layers.size() - 1) instanceof DenseSpec)) {
             throw new InvalidSettingException(SpecGrammar.SETTING, "'" + spelling() + "' must end with a dense layer");
         }
-        List<ParamShape> s = new ArrayList<>();
-        int width = inputs, ordinal = 0;
+        List<ParamShape> s = new ArrayList<>(), all = new ArrayList<>();
+        int width = inputs, ordinal = 0, bufferCount = 0;
         for (int i = 0; i < this.layers.size(); i++) {
             LayerSpec l = this.layers.get(i);
             if (l instanceof DenseSpec d && d.activation() == Activation.SOFTMAX && i < this.layers.size() - 1) {
@@ -54,10 +56,16 @@ public final class Architecture {
                             + (long) p.rows() * p.cols() + " elements, more than one array can hold");
                 }
                 s.add(p);
+                all.add(p);
             }
+            List<ParamShape> buffers = l.bufferShapes(width, ordinal);
+            all.addAll(buffers);
+            bufferCount += buffers.size();
             width = l.outputWidth(width);
         }
         this.shapes = Collections.unmodifiableList(s);
+        this.stateShapes = Collections.unmodifiableList(all);
+        this.buffers = bufferCount;
         if (parameterCount() > MAX_PARAMETERS) {
             throw new InvalidSettingException(SpecGrammar.SETTING, "'" + spelling() + "' has " + parameterCount() + " parameters, more than the limit of " + MAX_PARAMETERS);
         }
@@ -114,7 +122,20 @@ public final class Architecture {
         return ((DenseSpec) layers.get(layers.size() - 1)).activation();
     }
 
-    /** Every parameter tensor in order (W1, b1, W2, ...). */
+    /**
+     * Every tensor of the model, layer by layer: the parameters and the layers' non-trainable buffers
+     * (batchnorm's running statistics). What model files and {@link Parameters} hold.
+     */
+    public List<ParamShape> stateShapes() {
+        return stateShapes;
+    }
+
+    /** Whether some layer keeps non-trainable buffers (batchnorm). */
+    public boolean hasBuffers() {
+        return buffers > 0;
+    }
+
+    /** Every trainable parameter tensor in order (W1, b1, W2, ...): what the optimizer updates. */
     public List<ParamShape> parameterShapes() {
         return shapes;
     }
@@ -173,6 +194,11 @@ public final class Architecture {
         /** Inverted dropout with probability {@code p} (active in training only). */
         public Builder dropout(float p) {
             return layer(new DropoutSpec(p));
+        }
+
+        /** Batch normalization of each feature (nn.BatchNorm1d). */
+        public Builder batchNorm() {
+            return layer(new BatchNormSpec());
         }
 
         /** Layer normalization over the features (nn.LayerNorm). */

@@ -8,7 +8,7 @@ import java.util.Random;
  * record implementing this interface, an element of the architecture grammar ({@link SpecGrammar}),
  * and its device implementation in {@code dev.clprop.nn}.
  */
-public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec {
+public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec, BatchNormSpec {
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();
 
@@ -20,6 +20,23 @@ public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec 
      * {@code ordinal} numbers the layers that have parameters (1, 2, ...), which names them (W1, b1).
      */
     List<ParamShape> parameterShapes(int inputWidth, int ordinal);
+
+    /**
+     * The layer's non-trainable tensors (batchnorm's running statistics), named like its parameters: saved
+     * with the model and moved by the layer itself, never by the optimizer. Empty for most layers.
+     */
+    default List<ParamShape> bufferShapes(int inputWidth, int ordinal) {
+        return List.of();
+    }
+
+    /** Sets freshly allocated buffers (same order as {@link #bufferShapes}) to their starting values. */
+    default void initialiseBuffers(List<float[]> buffers) {
+    }
+
+    /** Each buffer's state_dict key, as {@link #torchParameters} does for the parameters. */
+    default List<String> torchBuffers() {
+        return List.of();
+    }
 
     /** Whether the layer has trainable parameters. */
     default boolean hasParameters() {

@@ -11,7 +11,7 @@ import java.util.Random;
 
 /**
  * A network's numbers on the host: one float array per {@link ParamShape} of its architecture
- * (W1, b1, W2, ...), row-major. This is what model files hold and what devices upload. The arrays
+ * (W1, b1, W2, ..., and batchnorm's running statistics), row-major. This is what model files hold and what devices upload. The arrays
  * are owned by this object; callers that keep one across a mutation take a {@link #copy()}.
  */
 public final class Parameters {
@@ -22,7 +22,7 @@ public final class Parameters {
     public Parameters(Architecture architecture, Map<String, float[]> values) {
         this.architecture = architecture;
         this.values = new LinkedHashMap<>();
-        for (ParamShape p : architecture.parameterShapes()) {
+        for (ParamShape p : architecture.stateShapes()) {
             float[] v = values.get(p.name());
             if (v == null) throw new InvalidInputException("parameters for " + architecture + " lack " + p.name());
             if (v.length != p.size()) {
@@ -45,7 +45,7 @@ public final class Parameters {
                     + " parameters (" + (bytes >> 20) + " MiB), more than the Java heap can hold (raise -Xmx)");
         }
         Map<String, float[]> v = new LinkedHashMap<>();
-        for (ParamShape p : architecture.parameterShapes()) v.put(p.name(), new float[p.size()]);
+        for (ParamShape p : architecture.stateShapes()) v.put(p.name(), new float[p.size()]);
         return new Parameters(architecture, v);
     }
 
@@ -62,9 +62,11 @@ public final class Parameters {
             LayerSpec l = architecture.layers().get(i);
             if (!l.hasParameters()) continue;
             ordinal++;
-            List<float[]> arrays = new ArrayList<>();
+            List<float[]> arrays = new ArrayList<>(), buffers = new ArrayList<>();
             for (ParamShape s : l.parameterShapes(architecture.widthBefore(i), ordinal)) arrays.add(p.values.get(s.name()));
             l.initialise(arrays, architecture.widthBefore(i), rng);
+            for (ParamShape s : l.bufferShapes(architecture.widthBefore(i), ordinal)) buffers.add(p.values.get(s.name()));
+            l.initialiseBuffers(buffers);
         }
         return p;
     }
@@ -81,9 +83,9 @@ public final class Parameters {
         return v;
     }
 
-    /** The parameters' names and shapes, in order. */
+    /** The names and shapes of the tensors held, in order: the parameters and the layers' buffers ({@link Architecture#stateShapes}). */
     public List<ParamShape> shapes() {
-        return architecture.parameterShapes();
+        return architecture.stateShapes();
     }
 
     /** A deep copy. */

@@ -12,7 +12,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code units:activation[:nobias]}: a {@link DenseSpec};</li>
  *   <li>{@code dropout:P}: a {@link DropoutSpec};</li>
- *   <li>{@code layernorm}: a {@link LayerNormSpec}.</li>
+ *   <li>{@code layernorm}: a {@link LayerNormSpec};</li>
+ *   <li>{@code batchnorm}: a {@link BatchNormSpec}.</li>
  * </ul>
  * A new layer type adds its element here.
  */
@@ -36,6 +37,10 @@ final class SpecGrammar {
 
     private static LayerSpec element(String e, String spec, int index) {
         String[] f = e.split(":", -1);
+        if (f[0].trim().equals(BatchNormSpec.SPELLING)) {
+            if (f.length != 1) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": batchnorm takes no fields");
+            return new BatchNormSpec();
+        }
         if (f[0].trim().equals(LayerNormSpec.SPELLING)) {
             if (f.length != 1) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": layernorm takes no fields");
             return new LayerNormSpec();

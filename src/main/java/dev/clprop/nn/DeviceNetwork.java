@@ -29,6 +29,8 @@ public final class DeviceNetwork implements AutoCloseable {
     private final long seed;
     private final List<Layer> layers = new ArrayList<>();
     private final List<Param> params = new ArrayList<>();
+    /** The layers' non-trainable buffers (batchnorm's running statistics), by name: moved by their layers, never by the optimizer. */
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     /** The parameters' values and gradients, in {@link #params} order. */
     private List<Tensor> values, gradients;
     /** Per optimizer slot: one tensor per parameter, in {@link #params} order. */
@@ -66,11 +68,19 @@ public final class DeviceNetwork implements AutoCloseable {
             for (ParamShape s : shapes) dims.add(new int[]{s.rows(), s.cols()});
             List<Tensor> values = ownAll(dims), grads = ownAll(dims);
             for (int i = 0; i < shapes.size(); i++) params.add(new Param(shapes.get(i), values.get(i), grads.get(i)));
-            int next = 0;
+            int next = 0, ordinal = 0;
             for (int i = 0; i < architecture.layers().size(); i++) {
-                int count = architecture.layers().get(i).parameterShapes(architecture.widthBefore(i), 1).size();
+                dev.clprop.model.LayerSpec spec = architecture.layers().get(i);
+                if (spec.hasParameters()) ordinal++;
+                int count = spec.parameterShapes(architecture.widthBefore(i), 1).size();
+                List<Tensor> layerBuffers = new ArrayList<>();
+                for (ParamShape b : spec.bufferShapes(architecture.widthBefore(i), ordinal)) {
+                    Tensor t = own(b.rows(), b.cols());
+                    buffers.put(b.name(), t);
+                    layerBuffers.add(t);
+                }
                 boolean last = i == architecture.layers().size() - 1;
-                layers.add(Layers.create(backend, architecture, i, params.subList(next, next + count), maxBatch, last ? loss : null));
+                layers.add(Layers.create(backend, architecture, i, params.subList(next, next + count), layerBuffers, maxBatch, last ? loss : null));
                 next += count;
             }
             this.values = values;
@@ -283,18 +293,19 @@ public final class DeviceNetwork implements AutoCloseable {
         return v[0];
     }
 
-    /** Uploads the parameters. */
+    /** Uploads the parameters and the layers' buffers. */
     public void setParameters(Parameters p) {
         if (!p.architecture().equals(architecture)) throw new IllegalArgumentException("parameters for " + p.architecture() + ", network is " + architecture);
         for (Param q : params) backend.upload(q.value(), p.get(q.name()));
+        buffers.forEach((name, t) -> backend.upload(t, p.get(name)));
     }
 
-    /** Downloads the parameters. */
+    /** Downloads the parameters and the layers' buffers. */
     public Parameters parameters() {
         return collect(false);
     }
 
-    /** The last computed gradients, named as the parameters. */
+    /** The last computed gradients, named as the parameters (a buffer's, which nothing trains, is zero). */
     public Parameters gradients() {
         return collect(true);
     }
@@ -306,7 +317,15 @@ public final class DeviceNetwork implements AutoCloseable {
             backend.download(gradients ? q.gradient() : q.value(), a);
             v.put(q.name(), a);
         }
-        return new Parameters(architecture, v);
+        buffers.forEach((name, t) -> {
+            float[] a = new float[t.size()];
+            if (!gradients) backend.download(t, a);
+            v.put(name, a);
+        });
+        // in the architecture's order, parameters and buffers layer by layer
+        Map<String, float[]> ordered = new LinkedHashMap<>();
+        for (ParamShape s : architecture.stateShapes()) ordered.put(s.name(), v.get(s.name()));
+        return new Parameters(architecture, ordered);
     }
 
     /** The optimizer's step count and state, downloaded. */

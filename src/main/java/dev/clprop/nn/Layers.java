@@ -1,8 +1,10 @@
 package dev.clprop.nn;
 
 import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
+import dev.clprop.model.BatchNormSpec;
 import dev.clprop.model.DenseSpec;
 import dev.clprop.model.DropoutSpec;
 import dev.clprop.model.LayerNormSpec;
@@ -19,7 +21,7 @@ final class Layers {
      * @param params the layer's parameters, named as in its architecture (the caller owns their tensors)
      * @param loss when the layer is the output layer, the loss (its gradient may arrive pre-activation); else null
      */
-    static Layer create(Backend b, Architecture arch, int index, List<Param> params, int maxBatch, Loss loss) {
+    static Layer create(Backend b, Architecture arch, int index, List<Param> params, List<Tensor> buffers, int maxBatch, Loss loss) {
         LayerSpec spec = arch.layers().get(index);
         int in = arch.widthBefore(index);
         if (spec instanceof DenseSpec d) {
@@ -27,6 +29,7 @@ final class Layers {
         }
         if (spec instanceof DropoutSpec d) return new DropoutLayer(b, d, index, in, maxBatch);
         if (spec instanceof LayerNormSpec n) return new LayerNormLayer(b, n, index, in, params, maxBatch);
+        if (spec instanceof BatchNormSpec n) return new BatchNormLayer(b, n, index, in, params, buffers, maxBatch);
         throw new IllegalStateException("no device implementation for " + spec.getClass().getSimpleName());
     }
 
@@ -35,6 +38,7 @@ final class Layers {
         int out = spec.outputWidth(inputWidth);
         if (spec instanceof DenseSpec d) return (DenseLayer.keepsPreActivation(d) ? 3L : 2L) * out;
         if (spec instanceof LayerNormSpec) return LayerNormLayer.floatsPerRow(out);
+        if (spec instanceof BatchNormSpec) return 3L * out + 1; // output, its gradient, xhat, and a share of the 1 × n 1/σ
         return 2L * out;
     }
 }

@@ -57,7 +57,11 @@ final class SparkRunner implements StepRunner {
         this.executorBatch = executorBatch;
         this.treeDepth = treeDepth;
         this.where = where;
-        List<Backend> opened = DeviceSelection.open(driverDevice, line -> { });
+        if (cfg.architecture().hasBuffers()) {
+            throw new dev.clprop.error.InvalidSettingException("architecture", "'" + cfg.architecture() + "' has batchnorm, which Spark does not train:"
+                    + " the partitions' running statistics are not combined (use layernorm, or train without Spark)");
+        }
+                List<Backend> opened = DeviceSelection.open(driverDevice, line -> { });
         if (opened.size() != 1) {
             for (Backend b : opened) b.close();
             throw new dev.clprop.error.InvalidSettingException("driverDevice", "names " + opened.size() + " devices; the driver updates on one");

@@ -57,6 +57,11 @@ public final class DataParallelRunner implements StepRunner {
 
     /** One replica per backend, each holding the whole training (and validation) data. */
     public DataParallelRunner(List<Backend> backends, RunConfig cfg, Dataset train, Dataset validation, int batch) {
+        if (cfg.architecture().hasBuffers()) {
+            // each replica would move its own running statistics from its share of the batch
+            throw new dev.clprop.error.InvalidSettingException("architecture", "'" + cfg.architecture() + "' has batchnorm, which trains on one device:"
+                    + " its running statistics are not synchronized across devices yet (use layernorm, or one device)");
+        }
         this.train = train;
         this.loss = cfg.loss();
         int outputs = cfg.architecture().outputs();

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Before a device trains: two training steps of small networks on the device under {@link Lockstep},
+ * Before a device trains: two training steps and a prediction pass of small networks on the device under {@link Lockstep},
  * so that every op it will run (each GEMM form, every activation forward and backward, every loss
  * gradient (class-weighted too), every optimizer update, gradient clipping, dropout, the minibatch gather) is compared with EJML from the
  * same inputs. A device that disagrees is refused with the op and the numbers. Shapes are odd (13 rows,
@@ -35,7 +35,7 @@ public final class DeviceSelfTest {
     static final List<Case> CASES = List.of(
             new Case("37,23:tanh,19:relu,11:leaky-relu,7:sigmoid,5:softmax", Loss.CROSS_ENTROPY, Optimizer.adam(0.01f).withWeightDecay(0.01f)),
             new Case("37,9:linear,5:sigmoid", Loss.BCE, Optimizer.momentum(0.05f, 0.9f).withWeightDecay(0.01f)),
-            new Case("37,17:relu:nobias,5:linear", Loss.MSE, Optimizer.sgd(0.05f)),
+            new Case("37,17:relu:nobias,batchnorm,5:linear", Loss.MSE, Optimizer.sgd(0.05f)),
             new Case("37,7:sigmoid,5:softmax", Loss.HALF_SSE, Optimizer.sgd(0.05f)),
             new Case("37,13:gelu,layernorm,11:silu,5:linear", Loss.HUBER, Optimizer.adamw(0.01f)),
             new Case("37,dropout:0.25,19:relu,dropout:0.5,5:softmax", Loss.CROSS_ENTROPY, Optimizer.sgd(0.05f)),
@@ -66,6 +66,8 @@ public final class DeviceSelfTest {
                         d.gatherBatch(off, BATCH);
                         net.trainStep(d.batchX, d.batchY, BATCH);
                     }
+                    // and a prediction's forward pass: dropout passes values through, batchnorm uses its running statistics
+                    net.forward(d.batchX, BATCH, dev.clprop.nn.Pass.INFERENCE);
                     lock.end("the self-test (" + c.spec() + ", " + c.loss() + ", " + c.optimizer().kind() + ")");
                 } catch (DeviceException e) {
                     throw new DeviceException("device self-test failed: " + e.getMessage() + "; refusing to use " + device.name()

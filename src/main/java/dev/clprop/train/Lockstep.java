@@ -243,6 +243,59 @@ public final class Lockstep implements Backend {
     }
 
     @Override
+    public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor xhat, Tensor rstd, Tensor y, int m) {
+        if (!armed) {
+            device.batchNormTrain(x, gamma, beta, runningMean, runningVar, xhat, rstd, y, m);
+            return;
+        }
+        Tensor[] t = {x, gamma, beta, runningMean, runningVar, xhat, rstd, y};
+        float[][] v = new float[t.length][];
+        for (int i = 0; i < t.length; i++) v[i] = get(t[i]);
+        device.batchNormTrain(x, gamma, beta, runningMean, runningVar, xhat, rstd, y, m);
+        float[][] r = new float[5][];
+        onRef(t, v, new int[]{3, 4, 5, 6, 7}, c -> ref.batchNormTrain(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], m), r);
+        String what = "batchnorm_train " + m + "x" + x.cols();
+        check(what + ": running mean", Tolerance.OP, get(runningMean), r[0], runningMean.size());
+        check(what + ": running variance", Tolerance.OP, get(runningVar), r[1], runningVar.size());
+        check(what + ": normalized", Tolerance.OP, get(xhat), r[2], m * x.cols());
+        check(what + ": 1/std", Tolerance.OP, get(rstd), r[3], rstd.size());
+        check(what + ": output", Tolerance.OP, get(y), r[4], m * x.cols());
+    }
+
+    @Override
+    public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int m) {
+        if (!armed) {
+            device.batchNormEval(x, gamma, beta, runningMean, runningVar, y, m);
+            return;
+        }
+        Tensor[] t = {x, gamma, beta, runningMean, runningVar, y};
+        float[][] v = new float[t.length][];
+        for (int i = 0; i < t.length; i++) v[i] = get(t[i]);
+        device.batchNormEval(x, gamma, beta, runningMean, runningVar, y, m);
+        float[][] r = new float[1][];
+        onRef(t, v, new int[]{5}, c -> ref.batchNormEval(c[0], c[1], c[2], c[3], c[4], c[5], m), r);
+        check("batchnorm_eval " + m + "x" + x.cols(), Tolerance.OP, get(y), r[0], m * x.cols());
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma, Tensor dbeta, int m) {
+        if (!armed) {
+            device.batchNormBackward(dy, xhat, rstd, gamma, dx, dgamma, dbeta, m);
+            return;
+        }
+        Tensor[] t = {dy, xhat, rstd, gamma, dx, dgamma, dbeta};
+        float[][] v = new float[t.length][];
+        for (int i = 0; i < t.length; i++) v[i] = t[i] == null ? null : get(t[i]);
+        device.batchNormBackward(dy, xhat, rstd, gamma, dx, dgamma, dbeta, m);
+        float[][] r = new float[3][];
+        onRef(t, v, dx == null ? new int[]{5, 6} : new int[]{5, 6, 4}, c -> ref.batchNormBackward(c[0], c[1], c[2], c[3], c[4], c[5], c[6], m), r);
+        String what = "batchnorm_backward " + m + "x" + dy.cols();
+        check(what + ": gamma gradient", Tolerance.OP, get(dgamma), r[0], dgamma.size());
+        check(what + ": beta gradient", Tolerance.OP, get(dbeta), r[1], dbeta.size());
+        if (dx != null) check(what + ": input gradient", Tolerance.OP, get(dx), r[2], m * dy.cols());
+    }
+
+    @Override
     public void layerNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor xhat, Tensor rstd, Tensor y, int m) {
         if (!armed) {
             device.layerNormForward(x, gamma, beta, xhat, rstd, y, m);

@@ -552,4 +552,16 @@ class CliCommandsTest {
         assertEquals(Main.EXIT_USAGE, targets.status());
         assertTrue(targets.err().contains("--targets is only for models from clprop 0.1; this model records that it is a regression model"), targets.err());
     }
+
+    @Test
+    void targetsOnAClprop01ModelMustMatchItsOutputs() throws Exception {
+        Path legacy = Path.of(CliCommandsTest.class.getResource("/legacy-0.1/adam-final.npz").toURI());
+        Path iris = Path.of(CliCommandsTest.class.getResource("/iris.csv").toURI());
+        CliRunner wrong = CliRunner.run("predict", "--model", legacy.toString(), "--data", iris.toString(), "--targets", "2", "--device", "cpu");
+        assertEquals(Main.EXIT_USAGE, wrong.status(), wrong.out());
+        assertEquals("clprop: --targets is 2 but the model has 3 outputs", wrong.err().strip());
+        CliRunner plain = CliRunner.run("predict", "--model", legacy.toString(), "--data", iris.toString(), "--device", "cpu");
+        assertEquals(0, plain.status(), plain.err());
+        assertEquals(151, plain.out().lines().count(), "a header and 150 rows");
+    }
 }

@@ -263,6 +263,68 @@ class OpenClOpsTest extends ClpropTestBase {
         assertClose(Tolerance.OP, noDx[0], noDx[1], "layernorm backward without an input gradient");
     }
 
+    /** Batch normalization in training (batch statistics, running statistics moved), evaluation and backward, against EJML. */
+    @ParameterizedTest(name = "batchnorm {0}x{1}")
+    @MethodSource("layerNormShapes")
+    void batchNormMatchesEjml(int m, int n) {
+        if (m < 2) return; // a training batch needs two rows
+        float[] x = randomArray(m * n, 3), gamma = randomArray(n, 1), beta = randomArray(n, 1), dy = randomArray(m * n, 1);
+        float[] rm = randomArray(n, 1), rv = new float[n];
+        for (int j = 0; j < n; j++) rv[j] = 0.5f + Math.abs(rm[j]);
+        for (int j = 0; j < n; j += 2) for (int r = 0; r < m; r++) x[r * n + j] = 50 + x[r * n + j] * 0.01f;
+        int[][] shapes = {{m, n}, {1, n}, {1, n}, {1, n}, {1, n}, {m, n}, {1, n}, {m, n}};
+        float[][] in = {x, gamma, beta, rm, rv, null, null, null};
+        String[] names = {"", "", "", "running mean", "running variance", "xhat", "1/std", "y"};
+        for (int out : new int[]{3, 4, 5, 6, 7}) {
+            float[][] r = both(shapes, in, out, (b, t) -> b.batchNormTrain(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], m));
+            assertClose(Tolerance.OP, r[0], r[1], "batchnorm training " + names[out]);
+        }
+        float[][] ev = both(new int[][]{{m, n}, {1, n}, {1, n}, {1, n}, {1, n}, {m, n}}, new float[][]{x, gamma, beta, rm, rv, null}, 5,
+                (b, t) -> b.batchNormEval(t[0], t[1], t[2], t[3], t[4], t[5], m));
+        assertClose(Tolerance.OP, ev[0], ev[1], "batchnorm evaluation");
+        float[] xhat = new float[m * n], rstd = new float[n];
+        try (Tensor tx = ref.allocate(m, n); Tensor tg = ref.allocate(1, n); Tensor tb = ref.allocate(1, n); Tensor tm = ref.allocate(1, n);
+             Tensor tv = ref.allocate(1, n); Tensor th = ref.allocate(m, n); Tensor tr = ref.allocate(1, n); Tensor ty = ref.allocate(m, n)) {
+            ref.upload(tx, x);
+            ref.upload(tg, gamma);
+            ref.upload(tb, beta);
+            ref.upload(tm, rm);
+            ref.upload(tv, rv);
+            ref.batchNormTrain(tx, tg, tb, tm, tv, th, tr, ty, m);
+            ref.download(th, xhat);
+            ref.download(tr, rstd);
+        }
+        int[][] bshapes = {{m, n}, {m, n}, {1, n}, {1, n}, {m, n}, {1, n}, {1, n}};
+        float[][] bin = {dy, xhat, rstd, gamma, null, null, null};
+        for (int out : new int[]{4, 5, 6}) {
+            float[][] r = both(bshapes, bin, out, (b, t) -> b.batchNormBackward(t[0], t[1], t[2], t[3], t[4], t[5], t[6], m));
+            assertClose(Tolerance.OP, r[0], r[1], "batchnorm backward " + new String[]{"", "", "", "", "dx", "dgamma", "dbeta"}[out]);
+        }
+        float[][] noDx = both(bshapes, bin, 6, (b, t) -> b.batchNormBackward(t[0], t[1], t[2], t[3], null, t[5], t[6], m));
+        assertClose(Tolerance.OP, noDx[0], noDx[1], "batchnorm backward without an input gradient");
+    }
+
+    @Test
+    void batchNormNormalizesEachColumnAndMovesTheRunningStatisticsAsPyTorchDoes() {
+        // bn = torch.nn.BatchNorm1d(2, dtype=torch.float64); bn.train(); bn(torch.tensor([[1., 10.], [2., 20.], [4., 30.]]))
+        float[] x = {1, 10, 2, 20, 4, 30};
+        int[][] shapes = {{3, 2}, {1, 2}, {1, 2}, {1, 2}, {1, 2}, {3, 2}, {1, 2}, {3, 2}};
+        float[][] in = {x, {1, 1}, {0, 0}, {0, 0}, {1, 1}, null, null, null};
+        float[][] y = both(shapes, in, 7, (b, t) -> b.batchNormTrain(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 3));
+        float[][] mean = both(shapes, in, 3, (b, t) -> b.batchNormTrain(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 3));
+        float[][] var = both(shapes, in, 4, (b, t) -> b.batchNormTrain(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 3));
+        float[] wantY = {-1.0690415f, -1.2247448f, -0.2672604f, 0f, 1.3363019f, 1.2247448f};
+        float[] wantMean = {0.23333333f, 2f}, wantVar = {1.1333333f, 10.9f};
+        for (int w = 0; w < 2; w++) {
+            String on = w == 0 ? "device" : "ejml";
+            for (int i = 0; i < 6; i++) assertEquals(wantY[i], y[w][i], 2e-5, on + " y at " + i);
+            for (int j = 0; j < 2; j++) {
+                assertEquals(wantMean[j], mean[w][j], 1e-6, on + " running mean " + j);
+                assertEquals(wantVar[j], var[w][j], 1e-5, on + " running variance (unbiased) " + j);
+            }
+        }
+    }
+
     @Test
     void layerNormNormalizesEachRowAsPyTorchDoes() {
         // torch.nn.functional.layer_norm(torch.tensor([[1., 2., 4.], [3., 3., 3.]]), (3,)) in float64

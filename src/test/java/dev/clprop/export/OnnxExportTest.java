@@ -72,10 +72,15 @@ public class OnnxExportTest {
     @MethodSource("networks")
     void onnxRuntimeGivesPredictsOutputs(Activation hidden, Activation last, boolean bias, boolean standardize) throws Exception {
         // a layernorm between dense layers: its parameters (gamma2, beta2) shift the dense layers' numbers to W3 and W4
-        Architecture a = Architecture.builder(7).dense(17, hidden, bias).dropout(0.3f).layerNorm().dense(5, hidden, bias).dense(3, last, bias).build();
+        Architecture a = Architecture.builder(7).dense(17, hidden, bias).dropout(0.3f).layerNorm().dense(5, hidden, bias).batchNorm().dense(3, last, bias).build();
         Random rnd = new Random(hidden.ordinal() * 31 + last.ordinal() * 7 + (bias ? 1 : 0));
         Parameters p = Parameters.initialise(a, rnd.nextLong());
         if (bias) for (var s : p.shapes()) if (s.vector()) for (int i = 0; i < p.get(s.name()).length; i++) p.get(s.name())[i] = (float) rnd.nextGaussian();
+        // batchnorm's running statistics as a trained model has them (a variance is positive)
+        for (int i = 0; i < 5; i++) {
+            p.get("running_mean4")[i] = (float) rnd.nextGaussian();
+            p.get("running_var4")[i] = 0.5f + rnd.nextFloat();
+        }
         Standardizer st = null;
         if (standardize) {
             float[] shift = new float[7], scale = new float[7];

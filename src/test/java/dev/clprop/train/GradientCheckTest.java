@@ -62,6 +62,7 @@ class GradientCheckTest extends ClpropTestBase {
         check(kind, loss, Architecture.parse(IN + "," + HIDDEN + ":" + hidden + nb + "," + OUT + ":" + output + nb));
     }
 
+    /** Layer and batch normalization, alone and among dense layers. */
     static Stream<Arguments> layerNormCases() {
         List<Arguments> out = new ArrayList<>();
         for (BackendKind kind : BackendKind.values()) {
@@ -69,7 +70,9 @@ class GradientCheckTest extends ClpropTestBase {
                 String last = loss == Loss.CROSS_ENTROPY ? "softmax" : loss == Loss.BCE ? "sigmoid" : "linear";
                 // layernorm first (no input gradient), between layers, and before the output layer
                 for (String spec : new String[]{IN + ",layernorm," + OUT + ":" + last, IN + "," + HIDDEN + ":tanh,layernorm," + OUT + ":" + last,
-                        IN + "," + HIDDEN + ":gelu,layernorm,5:relu,layernorm," + OUT + ":" + last}) {
+                        IN + "," + HIDDEN + ":gelu,layernorm,5:relu,layernorm," + OUT + ":" + last,
+                        IN + ",batchnorm," + OUT + ":" + last, IN + "," + HIDDEN + ":tanh,batchnorm," + OUT + ":" + last,
+                        IN + "," + HIDDEN + ":silu,batchnorm,5:relu,layernorm," + OUT + ":" + last}) {
                     out.add(Arguments.of(kind, loss, spec));
                 }
             }
@@ -163,6 +166,18 @@ class GradientCheckTest extends ClpropTestBase {
         for (LayerSpec layer : spec.layers()) {
             if (layer.hasParameters()) ordinal++;
             List<ParamShape> shapes = layer.parameterShapes(width, ordinal);
+            if (layer instanceof dev.clprop.model.BatchNormSpec) {
+                // nn.BatchNorm1d in training: each column's batch mean and biased variance, eps 1e-5
+                double[] g = params.get(shapes.get(0).name()), be = params.get(shapes.get(1).name()), y2 = new double[m * width];
+                for (int j = 0; j < width; j++) {
+                    double mean = 0, var = 0;
+                    for (int r = 0; r < m; r++) mean += a[r * width + j] / m;
+                    for (int r = 0; r < m; r++) var += (a[r * width + j] - mean) * (a[r * width + j] - mean) / m;
+                    for (int r = 0; r < m; r++) y2[r * width + j] = (a[r * width + j] - mean) / Math.sqrt(var + 1e-5) * g[j] + be[j];
+                }
+                a = y2;
+                continue;
+            }
             if (layer instanceof LayerNormSpec) {
                 // nn.LayerNorm: the row's mean and biased variance, eps 1e-5
                 double[] g = params.get(shapes.get(0).name()), be = params.get(shapes.get(1).name()), y2 = new double[m * width];

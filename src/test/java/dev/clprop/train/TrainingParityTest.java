@@ -99,6 +99,36 @@ class TrainingParityTest extends ClpropTestBase {
         for (ParamShape s : onRef.shapes()) assertClose(Tolerance.TRAINING, onCl.get(s.name()), onRef.get(s.name()), s.name());
     }
 
+    /**
+     * batchnorm trains on one device (data-parallel runs and Spark refuse it, so it is not in {@link #specFor}'s
+     * networks, which those tests share): OpenCL against EJML, running statistics included, for every optimizer.
+     */
+    @ParameterizedTest(name = "batchnorm {0}")
+    @org.junit.jupiter.params.provider.EnumSource(Optimizer.Kind.class)
+    void openClRunMatchesEjmlRunThroughBatchNorm(Optimizer.Kind kind) {
+        // tanh before each batchnorm: a ReLU unit that fires for one row of a batch of 8 gives a column of tiny
+        // variance, whose normalization magnifies last-bit differences past any fixed tolerance (see NormalizationTest)
+        Architecture spec = Architecture.parse("6,9:tanh,batchnorm,7:sigmoid:nobias,batchnorm,3:sigmoid");
+        Dataset data = dataFor(Loss.BCE, spec, 6);
+        Optimizer opt = Optimizer.of(kind, kind.usesMoments() ? 0.01f : 0.05f);
+        Parameters[] out = new Parameters[2];
+        Backend[] backends = {OpenClDevices.backend(), new EjmlBackend()};
+        for (int i = 0; i < 2; i++) {
+            try (Backend b = backends[i]) {
+                TrainingLoop.Result r = new TrainingLoop(b, config(spec, Loss.BCE, opt, 8, 6, 6, true), null, null)
+                        .run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 6)));
+                assertEquals(Outcome.COMPLETED, r.outcome());
+                out[i] = r.parameters();
+            }
+        }
+        assertTrue(spec.hasBuffers());
+        for (ParamShape s : out[1].shapes()) assertClose(Tolerance.TRAINING, out[0].get(s.name()), out[1].get(s.name()), s.name());
+        float[] var = out[1].get("running_var2");
+        boolean moved = false;
+        for (float v : var) moved |= v != 1f;
+        assertTrue(moved, "the running variance moved");
+    }
+
     @Test
     void sameSeedTwiceOnOpenClIsBitIdentical() {
         try (OpenClBackend cl = OpenClDevices.backend()) {

@@ -31,6 +31,8 @@ final class KernelConstants {
         d.put("BCE_GRAD_EPS", floatLiteral(Loss.BCE_GRAD_EPS));
         d.put("HUBER_DELTA", floatLiteral(Loss.HUBER_DELTA));
         d.put("LAYERNORM_EPS", floatLiteral(dev.clprop.model.LayerNormSpec.EPS));
+        d.put("BATCHNORM_EPS", floatLiteral(dev.clprop.model.BatchNormSpec.EPS));
+        d.put("BATCHNORM_MOMENTUM", floatLiteral(dev.clprop.model.BatchNormSpec.MOMENTUM));
         d.put("ITEM_WIDTH", Integer.toString(ITEM_WIDTH));
         return d;
     }

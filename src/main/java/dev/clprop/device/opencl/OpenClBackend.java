@@ -30,7 +30,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
     private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
-            biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
+            biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, a weight total, and
@@ -75,6 +75,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             layerNormForward = ops.kernel("layernorm_forward", this);
             layerNormBackwardData = ops.kernel("layernorm_backward_data", this);
             layerNormBackwardParams = ops.kernel("layernorm_backward_params", this);
+            batchNormTrain = ops.kernel("batchnorm_train", this);
+            batchNormEval = ops.kernel("batchnorm_eval", this);
+            batchNormBackward = ops.kernel("batchnorm_backward", this);
             softmaxBackward = ops.kernel("softmax_backward", this);
             lossGradient = ops.kernel("loss_gradient", this);
             lossAccumulate = ops.kernel("loss_accumulate", this);
@@ -104,7 +107,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     /** Functions (no kernels) shared by the activation kernels and the tiled GEMM's forward epilogue; built first in the programs that use them. */
     static final String ACTIVATION_FUNCTIONS = "activation_functions.cl";
     /** The kernel files of every op but the GEMM (which has tunables of its own), built as one program. */
-    static final List<String> OP_FILES = List.of(ACTIVATION_FUNCTIONS, "activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl", "layernorm.cl");
+    static final List<String> OP_FILES = List.of(ACTIVATION_FUNCTIONS, "activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl", "layernorm.cl", "batchnorm.cl");
 
     private ClProgram build(List<String> files, String tunables) {
         ClProgram p = ClProgram.build(ctx, files, tunables);
@@ -159,7 +162,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private List<ClKernel> kernels() {
         List<ClKernel> out = new ArrayList<>();
         for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
-                biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
+                biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
                 sumSquares, clipCoefficient, scaleBy}) {
             if (k != null) out.add(k);
         }
@@ -450,6 +453,26 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             biasActivation.call().floats("z", t(z)).floats("bias", b).i32("has_bias", hasBias).i32("m", m).i32("n", n).i32("act", act.code())
                     .runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), m);
         }
+    }
+
+    @Override
+    public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor xhat, Tensor rstd, Tensor y, int m) {
+        batchNormTrain.call().floats("x", t(x)).floats("gamma", t(gamma)).floats("beta", t(beta)).floats("running_mean", t(runningMean))
+                .floats("running_var", t(runningVar)).floats("xhat", t(xhat)).floats("rstd", t(rstd)).floats("y", t(y)).i32("m", m).i32("n", x.cols())
+                .runItemsInGroupsOf(x.cols(), ROW_GROUP);
+    }
+
+    @Override
+    public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int m) {
+        batchNormEval.call().floats("x", t(x)).floats("gamma", t(gamma)).floats("beta", t(beta)).floats("running_mean", t(runningMean))
+                .floats("running_var", t(runningVar)).floats("y", t(y)).i32("m", m).i32("n", x.cols()).runItemsInGroupsOf(x.cols(), ROW_GROUP);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma, Tensor dbeta, int m) {
+        batchNormBackward.call().floats("dy", t(dy)).floats("xhat", t(xhat)).floats("rstd", t(rstd)).floats("gamma", t(gamma))
+                .floats("dx", dx == null ? t(dy) : t(dx)).i32("has_dx", dx == null ? 0 : 1) // any valid buffer when there is no dx
+                .floats("dgamma", t(dgamma)).floats("dbeta", t(dbeta)).i32("m", m).i32("n", dy.cols()).runItemsInGroupsOf(dy.cols(), ROW_GROUP);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
 import dev.clprop.model.DropoutSpec;
 import dev.clprop.loss.Loss;
+import dev.clprop.model.BatchNormSpec;
 import dev.clprop.model.LayerNormSpec;
 import dev.clprop.optim.Optimizer;
 import org.ejml.data.FMatrixRMaj;
@@ -213,6 +214,61 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public void batchNormTrain(Tensor xt, Tensor gammaT, Tensor betaT, Tensor meanT, Tensor varT, Tensor xhatT, Tensor rstdT, Tensor yt, int m) {
+        float[] x = t(xt).data, gamma = t(gammaT).data, beta = t(betaT).data, rm = t(meanT).data, rv = t(varT).data;
+        float[] xhat = t(xhatT).data, rstd = t(rstdT).data, y = t(yt).data;
+        int n = xt.cols();
+        float mom = BatchNormSpec.MOMENTUM;
+        for (int j = 0; j < n; j++) {
+            float s = 0f;
+            for (int r = 0; r < m; r++) s += x[r * n + j];
+            float mean = s / m, v = 0f;
+            for (int r = 0; r < m; r++) {
+                float d = x[r * n + j] - mean;
+                v += d * d;
+            }
+            float rs = 1f / (float) Math.sqrt(v / m + BatchNormSpec.EPS); // in float, as the kernel
+            rstd[j] = rs;
+            for (int r = 0; r < m; r++) {
+                float h = (x[r * n + j] - mean) * rs;
+                xhat[r * n + j] = h;
+                y[r * n + j] = gamma[j] * h + beta[j];
+            }
+            rm[j] = (1f - mom) * rm[j] + mom * mean;
+            rv[j] = (1f - mom) * rv[j] + mom * (v / (m - 1));
+        }
+    }
+
+    @Override
+    public void batchNormEval(Tensor xt, Tensor gammaT, Tensor betaT, Tensor meanT, Tensor varT, Tensor yt, int m) {
+        float[] x = t(xt).data, gamma = t(gammaT).data, beta = t(betaT).data, rm = t(meanT).data, rv = t(varT).data, y = t(yt).data;
+        int n = xt.cols();
+        for (int j = 0; j < n; j++) {
+            float rs = 1f / (float) Math.sqrt(rv[j] + BatchNormSpec.EPS);
+            for (int r = 0; r < m; r++) y[r * n + j] = gamma[j] * ((x[r * n + j] - rm[j]) * rs) + beta[j];
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dyT, Tensor xhatT, Tensor rstdT, Tensor gammaT, Tensor dxT, Tensor dgammaT, Tensor dbetaT, int m) {
+        float[] dy = t(dyT).data, xhat = t(xhatT).data, rstd = t(rstdT).data, gamma = t(gammaT).data, dgamma = t(dgammaT).data, dbeta = t(dbetaT).data;
+        float[] dx = dxT == null ? null : t(dxT).data;
+        int n = dyT.cols();
+        for (int j = 0; j < n; j++) {
+            float sb = 0f, sg = 0f;
+            for (int r = 0; r < m; r++) {
+                sb += dy[r * n + j];
+                sg += dy[r * n + j] * xhat[r * n + j];
+            }
+            dgamma[j] = sg;
+            dbeta[j] = sb;
+            if (dx == null) continue;
+            float k = gamma[j] * rstd[j] / m;
+            for (int r = 0; r < m; r++) dx[r * n + j] = k * (m * dy[r * n + j] - sb - xhat[r * n + j] * sg);
+        }
+    }
+
+    @Override
     public void layerNormForward(Tensor xt, Tensor gammaT, Tensor betaT, Tensor xhatT, Tensor rstdT, Tensor yt, int m) {
         float[] x = t(xt).data, gamma = t(gammaT).data, beta = t(betaT).data, xhat = t(xhatT).data, rstd = t(rstdT).data, y = t(yt).data;
         int n = xt.cols();
@@ -225,7 +281,7 @@ public final class EjmlBackend implements Backend {
                 float d = x[o + j] - mean;
                 v += d * d;
             }
-            float rs = (float) (1.0 / Math.sqrt(v / n + LayerNormSpec.EPS));
+            float rs = 1f / (float) Math.sqrt(v / n + LayerNormSpec.EPS); // in float, as the kernel
             rstd[r] = rs;
             for (int j = 0; j < n; j++) {
                 float h = (x[o + j] - mean) * rs;
