@@ -16,7 +16,7 @@ import java.util.Map;
  */
 @Command(name = "clprop", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains multilayer perceptrons with OpenCL kernels, checked against an EJML reference path.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ImportCommand.class, DevicesCommand.class,
+        subcommands = {TrainCommand.class, SweepCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ImportCommand.class, DevicesCommand.class,
                 BenchCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
