@@ -28,11 +28,18 @@ public interface Backend extends AutoCloseable {
     /**
      * Zero-filled tensors of these shapes ({rows, cols} each), each closed by the caller. A backend may
      * carve them from one allocation so that {@link #optimizerStepAll} updates them in one launch.
+     * <p>This and the other fused paths ({@link #downloadAll}, {@link #uploadAll}, {@link #denseForward},
+     * {@link #optimizerStepAll}) have no default: every backend, wrappers included, states whether it
+     * fuses, forwards to the backend it wraps, or takes the unfused form ({@link #allocateEach} and the
+     * like), so that a wrapper cannot lose a fused path by forgetting it.
      */
-    default List<Tensor> allocateAll(List<int[]> shapes) {
+    List<Tensor> allocateAll(List<int[]> shapes);
+
+    /** {@link #allocateAll} as separate allocations on {@code b}: the unfused form. */
+    static List<Tensor> allocateEach(Backend b, List<int[]> shapes) {
         List<Tensor> out = new ArrayList<>();
         try {
-            for (int[] s : shapes) out.add(allocate(s[0], s[1]));
+            for (int[] s : shapes) out.add(b.allocate(s[0], s[1]));
         } catch (RuntimeException e) {
             for (int i = out.size() - 1; i >= 0; i--) out.get(i).close();
             throw e;
@@ -53,13 +60,19 @@ public interface Backend extends AutoCloseable {
      * {@link #download} of each tensor into the array at the same index; a backend may do it in one
      * transfer when the tensors are exactly one {@link #allocateAll} (each transfer waits for the device).
      */
-    default void downloadAll(List<Tensor> src, float[][] dst) {
-        for (int i = 0; i < src.size(); i++) download(src.get(i), dst[i]);
+    void downloadAll(List<Tensor> src, float[][] dst);
+
+    /** {@link #downloadAll} one tensor at a time: the unfused form. */
+    static void downloadEach(Backend b, List<Tensor> src, float[][] dst) {
+        for (int i = 0; i < src.size(); i++) b.download(src.get(i), dst[i]);
     }
 
     /** {@link #upload} of each array into the tensor at the same index, in one transfer where {@link #downloadAll} can. */
-    default void uploadAll(List<Tensor> dst, float[][] src) {
-        for (int i = 0; i < dst.size(); i++) upload(dst.get(i), src[i]);
+    void uploadAll(List<Tensor> dst, float[][] src);
+
+    /** {@link #uploadAll} one tensor at a time: the unfused form. */
+    static void uploadEach(Backend b, List<Tensor> dst, float[][] src) {
+        for (int i = 0; i < dst.size(); i++) b.upload(dst.get(i), src[i]);
     }
 
     /** Sets every element to zero. */
@@ -79,9 +92,12 @@ public interface Backend extends AutoCloseable {
      * {@link #biasActivation} ({@code bias} may be null), which a backend may do in one launch with the
      * same arithmetic. Modifies out.
      */
-    default void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
-        gemmForward(a, w, out, m);
-        biasActivation(out, bias, act, m);
+    void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m);
+
+    /** {@link #denseForward} as its two ops on {@code b}: the unfused form. */
+    static void denseForwardUnfused(Backend b, Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
+        b.gemmForward(a, w, out, m);
+        b.biasActivation(out, bias, act, m);
     }
 
     /** In place: {@code z ← f(z + b)} row by row; {@code bias} may be null. Modifies z. */
@@ -181,9 +197,12 @@ public interface Backend extends AutoCloseable {
      * by element; a backend may do it in one launch when the lists come from {@link #allocateAll}.
      * Modifies params and states.
      */
-    default void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
+    void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2);
+
+    /** {@link #optimizerStepAll} one parameter at a time on {@code b}: the unfused form. */
+    static void optimizerStepEach(Backend b, Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
         for (int i = 0; i < params.size(); i++) {
-            optimizerStep(opt, step, params.get(i), grads.get(i), state1 == null ? null : state1.get(i), state2 == null ? null : state2.get(i));
+            b.optimizerStep(opt, step, params.get(i), grads.get(i), state1 == null ? null : state1.get(i), state2 == null ? null : state2.get(i));
         }
     }
 

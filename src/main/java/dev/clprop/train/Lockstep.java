@@ -137,6 +137,18 @@ public final class Lockstep implements Backend {
         return device.allocateAll(shapes);
     }
 
+    // transfers are not ops to verify: the device's own, fused where it fuses them
+
+    @Override
+    public void downloadAll(List<Tensor> src, float[][] dst) {
+        device.downloadAll(src, dst);
+    }
+
+    @Override
+    public void uploadAll(List<Tensor> dst, float[][] src) {
+        device.uploadAll(dst, src);
+    }
+
     @Override
     public IndexBuffer allocateIndices(int length) {
         return device.allocateIndices(length);

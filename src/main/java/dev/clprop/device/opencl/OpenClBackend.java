@@ -191,7 +191,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public List<Tensor> allocateAll(List<int[]> shapes) {
         long bytes = 0;
         for (int[] s : shapes) bytes += 4L * s[0] * s[1] + ctx.subBufferAlignBytes;
-        if (shapes.isEmpty() || bytes > maxTensorBytes()) return Backend.super.allocateAll(shapes);
+        if (shapes.isEmpty() || bytes > maxTensorBytes()) return Backend.allocateEach(this, shapes);
         return List.of(new ClTensor.Block(this, ctx, shapes).parts);
     }
 
@@ -229,7 +229,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void downloadAll(List<Tensor> src, float[][] dst) {
         ClTensor.Block block = blockOf(src, null);
         if (block == null) {
-            Backend.super.downloadAll(src, dst);
+            Backend.downloadEach(this, src, dst);
             return;
         }
         checkLengths(src, dst);
@@ -243,7 +243,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void uploadAll(List<Tensor> dst, float[][] src) {
         ClTensor.Block block = blockOf(dst, null);
         if (block == null) {
-            Backend.super.uploadAll(dst, src);
+            Backend.uploadEach(this, dst, src);
             return;
         }
         checkLengths(dst, src);
@@ -421,7 +421,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
         if (act == Activation.SOFTMAX || !gemmConfig.fusesEpilogue()) {
-            Backend.super.denseForward(a, w, bias, act, out, m);
+            Backend.denseForwardUnfused(this, a, w, bias, act, out, m);
         } else {
             int n = w.rows(), k = w.cols();
             gemmTiled("dense_forward", m, n, k, a, k, 1, w, 1, k, out, bias, act);
@@ -589,7 +589,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         if (p != null && g != null && (slots < 1 || s1 != null) && (slots < 2 || s2 != null)) {
             optimizerStep(opt, step, p.whole, g.whole, s1 == null ? null : s1.whole, s2 == null ? null : s2.whole);
         } else {
-            Backend.super.optimizerStepAll(opt, step, params, grads, state1, state2);
+            Backend.optimizerStepEach(this, opt, step, params, grads, state1, state2);
         }
     }
 

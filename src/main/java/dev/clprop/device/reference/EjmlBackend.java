@@ -9,6 +9,7 @@ import dev.clprop.loss.Loss;
 import dev.clprop.model.BatchNormSpec;
 import dev.clprop.model.LayerNormSpec;
 import dev.clprop.optim.Optimizer;
+import java.util.List;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
 import org.ejml.dense.row.CommonOps_MT_FDRM;
@@ -211,6 +212,33 @@ public final class EjmlBackend implements Backend {
             sum += e;
         }
         for (int j = 0; j < n; j++) z[off + j] /= sum;
+    }
+
+    // EJML fuses nothing: each fused path is its unfused form
+
+    @Override
+    public List<Tensor> allocateAll(List<int[]> shapes) {
+        return Backend.allocateEach(this, shapes);
+    }
+
+    @Override
+    public void downloadAll(List<Tensor> src, float[][] dst) {
+        Backend.downloadEach(this, src, dst);
+    }
+
+    @Override
+    public void uploadAll(List<Tensor> dst, float[][] src) {
+        Backend.uploadEach(this, dst, src);
+    }
+
+    @Override
+    public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
+        Backend.denseForwardUnfused(this, a, w, bias, act, out, m);
+    }
+
+    @Override
+    public void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
+        Backend.optimizerStepEach(this, opt, step, params, grads, state1, state2);
     }
 
     @Override
