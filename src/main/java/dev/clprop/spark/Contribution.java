@@ -13,6 +13,8 @@ final class Contribution implements Serializable {
     double weight;
     double loss;
     long slowestNanos;
+    /** The devices the partitions computed on, by name (which executor JVMs really ran OpenCL). */
+    java.util.TreeSet<String> devices = new java.util.TreeSet<>();
 
     static Contribution empty() {
         return new Contribution();
@@ -34,6 +36,7 @@ final class Contribution implements Serializable {
         weight += o.weight;
         loss += o.loss;
         slowestNanos = Math.max(slowestNanos, o.slowestNanos);
+        if (o.devices != null) devices.addAll(o.devices);
         return this;
     }
 }

@@ -209,7 +209,7 @@ public final class SparkData implements DistributedData {
                 largest = Math.max(largest, p.rows());
             }
             messages.accept("data: " + name() + ", executors on " + executorDevice + ", updates on the driver (" + driverDevice + ")");
-            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0());
+            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0(), messages);
         } catch (RuntimeException e) {
             blocks.unpersist(false);
             throw e;

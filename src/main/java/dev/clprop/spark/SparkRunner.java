@@ -46,9 +46,12 @@ final class SparkRunner implements StepRunner {
     private long[] order;
     private double lossSum;
     private long stepNanos, combineNanos, steps;
+    private final java.util.function.Consumer<String> messages;
+    private final java.util.Set<String> devicesSeen = new java.util.TreeSet<>();
 
     SparkRunner(JavaRDD<Block> blocks, int partitions, RunConfig cfg, String executorDevice, String driverDevice, int executorBatch, int treeDepth,
-                String where) {
+                String where, java.util.function.Consumer<String> messages) {
+        this.messages = messages;
         this.blocks = blocks;
         this.sc = JavaSparkContext.fromSparkContext(blocks.context());
         this.partitions = partitions;
@@ -144,6 +147,8 @@ final class SparkRunner implements StepRunner {
             weights.destroy();
         }
         long jobNanos = System.nanoTime() - t0;
+        // say once which devices the executors really computed on (a JVM without OpenCL would have failed its task)
+        if (devicesSeen.addAll(c.devices)) messages.accept("executors computed on: " + String.join("; ", devicesSeen));
         double divisor = ShardWeights.divisor(cfg.loss(), c.weight);
         if (c.gradient == null || divisor == 0) {
             for (float[] a : combined) Arrays.fill(a, 0f);

@@ -68,6 +68,7 @@ record StepTask(String architecture, Loss loss, float[] classWeights, String dev
             c.weight = w;
             c.loss = w * shardLoss;
             c.slowestNanos = System.nanoTime() - t0;
+            c.devices.add(s.backend.name());
             return c;
         } finally {
             ExecutorDevices.giveBack(dev, arch, loss, maxBatch, s);
