@@ -20,7 +20,7 @@ final class SparkTraining {
     }
 
     static TrainingResult fit(Trainer trainer, Dataset train, Dataset validation, Path resume, String master, Integer partitions,
-                              String executorDevice, Consumer<String> say) {
+                              String executorDevice, int syncEvery, Consumer<String> say) {
         if (validation != null) throw new InvalidSettingException("validationData", "is not available with --spark (the rows stay on the executors)");
         if (resume != null) throw new InvalidSettingException("resume", "cannot be combined with --spark yet; start the run again");
         if (partitions != null && partitions < 1) throw new InvalidSettingException("sparkPartitions", "must be a positive integer, got " + partitions);
@@ -39,8 +39,9 @@ final class SparkTraining {
         }
         try {
             int n = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
-            SparkData data = SparkData.parallelize(spark, train, n).executorDevice(executorDevice);
-            say.accept("spark: " + spark.sparkContext().master() + ", Spark " + spark.version() + ", " + n + " partitions");
+            SparkData data = SparkData.parallelize(spark, train, n).executorDevice(executorDevice).syncEvery(syncEvery);
+            say.accept("spark: " + spark.sparkContext().master() + ", Spark " + spark.version() + ", " + n + " partitions, "
+                    + (syncEvery == 1 ? "exact (one job per step)" : "averaging every " + syncEvery + " steps"));
             return trainer.fit(data);
         } finally {
             spark.stop();

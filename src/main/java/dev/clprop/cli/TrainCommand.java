@@ -140,6 +140,10 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--spark-partitions", paramLabel = "N", description = "Partitions of the training rows on Spark (default: Spark's default parallelism)")
     Integer sparkPartitions;
 
+    @Option(names = "--spark-sync", paramLabel = "K", description = {"Spark's averaging mode: each partition makes K local steps on its own rows,",
+            "then the weights and optimizer state are averaged (default 1: exact, one Spark job per step). See docs/spark.md"})
+    int sparkSync = 1;
+
     @Option(names = "--executor-device", paramLabel = "cpu|auto|opencl[:N]", description = "What Spark's executors train on (default: ${DEFAULT-VALUE})")
     String executorDevice = "cpu";
 
@@ -154,6 +158,9 @@ public final class TrainCommand implements Runnable {
         PrintWriter report = spec.commandLine().getOut();
         PrintWriter info = quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : report;
         if (init != null && resume != null) throw new InvalidSettingException("initialWeights", "cannot be combined with --resume: a checkpoint already holds the weights");
+        if (spark == null && (sparkSync != 1 || sparkPartitions != null)) {
+            throw new InvalidSettingException(sparkSync != 1 ? "sparkSync" : "sparkPartitions", "applies to training on Spark only (give --spark MASTER)");
+        }
         // outputs are checked before any work, so a bad path does not cost a whole run
         Path dataFile = data.equals(DataSources.DIGITS) ? null : Path.of(data);
         try (OutputPlan plan = new OutputPlan().input("data", dataFile).input("test", test).input("val", val).input("initialWeights", init)
@@ -201,7 +208,7 @@ public final class TrainCommand implements Runnable {
             Trainer trainer = b.device(dev).build();
             Dataset validation = source.validation();
             TrainingResult result = runWithInterruptHandling(cancellation, folder,
-                    () -> spark != null ? SparkTraining.fit(trainer, train, validation, resume, spark, sparkPartitions, executorDevice, progress::onMessage)
+                    () -> spark != null ? SparkTraining.fit(trainer, train, validation, resume, spark, sparkPartitions, executorDevice, sparkSync, progress::onMessage)
                             : resume != null ? trainer.resume(resume, train, validation) : trainer.fit(train, validation));
             progress.closeBar();
             Model model = result.model();

@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * </ul>
  * Immutable; {@code Optimizer.adam(1e-3f)} and {@code Optimizer.momentum(0.05f, 0.9f)} are the usual entries.
  */
-public record Optimizer(Kind kind, float learningRate, float momentum, float beta1, float beta2, float epsilon, float weightDecay) {
+public record Optimizer(Kind kind, float learningRate, float momentum, float beta1, float beta2, float epsilon, float weightDecay)
+        implements java.io.Serializable {
 
     /** The update rule, and the per-parameter state it keeps (PyTorch's names for it). */
     public enum Kind {

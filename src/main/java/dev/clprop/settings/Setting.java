@@ -88,7 +88,11 @@ public enum Setting {
     /** Where an ONNX export goes. */
     ONNX("onnx", "--onnx"),
     /** Where a PyTorch state_dict export goes. */
-    TORCH_NPZ("torchNpz", "--torch-npz");
+    TORCH_NPZ("torchNpz", "--torch-npz"),
+    /** Spark's averaging mode: local steps per round (1: exact). */
+    SPARK_SYNC("sparkSync", "--spark-sync"),
+    /** Partitions of the training rows on Spark. */
+    SPARK_PARTITIONS("sparkPartitions", "--spark-partitions");
 
     private final String key;
     private final String flag;

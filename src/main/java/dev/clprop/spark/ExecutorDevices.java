@@ -6,6 +6,7 @@ import dev.clprop.device.Tensor;
 import dev.clprop.device.reference.EjmlBackend;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
+import dev.clprop.optim.Optimizer;
 import dev.clprop.nn.DeviceNetwork;
 import dev.clprop.train.DeviceSelfTest;
 
@@ -28,9 +29,9 @@ final class ExecutorDevices {
         final Tensor x, y;
         final float[] hostX, hostY;
 
-        Slot(Backend backend, Architecture arch, Loss loss, int maxBatch) {
+        Slot(Backend backend, Architecture arch, Loss loss, Optimizer optimizer, int maxBatch) {
             this.backend = backend;
-            net = new DeviceNetwork(backend, arch, loss, null, maxBatch, 0);
+            net = new DeviceNetwork(backend, arch, loss, optimizer, maxBatch, 0);
             x = backend.allocate(maxBatch, arch.inputs());
             y = backend.allocate(maxBatch, arch.outputs());
             hostX = new float[maxBatch * arch.inputs()];
@@ -51,13 +52,16 @@ final class ExecutorDevices {
     private ExecutorDevices() {
     }
 
-    static String key(String device, Architecture arch, Loss loss, int maxBatch) {
-        return device + "|" + arch.spelling() + "|" + loss + "|" + maxBatch;
+    static String key(String device, Architecture arch, Loss loss, Optimizer optimizer, int maxBatch) {
+        return device + "|" + arch.spelling() + "|" + loss + "|" + (optimizer == null ? "-" : optimizer.withLearningRate(1f)) + "|" + maxBatch;
     }
 
-    /** An idle slot for this device and network shape, or a new one. */
-    static Slot borrow(String device, Architecture arch, Loss loss, int maxBatch) {
-        Slot s = IDLE.computeIfAbsent(key(device, arch, loss, maxBatch), k -> new ConcurrentLinkedDeque<>()).pollFirst();
+    /**
+     * An idle slot for this device and network shape, or a new one; with an optimizer (averaging mode's
+     * local steps) the network keeps optimizer state, else it only computes gradients.
+     */
+    static Slot borrow(String device, Architecture arch, Loss loss, Optimizer optimizer, int maxBatch) {
+        Slot s = IDLE.computeIfAbsent(key(device, arch, loss, optimizer, maxBatch), k -> new ConcurrentLinkedDeque<>()).pollFirst();
         if (s != null) return s;
         List<Backend> opened = DeviceSelection.open(device, line -> { });
         if (opened.size() != 1) {
@@ -67,15 +71,15 @@ final class ExecutorDevices {
         Backend b = opened.get(0);
         try {
             if (!(b instanceof EjmlBackend)) DeviceSelfTest.check(b);
-            return new Slot(b, arch, loss, maxBatch);
+            return new Slot(b, arch, loss, optimizer, maxBatch);
         } catch (RuntimeException e) {
             b.close();
             throw e;
         }
     }
 
-    static void giveBack(String device, Architecture arch, Loss loss, int maxBatch, Slot s) {
-        IDLE.computeIfAbsent(key(device, arch, loss, maxBatch), k -> new ConcurrentLinkedDeque<>()).addFirst(s);
+    static void giveBack(String device, Architecture arch, Loss loss, Optimizer optimizer, int maxBatch, Slot s) {
+        IDLE.computeIfAbsent(key(device, arch, loss, optimizer, maxBatch), k -> new ConcurrentLinkedDeque<>()).addFirst(s);
     }
 
     /** Closes every idle slot (when the driver shares the JVM with its executors, after a fit). */

@@ -48,6 +48,7 @@ public final class SparkData implements DistributedData {
     private String executorDevice = "cpu";
     private String driverDevice = "cpu";
     private int treeDepth = 2;
+    private int syncEvery = 1;
     private Summary summary;
     private DataSchema schema = DataSchema.UNKNOWN;
     private boolean truncateLineage;
@@ -141,6 +142,21 @@ public final class SparkData implements DistributedData {
         return this;
     }
 
+    /**
+     * Averaging mode (local SGD, as DL4J's parameter averaging) when {@code k > 1}: each partition makes
+     * k optimizer steps on its own rows of k consecutive batches (and a round also ends with each epoch),
+     * then the driver averages the partitions' weights and optimizer state, weighted by their rows, and
+     * broadcasts them: one Spark job per k steps instead of one per step. Batch size, epochs, shuffling,
+     * the schedule (each step's rate) and clipping (of each local step) keep their meaning per step; what
+     * k trades is the exactness of k = 1 (the default, where a run on Spark is one machine's run) for k
+     * times fewer jobs, the partitions drifting apart within a round.
+     */
+    public SparkData syncEvery(int k) {
+        if (k < 1) throw new InvalidSettingException("sparkSync", "must be a positive number of steps, got " + k);
+        syncEvery = k;
+        return this;
+    }
+
     /** Depth of Spark's {@code treeAggregate} of the partitions' gradients (default 2). */
     public SparkData treeDepth(int depth) {
         if (depth < 1) throw new InvalidSettingException("treeDepth", "must be >= 1, got " + depth);
@@ -209,7 +225,7 @@ public final class SparkData implements DistributedData {
                 largest = Math.max(largest, p.rows());
             }
             messages.accept("data: " + name() + ", executors on " + executorDevice + ", updates on the driver (" + driverDevice + ")");
-            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0(), messages);
+            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0(), messages, syncEvery);
         } catch (RuntimeException e) {
             blocks.unpersist(false);
             throw e;

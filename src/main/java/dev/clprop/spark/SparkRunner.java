@@ -18,6 +18,7 @@ import org.apache.spark.broadcast.Broadcast;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Synchronous data-parallel training through Spark, one job per optimizer step: the driver
@@ -47,11 +48,19 @@ final class SparkRunner implements StepRunner {
     private double lossSum;
     private long stepNanos, combineNanos, steps;
     private final java.util.function.Consumer<String> messages;
+    /** Averaging mode: local steps per round (1: exact mode, one job per step). */
+    private final int syncEvery;
+    /** Averaging mode: the round's batches so far (global row numbers) and each one's learning rate. */
+    private final List<long[]> pending = new java.util.ArrayList<>();
+    private final List<Float> pendingRates = new java.util.ArrayList<>();
+    private float rate;
+    private float clipNorm;
     private final java.util.Set<String> devicesSeen = new java.util.TreeSet<>();
 
     SparkRunner(JavaRDD<Block> blocks, int partitions, RunConfig cfg, String executorDevice, String driverDevice, int executorBatch, int treeDepth,
-                String where, java.util.function.Consumer<String> messages) {
+                String where, java.util.function.Consumer<String> messages, int syncEvery) {
         this.messages = messages;
+        this.syncEvery = syncEvery;
         this.blocks = blocks;
         this.sc = JavaSparkContext.fromSparkContext(blocks.context());
         this.partitions = partitions;
@@ -106,6 +115,7 @@ final class SparkRunner implements StepRunner {
     @Override
     public void setClipNorm(float maxNorm) {
         net.setClipNorm(maxNorm);
+        clipNorm = maxNorm;
     }
 
     @Override
@@ -116,11 +126,13 @@ final class SparkRunner implements StepRunner {
     @Override
     public void setLearningRate(float rate) {
         net.setLearningRate(rate);
+        this.rate = rate;
     }
 
+    /** Steps taken, the pending steps of an unfinished averaging round included. */
     @Override
     public long step() {
-        return net.step();
+        return net.step() + pending.size();
     }
 
     @Override
@@ -131,6 +143,13 @@ final class SparkRunner implements StepRunner {
 
     @Override
     public void trainBatch(int offset, int m) {
+        if (syncEvery > 1) {
+            pending.add(Arrays.copyOfRange(order, offset, offset + m));
+            pendingRates.add(rate);
+            // a round ends after K steps, and at the end of each epoch
+            if (pending.size() == syncEvery || offset + m == order.length) runRound();
+            return;
+        }
         long t0 = System.nanoTime();
         long[] batch = Arrays.copyOfRange(order, offset, offset + m);
         StepTask task = new StepTask(cfg.architecture().spelling(), cfg.loss(), classWeights, executorDevice, executorBatch, step() + 1);
@@ -167,6 +186,64 @@ final class SparkRunner implements StepRunner {
         steps++;
     }
 
+    /**
+     * Averaging mode: one Spark job in which every partition makes the round's steps on its own rows from
+     * the broadcast weights and optimizer state; the driver then sets both to the partitions' average,
+     * weighted by the rows each trained on.
+     */
+    private void runRound() {
+        if (pending.isEmpty()) return;
+        long t0 = System.nanoTime();
+        int k = pending.size();
+        long first = net.step() + 1;
+        float[] rates = new float[k];
+        for (int i = 0; i < k; i++) rates[i] = pendingRates.get(i);
+        long[][] batches = pending.toArray(long[][]::new);
+        pending.clear();
+        pendingRates.clear();
+        OptimizerState before = net.optimizerState();
+        float[][][] state = new float[shapes.size()][][];
+        for (int p = 0; p < state.length; p++) state[p] = before.slots().get(shapes.get(p).name());
+        RoundTask task = new RoundTask(cfg.architecture().spelling(), cfg.loss(), cfg.optimizer(), clipNorm, classWeights, executorDevice, executorBatch, first, rates);
+        Broadcast<float[][]> weights = sc.broadcast(params);
+        Broadcast<float[][][]> states = sc.broadcast(state);
+        RoundTask.Result r;
+        try {
+            r = blocks.map(b -> task.run(b, batches, weights.value(), states.value()))
+                    .treeAggregate(new RoundTask.Result(), RoundTask.Result::add, RoundTask.Result::add, treeDepth);
+        } catch (ClpropException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new DeviceException("the Spark job of steps " + first + ".." + (first + k - 1) + " failed: " + rootMessage(e), e);
+        } finally {
+            weights.destroy();
+            states.destroy();
+        }
+        if (devicesSeen.addAll(r.devices)) messages.accept("executors computed on: " + String.join("; ", devicesSeen));
+        Map<String, float[]> avg = new java.util.LinkedHashMap<>();
+        Map<String, float[][]> avgState = new java.util.LinkedHashMap<>();
+        for (int p = 0; p < shapes.size(); p++) {
+            float[] v = new float[shapes.get(p).size()];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (r.params[p][i] / r.weight);
+            avg.put(shapes.get(p).name(), v);
+            float[][] sl = new float[r.state[p].length][];
+            for (int s = 0; s < sl.length; s++) {
+                sl[s] = new float[r.state[p][s].length];
+                for (int i = 0; i < sl[s].length; i++) sl[s][i] = (float) (r.state[p][s][i] / r.weight);
+            }
+            avgState.put(shapes.get(p).name(), sl);
+        }
+        net.setParameters(new Parameters(cfg.architecture(), avg));
+        net.setOptimizerState(new OptimizerState(cfg.optimizer().kind(), first - 1 + k, avgState));
+        readParameters();
+        for (int i = 0; i < k; i++) {
+            double divisor = ShardWeights.divisor(cfg.loss(), r.batchWeight[i]);
+            if (divisor != 0) lossSum += r.batchLoss[i] / divisor;
+        }
+        stepNanos += System.nanoTime() - t0;
+        steps += k;
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
@@ -183,11 +260,13 @@ final class SparkRunner implements StepRunner {
 
     @Override
     public Parameters parameters() {
+        runRound(); // a run stopped mid-round: its steps so far, averaged
         return net.parameters();
     }
 
     @Override
     public OptimizerState optimizerState() {
+        runRound();
         return net.optimizerState();
     }
 

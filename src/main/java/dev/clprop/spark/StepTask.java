@@ -40,7 +40,7 @@ record StepTask(String architecture, Loss loss, float[] classWeights, String dev
         Contribution c = Contribution.empty();
         if (m == 0) return c;
         String dev = deviceForTask(tc);
-        ExecutorDevices.Slot s = ExecutorDevices.borrow(dev, arch, loss, maxBatch);
+        ExecutorDevices.Slot s = ExecutorDevices.borrow(dev, arch, loss, null, maxBatch);
         try {
             for (int i = 0; i < m; i++) {
                 System.arraycopy(b.x(), local[i] * in, s.hostX, i * in, in);
@@ -71,7 +71,7 @@ record StepTask(String architecture, Loss loss, float[] classWeights, String dev
             c.devices.add(s.backend.name());
             return c;
         } finally {
-            ExecutorDevices.giveBack(dev, arch, loss, maxBatch, s);
+            ExecutorDevices.giveBack(dev, arch, loss, null, maxBatch, s);
         }
     }
 

@@ -564,4 +564,13 @@ class CliCommandsTest {
         assertEquals(0, plain.status(), plain.err());
         assertEquals(151, plain.out().lines().count(), "a header and 150 rows");
     }
+
+    @Test
+    void sparkSettingsWithoutSparkAreRefused() {
+        CliRunner r = CliRunner.run("train", "--spark-sync", "5", "--device", "cpu", "--epochs", "1");
+        assertEquals(Main.EXIT_USAGE, r.status(), r.out());
+        assertEquals("clprop: --spark-sync applies to training on Spark only (give --spark MASTER)", r.err().strip());
+        CliRunner p = CliRunner.run("train", "--spark-partitions", "2", "--device", "cpu", "--epochs", "1");
+        assertEquals("clprop: --spark-partitions applies to training on Spark only (give --spark MASTER)", p.err().strip());
+    }
 }

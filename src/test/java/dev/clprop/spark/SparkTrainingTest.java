@@ -150,6 +150,40 @@ class SparkTrainingTest extends ClpropTestBase {
         }
     }
 
+    /**
+     * Averaging mode over one partition is one machine's run exactly: its local steps are the global steps,
+     * so step numbers, rates, optimizer state and the averaging (of one) must all be right for this to hold.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(Optimizer.Kind.class)
+    void averagingOverOnePartitionIsOneMachinesRun(Optimizer.Kind kind) {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        Trainer t = trainer(Loss.CROSS_ENTROPY, kind).clipNorm(0.5f).build();
+        TrainingResult local = t.fit(d), averaged = t.fit(data(d, 1).syncEvery(4));
+        assertEquals(Outcome.COMPLETED, averaged.outcome(), averaged.message());
+        assertSameModel(local.model(), averaged.model(), "averaging every 4 steps over one partition");
+        for (int e = 0; e < 3; e++) {
+            double a = local.history().get(e).trainLoss(), b = averaged.history().get(e).trainLoss();
+            assertEquals(a, b, 1e-5 + 1e-4 * Math.abs(a), "training loss of epoch " + (e + 1));
+        }
+    }
+
+    @Test
+    void averagingOverTwoPartitionsLearnsDigitsWithFewerJobs() {
+        var digits = DataSources.digits();
+        Trainer t = Trainer.builder(Architecture.parse("64,32:relu,10:softmax")).optimizer(Optimizer.adam(0.01f)).batchSize(64).epochs(4)
+                .seed(3).device("cpu").build();
+        Model exact = t.fit(data(digits.train(), 2)).model();
+        Model averaged = t.fit(data(digits.train(), 2).syncEvery(5)).model();
+        double a = exact.evaluate(digits.test()).accuracy(), b = averaged.evaluate(digits.test()).accuracy();
+        assertTrue(b > 0.9, "averaging every 5 steps over two partitions learns digits: " + b + " (exact mode: " + a + ")");
+        boolean differs = false;
+        for (ParamShape s : exact.parameters().shapes()) differs |= !java.util.Arrays.equals(exact.parameters().get(s.name()), averaged.parameters().get(s.name()));
+        assertTrue(differs, "two partitions drifting within a round are not the exact run");
+        assertEquals("sparkSync", org.junit.jupiter.api.Assertions.assertThrows(dev.clprop.error.InvalidSettingException.class,
+                () -> data(digits.train(), 2).syncEvery(0)).setting());
+    }
+
     @Test
     void theDigitsModelReachesTheAccuracyOfOneMachine() {
         var digits = DataSources.digits();

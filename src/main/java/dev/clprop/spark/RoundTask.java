@@ -1,0 +1,132 @@
+package dev.clprop.spark;
+
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.ParamShape;
+import dev.clprop.model.Parameters;
+import dev.clprop.optim.Optimizer;
+import dev.clprop.optim.OptimizerState;
+import dev.clprop.train.ShardWeights;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One partition's round of averaging mode (local SGD, as DL4J's parameter averaging), run on its
+ * executor: from the broadcast weights and optimizer state it takes, for each of the round's K
+ * batches in order, the rows of that batch its block holds and makes one optimizer step on them, on
+ * its own device; it returns its final weights and optimizer state weighted by the rows it trained
+ * on, and each batch's loss weighted as {@link ShardWeights} says. The driver averages. Steps keep
+ * their global numbers (Adam's bias correction, the schedule's rate per step) and a partition with
+ * no rows of a batch skips that step. Pure: a retried task computes the same round.
+ *
+ * @param rates the learning rate of each of the round's steps
+ * @param firstStep the global number of the round's first step
+ */
+record RoundTask(String architecture, Loss loss, Optimizer optimizer, float clipNorm, float[] classWeights, String device, int maxBatch,
+                 long firstStep, float[] rates) implements Serializable {
+
+    /** What a partition sends back for a round, summed by Spark. */
+    static final class Result implements Serializable {
+        double[][] params;
+        double[][][] state;
+        double weight;
+        double[] batchLoss;
+        double[] batchWeight;
+        java.util.TreeSet<String> devices = new java.util.TreeSet<>();
+
+        Result add(Result o) {
+            if (o.params != null) {
+                if (params == null) {
+                    params = o.params;
+                    state = o.state;
+                } else {
+                    for (int p = 0; p < params.length; p++) {
+                        for (int i = 0; i < params[p].length; i++) params[p][i] += o.params[p][i];
+                        for (int k = 0; k < state[p].length; k++) for (int i = 0; i < state[p][k].length; i++) state[p][k][i] += o.state[p][k][i];
+                    }
+                }
+            }
+            weight += o.weight;
+            if (o.batchLoss != null) {
+                if (batchLoss == null) {
+                    batchLoss = o.batchLoss.clone();
+                    batchWeight = o.batchWeight.clone();
+                } else {
+                    for (int i = 0; i < batchLoss.length; i++) {
+                        batchLoss[i] += o.batchLoss[i];
+                        batchWeight[i] += o.batchWeight[i];
+                    }
+                }
+            }
+            if (o.devices != null) devices.addAll(o.devices);
+            return this;
+        }
+    }
+
+    Result run(Block b, long[][] batches, float[][] params, float[][][] state) {
+        Architecture arch = Architecture.parse(architecture);
+        int in = arch.inputs(), out = arch.outputs();
+        Result r = new Result();
+        r.batchLoss = new double[batches.length];
+        r.batchWeight = new double[batches.length];
+        ExecutorDevices.Slot s = ExecutorDevices.borrow(device, arch, loss, optimizer, maxBatch);
+        try {
+            List<ParamShape> shapes = s.net.parameterShapes();
+            Map<String, float[]> values = new LinkedHashMap<>();
+            Map<String, float[][]> slots = new LinkedHashMap<>();
+            for (int p = 0; p < shapes.size(); p++) {
+                values.put(shapes.get(p).name(), params[p]);
+                slots.put(shapes.get(p).name(), state[p]);
+            }
+            s.net.setParameters(new Parameters(arch, values));
+            s.net.setOptimizerState(new OptimizerState(optimizer.kind(), firstStep - 1, slots));
+            s.net.setClipNorm(clipNorm);
+            s.net.setClassWeights(classWeights);
+            double rows = 0;
+            for (int k = 0; k < batches.length; k++) {
+                int[] local = new int[Math.min(batches[k].length, b.rows())];
+                int m = 0;
+                for (long row : batches[k]) if (b.holds(row)) local[m++] = (int) (row - b.firstRow());
+                if (m == 0) continue;
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(b.x(), local[i] * in, s.hostX, i * in, in);
+                    System.arraycopy(b.y(), local[i] * out, s.hostY, i * out, out);
+                }
+                s.backend.upload(s.x, s.hostX);
+                s.backend.upload(s.y, s.hostY);
+                s.net.setStep(firstStep + k - 1);
+                s.net.setLearningRate(rates[k]);
+                s.net.trainStep(s.x, s.y, m);
+                int[] rowsOf = local;
+                double w = ShardWeights.weight(loss, classWeights, m, i -> b.labels()[rowsOf[i]]);
+                r.batchLoss[k] = w * s.net.takeLossSum();
+                r.batchWeight[k] = w;
+                rows += m;
+            }
+            r.weight = rows;
+            if (rows == 0) return r;
+            Parameters p = s.net.parameters();
+            OptimizerState st = s.net.optimizerState();
+            r.params = new double[shapes.size()][];
+            r.state = new double[shapes.size()][][];
+            for (int q = 0; q < shapes.size(); q++) {
+                float[] v = p.get(shapes.get(q).name());
+                r.params[q] = new double[v.length];
+                for (int i = 0; i < v.length; i++) r.params[q][i] = rows * v[i];
+                float[][] sl = st.slots().get(shapes.get(q).name());
+                r.state[q] = new double[sl.length][];
+                for (int k = 0; k < sl.length; k++) {
+                    r.state[q][k] = new double[sl[k].length];
+                    for (int i = 0; i < sl[k].length; i++) r.state[q][k][i] = rows * sl[k][i];
+                }
+            }
+            r.devices.add(s.backend.name());
+            return r;
+        } finally {
+            ExecutorDevices.giveBack(device, arch, loss, optimizer, maxBatch, s);
+        }
+    }
+}
