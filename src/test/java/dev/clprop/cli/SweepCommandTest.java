@@ -109,4 +109,90 @@ class SweepCommandTest {
         assertEquals("earlier\n", Files.readString(out.resolve("sweep.csv")));
         assertFalse(Files.exists(out.resolve("model-001.npz")), "no model reaches the folder unless the whole sweep does");
     }
+
+    @Test
+    void eachModelGetsALineAndTheBestIsTheLowestValidationLoss() throws IOException {
+        Path out = dir.resolve("lines");
+        CliRunner s = CliRunner.run("sweep", "--lr", "0.001,0.05", "--epochs", "2", "--device", "cpu", "--out", out.toString());
+        assertEquals(0, s.status(), s.err());
+        List<String> lines = s.out().lines().toList();
+        assertEquals("sweep: 2 models", lines.get(0));
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile(
+                "  (model-00[12]\\.npz)  lr [0-9.]+ +train loss ([0-9.]+)  val loss ([0-9.]+)  val acc ([0-9.]+)%");
+        List<CSVRecord> rows = csv(out.resolve("sweep.csv"));
+        for (int k = 0; k < 2; k++) {
+            java.util.regex.Matcher m = row.matcher(lines.get(1 + k));
+            assertTrue(m.matches(), lines.get(1 + k));
+            assertEquals(Double.parseDouble(rows.get(k).get("val_loss")), Double.parseDouble(m.group(3)), 1e-6);
+            assertEquals(100 * Double.parseDouble(rows.get(k).get("val_accuracy")), Double.parseDouble(m.group(4)), 0.006);
+        }
+        int best = Double.parseDouble(rows.get(0).get("val_loss")) < Double.parseDouble(rows.get(1).get("val_loss")) ? 0 : 1;
+        assertTrue(lines.get(3).startsWith("best: " + rows.get(best).get("model") + " (lr "), lines.get(3));
+        assertTrue(lines.get(3).contains("validation loss " + String.format(java.util.Locale.ROOT, "%.6f", Double.parseDouble(rows.get(best).get("val_loss")))), lines.get(3));
+        assertEquals("wrote " + out.resolve("sweep.csv") + ", sweep.png and 2 models", lines.get(4));
+    }
+
+    @Test
+    void withoutValidationRowsTheTableAndChartUseTheTrainingLoss() throws IOException {
+        StringBuilder sb = new StringBuilder("x,y\n");
+        for (int i = 0; i < 40; i++) sb.append(i / 40.0).append(',').append(2 * i / 40.0 + 1).append('\n');
+        Path data = Files.writeString(dir.resolve("line.csv"), sb);
+        Path out = dir.resolve("reg");
+        CliRunner s = CliRunner.run("sweep", "--data", data.toString(), "--targets", "1", "--layers", "1,4:tanh,1:linear", "--loss", "mse",
+                "--seed", "1,2", "--epochs", "2", "--device", "cpu", "--out", out.toString());
+        assertEquals(0, s.status(), s.err());
+        CSVRecord r = csv(out.resolve("sweep.csv")).get(0);
+        assertEquals("", r.get("val_loss"));
+        assertEquals("", r.get("val_accuracy"));
+        assertTrue(Double.parseDouble(r.get("train_loss")) > 0);
+        assertTrue(s.out().contains("val loss -  val acc -"), s.out());
+        assertTrue(s.out().contains("), training loss "), s.out());
+    }
+
+    @Test
+    void theChartShowsValidationLossWhenEveryRunHasIt() {
+        JsonObject withVal = JsonParser.parseString("{\"history\": [{\"epoch\": 1, \"train_loss\": 0.9, \"val_loss\": 0.8}, "
+                + "{\"epoch\": 2, \"train_loss\": 0.5, \"val_loss\": 0.4}]}").getAsJsonObject();
+        JsonObject without = JsonParser.parseString("{\"history\": [{\"epoch\": 1, \"train_loss\": 0.9, \"val_loss\": \"NaN\"}]}").getAsJsonObject();
+        SweepCommand.Setting a = new SweepCommand.Setting(0.1f, 1L, null, null, null);
+        var both = SweepCommand.chart(List.of(new SweepCommand.Result(1, a, "model-001.npz", withVal), new SweepCommand.Result(2, a, "model-002.npz", withVal)));
+        assertEquals("validation loss", both.getStyler() == null ? null : both.getYAxisTitle());
+        assertEquals(List.of("model-001 (lr 0.1, seed 1)", "model-002 (lr 0.1, seed 1)"), new java.util.ArrayList<>(both.getSeriesMap().keySet()));
+        assertEquals(0.4, both.getSeriesMap().get("model-001 (lr 0.1, seed 1)").getYData()[1], 1e-12);
+        var mixed = SweepCommand.chart(List.of(new SweepCommand.Result(1, a, "model-001.npz", withVal), new SweepCommand.Result(2, a, "model-002.npz", without)));
+        assertEquals("training loss", mixed.getYAxisTitle());
+        assertEquals(0.5, mixed.getSeriesMap().get("model-001 (lr 0.1, seed 1)").getYData()[1], 1e-12);
+        assertEquals("train's settings", SweepCommand.describe(new SweepCommand.Setting(null, null, null, null, null)));
+        assertEquals("weight decay 0.01, momentum 0.5, dropout 0.2", SweepCommand.describe(new SweepCommand.Setting(null, null, 0.01f, 0.5f, 0.2f)));
+    }
+
+    @Test
+    void aSweepOfMoreThanAThousandModelsIsRefused() {
+        StringBuilder lrs = new StringBuilder(), seeds = new StringBuilder();
+        for (int i = 1; i <= 11; i++) lrs.append(i == 1 ? "" : ",").append(0.001 * i);
+        for (int i = 1; i <= 100; i++) seeds.append(i == 1 ? "" : ",").append(i);
+        CliRunner r = CliRunner.run("sweep", "--lr", lrs.toString(), "--seed", seeds.toString(), "--out", dir.resolve("many").toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        assertEquals("clprop: sweep would train 1100 models, more than the limit of 1000", r.err().strip());
+        CliRunner exactly = CliRunner.run("sweep", "--lr", lrs.toString(), "--seed", seeds.substring(0, seeds.lastIndexOf(",91")), "--epochs", "x",
+                "--out", dir.resolve("many").toString());
+        assertTrue(exactly.err().contains("--epochs"), "990 models pass the limit and reach train's own checks: " + exactly.err());
+    }
+
+    @Test
+    void aFailingModelsOwnMessageComesFirstAndNoTemporaryFilesStay() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long before;
+        try (var l = Files.list(tmp)) {
+            before = l.filter(p -> p.getFileName().toString().startsWith("clprop-sweep")).count();
+        }
+        CliRunner r = CliRunner.run("sweep", "--lr", "1e30", "--epochs", "1", "--device", "cpu", "--out", dir.resolve("g").toString());
+        List<String> err = r.err().lines().toList();
+        assertEquals(2, err.size(), r.err());
+        assertTrue(err.get(0).startsWith("clprop: ") && !err.get(0).contains("model 1 of 1"), "train's own line first: " + err);
+        assertTrue(err.get(1).startsWith("clprop: model 1 of 1 (lr 1.0E30) failed"), err.get(1));
+        try (var l = Files.list(tmp)) {
+            assertEquals(before, l.filter(p -> p.getFileName().toString().startsWith("clprop-sweep")).count(), "the per-model reports are deleted");
+        }
+    }
 }
