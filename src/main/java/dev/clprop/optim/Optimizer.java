@@ -20,9 +20,16 @@ import java.util.stream.Collectors;
  *       its weight decay defaults to 0.01)</li>
  * </ul>
  * Immutable; {@code Optimizer.adam(1e-3f)} and {@code Optimizer.momentum(0.05f, 0.9f)} are the usual entries.
+ *
+ * @param kind the update rule
+ * @param learningRate lr
+ * @param momentum μ, for momentum
+ * @param beta1 β1, for adam and adamw
+ * @param beta2 β2, for adam and adamw
+ * @param epsilon ε, for adam and adamw
+ * @param weightDecay wd: added to the gradient as wd·p, or decoupled for adamw
  */
-public record Optimizer(Kind kind, float learningRate, float momentum, float beta1, float beta2, float epsilon, float weightDecay)
-        implements java.io.Serializable {
+public record Optimizer(Kind kind, float learningRate, float momentum, float beta1, float beta2, float epsilon, float weightDecay) {
 
     /** The update rule, and the per-parameter state it keeps (PyTorch's names for it). */
     public enum Kind {

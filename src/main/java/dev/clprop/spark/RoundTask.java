@@ -25,8 +25,20 @@ import java.util.Map;
  * @param rates the learning rate of each of the round's steps
  * @param firstStep the global number of the round's first step
  */
-record RoundTask(String architecture, Loss loss, Optimizer optimizer, float clipNorm, float[] classWeights, String device, int maxBatch,
-                 long firstStep, float[] rates) implements Serializable {
+record RoundTask(String architecture, Loss loss, float[] optimizer, Optimizer.Kind kind, float clipNorm, float[] classWeights, String device,
+                 int maxBatch, long firstStep, float[] rates) implements Serializable {
+
+    /** The task for an optimizer (sent as its numbers: a record of settings is no Spark payload). */
+    static RoundTask of(String architecture, Loss loss, Optimizer o, float clipNorm, float[] classWeights, String device, int maxBatch,
+                        long firstStep, float[] rates) {
+        float[] settings = {o.momentum(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay()};
+        return new RoundTask(architecture, loss, settings, o.kind(), clipNorm, classWeights, device, maxBatch, firstStep, rates);
+    }
+
+    /** The optimizer again, at learning rate 1 (each step sets its own). */
+    Optimizer optimizerAtUnitRate() {
+        return new Optimizer(kind, 1f, optimizer[0], optimizer[1], optimizer[2], optimizer[3], optimizer[4]);
+    }
 
     /** What a partition sends back for a round, summed by Spark. */
     static final class Result implements Serializable {
@@ -72,6 +84,7 @@ record RoundTask(String architecture, Loss loss, Optimizer optimizer, float clip
         Result r = new Result();
         r.batchLoss = new double[batches.length];
         r.batchWeight = new double[batches.length];
+        Optimizer optimizer = optimizerAtUnitRate();
         ExecutorDevices.Slot s = ExecutorDevices.borrow(device, arch, loss, optimizer, maxBatch);
         try {
             List<ParamShape> shapes = s.net.parameterShapes();

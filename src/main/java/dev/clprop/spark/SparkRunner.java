@@ -204,7 +204,7 @@ final class SparkRunner implements StepRunner {
         OptimizerState before = net.optimizerState();
         float[][][] state = new float[shapes.size()][][];
         for (int p = 0; p < state.length; p++) state[p] = before.slots().get(shapes.get(p).name());
-        RoundTask task = new RoundTask(cfg.architecture().spelling(), cfg.loss(), cfg.optimizer(), clipNorm, classWeights, executorDevice, executorBatch, first, rates);
+        RoundTask task = RoundTask.of(cfg.architecture().spelling(), cfg.loss(), cfg.optimizer(), clipNorm, classWeights, executorDevice, executorBatch, first, rates);
         Broadcast<float[][]> weights = sc.broadcast(params);
         Broadcast<float[][][]> states = sc.broadcast(state);
         RoundTask.Result r;
