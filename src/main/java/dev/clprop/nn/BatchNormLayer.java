@@ -5,7 +5,6 @@ import dev.clprop.device.Tensor;
 import dev.clprop.error.InvalidSettingException;
 import dev.clprop.model.BatchNormSpec;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,79 +12,31 @@ import java.util.List;
  * 1/σ per feature for the backward pass and moves the running statistics ({@link Backend#batchNormTrain});
  * an evaluation pass normalizes with the running statistics ({@link Backend#batchNormEval}).
  */
-final class BatchNormLayer implements Layer {
-    private final Backend b;
-    private final BatchNormSpec spec;
-    private final int index;
-    private final int width;
+final class BatchNormLayer extends BufferedLayer<BatchNormSpec> {
     private final Param gamma;
     private final Param beta;
     private final Tensor runningMean;
     private final Tensor runningVar;
-    private final Tensor output;
-    private final Tensor outputGradient;
     private final Tensor normalized;
     private final Tensor inverseStd;
-    private final List<Tensor> owned = new ArrayList<>();
 
     /**
      * @param layerParams γ then β (the network owns their tensors)
      * @param buffers the running mean then variance (the network owns them too)
      */
     BatchNormLayer(Backend b, BatchNormSpec spec, int index, int width, List<Param> layerParams, List<Tensor> buffers, int maxBatch) {
-        this.b = b;
-        this.spec = spec;
-        this.index = index;
-        this.width = width;
+        super(b, spec, index, width, maxBatch);
         this.gamma = layerParams.get(0);
         this.beta = layerParams.get(1);
         this.runningMean = buffers.get(0);
         this.runningVar = buffers.get(1);
         try {
-            output = own(maxBatch, width);
-            outputGradient = own(maxBatch, width);
             normalized = own(maxBatch, width);
             inverseStd = own(1, width);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-    }
-
-    private Tensor own(int rows, int cols) {
-        Tensor t = b.allocate(rows, cols);
-        owned.add(t);
-        return t;
-    }
-
-    @Override
-    public BatchNormSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public int index() {
-        return index;
-    }
-
-    @Override
-    public int inputWidth() {
-        return width;
-    }
-
-    @Override
-    public int outputWidth() {
-        return width;
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
-    public Tensor outputGradient() {
-        return outputGradient;
     }
 
     @Override
@@ -98,7 +49,7 @@ final class BatchNormLayer implements Layer {
         if (pass.training()) {
             // as nn.BatchNorm1d: one row has no variance to normalize by (PyTorch raises the same)
             if (m < 2) {
-                throw new InvalidSettingException("batchSize", "gives a batch of " + m + " row; batchnorm (layer " + (index + 1)
+                throw new InvalidSettingException("batchSize", "gives a batch of " + m + " row; batchnorm (layer " + (index() + 1)
                         + ") needs at least 2 rows per training batch (choose a batch size that leaves no single row at the end of an epoch)");
             }
             b.batchNormTrain(input, gamma.value(), beta.value(), runningMean, runningVar, normalized, inverseStd, output, m);
@@ -110,11 +61,5 @@ final class BatchNormLayer implements Layer {
     @Override
     public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
         b.batchNormBackward(outputGradient, normalized, inverseStd, gamma.value(), inputGradient, gamma.gradient(), beta.gradient(), m);
-    }
-
-    @Override
-    public void close() {
-        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
-        owned.clear();
     }
 }

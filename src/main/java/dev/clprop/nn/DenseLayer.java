@@ -5,7 +5,6 @@ import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
 import dev.clprop.model.DenseSpec;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,80 +14,32 @@ import java.util.List;
  * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), the activation step
  * is skipped. An activation whose f' needs z (gelu, silu) keeps z: the GEMM writes it, then a = f(z).
  */
-final class DenseLayer implements Layer {
-    private final Backend b;
-    private final DenseSpec spec;
-    private final int index;
-    private final int in;
+final class DenseLayer extends BufferedLayer<DenseSpec> {
     private final boolean gradientIsPreActivation;
-    private final Tensor output;
     /** z, kept for activations whose derivative needs it; else null. */
     private final Tensor preActivation;
-    private final Tensor outputGradient;
     private final Param weight;
     private final Param bias;
     private final List<Param> params;
-    private final List<Tensor> owned = new ArrayList<>();
 
     /** @param layerParams the weight, then the bias when the layer has one (the network owns their tensors) */
     DenseLayer(Backend b, DenseSpec spec, int index, int in, List<Param> layerParams, int maxBatch, boolean gradientIsPreActivation) {
-        this.b = b;
-        this.spec = spec;
-        this.index = index;
-        this.in = in;
+        super(b, spec, index, in, maxBatch);
         this.gradientIsPreActivation = gradientIsPreActivation;
         try {
-            output = own(maxBatch, spec.units());
             preActivation = keepsPreActivation(spec) ? own(maxBatch, spec.units()) : null;
-            outputGradient = own(maxBatch, spec.units());
-            weight = layerParams.get(0);
-            bias = spec.bias() ? layerParams.get(1) : null;
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+        weight = layerParams.get(0);
+        bias = spec.bias() ? layerParams.get(1) : null;
         params = bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
     /** Whether the layer keeps z besides a = f(z): one more buffer of its output's size. */
     static boolean keepsPreActivation(DenseSpec spec) {
         return spec.activation().derivativeNeedsInput();
-    }
-
-    private Tensor own(int rows, int cols) {
-        Tensor t = b.allocate(rows, cols);
-        owned.add(t);
-        return t;
-    }
-
-    @Override
-    public DenseSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public int index() {
-        return index;
-    }
-
-    @Override
-    public int inputWidth() {
-        return in;
-    }
-
-    @Override
-    public int outputWidth() {
-        return spec.units();
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
-    public Tensor outputGradient() {
-        return outputGradient;
     }
 
     @Override
@@ -112,11 +63,5 @@ final class DenseLayer implements Layer {
         b.gemmWeightGrad(outputGradient, input, weight.gradient(), m);
         if (bias != null) b.columnSums(outputGradient, bias.gradient(), m);
         if (inputGradient != null) b.gemmBackwardData(outputGradient, weight.value(), inputGradient, m);
-    }
-
-    @Override
-    public void close() {
-        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
-        owned.clear();
     }
 }

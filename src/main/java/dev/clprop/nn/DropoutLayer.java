@@ -11,56 +11,9 @@ import java.util.List;
  * mask of (seed, step, layer) and survivors are scaled by 1/(1−p); the backward pass applies the
  * same mask, regenerated from the same key, to the gradient. Outside training it copies its input.
  */
-final class DropoutLayer implements Layer {
-    private final Backend b;
-    private final DropoutSpec spec;
-    private final int index;
-    private final int width;
-    private final Tensor output;
-    private final Tensor outputGradient;
-
+final class DropoutLayer extends BufferedLayer<DropoutSpec> {
     DropoutLayer(Backend b, DropoutSpec spec, int index, int width, int maxBatch) {
-        this.b = b;
-        this.spec = spec;
-        this.index = index;
-        this.width = width;
-        output = b.allocate(maxBatch, width);
-        try {
-            outputGradient = b.allocate(maxBatch, width);
-        } catch (RuntimeException e) {
-            output.close();
-            throw e;
-        }
-    }
-
-    @Override
-    public DropoutSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public int index() {
-        return index;
-    }
-
-    @Override
-    public int inputWidth() {
-        return width;
-    }
-
-    @Override
-    public int outputWidth() {
-        return width;
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
-    public Tensor outputGradient() {
-        return outputGradient;
+        super(b, spec, index, width, maxBatch);
     }
 
     @Override
@@ -70,7 +23,7 @@ final class DropoutLayer implements Layer {
 
     private void apply(Tensor src, Tensor dst, int m, Pass pass) {
         if (pass.training()) {
-            long key = DropoutSpec.shift(DropoutSpec.key(pass.seed(), pass.step(), index), (long) pass.firstRow() * width);
+            long key = DropoutSpec.shift(DropoutSpec.key(pass.seed(), pass.step(), index()), (long) pass.firstRow() * inputWidth());
             b.dropout(src, dst, key, spec.threshold(), spec.scale(), m);
         }
         else {
@@ -86,11 +39,5 @@ final class DropoutLayer implements Layer {
     @Override
     public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
         if (inputGradient != null) apply(outputGradient, inputGradient, m, pass);
-    }
-
-    @Override
-    public void close() {
-        outputGradient.close();
-        output.close();
     }
 }
