@@ -93,11 +93,6 @@ public final class SweepCommand implements Runnable {
             }
         }
         List<Setting> settings = crossProduct();
-        String layers = valueOf("--layers");
-        if (dropouts != null && (layers == null || !layers.contains("dropout:"))) {
-            throw new InvalidSettingException("sweep", "--dropout sets the probability of the dropout layers in --layers, and "
-                    + (layers == null ? "no --layers is given" : Quote.of(layers) + " has none"));
-        }
         // train's own check of its options, before any model trains
         List<String> probe = new ArrayList<>(trainArgs);
         probe.add(0, "train");
@@ -108,10 +103,13 @@ public final class SweepCommand implements Runnable {
             throw new InvalidSettingException("sweep", e.getMessage());
         }
         TrainCommand defaults = (TrainCommand) parsed.subcommand().commandSpec().userObject();
+        if (dropouts != null && (defaults.layers == null || !defaults.layers.contains("dropout:"))) {
+            throw new InvalidSettingException("sweep", "--dropout sets the probability of the dropout layers in --layers, and "
+                    + (defaults.layers == null ? "no --layers is given" : Quote.of(defaults.layers) + " has none"));
+        }
 
         OutputPlan plan = new OutputPlan();
-        String dataArg = valueOf("--data");
-        if (dataArg != null && !dataArg.equals(dev.clprop.data.DataSources.DIGITS)) plan.input("data", Path.of(dataArg));
+        if (!defaults.data.equals(dev.clprop.data.DataSources.DIGITS)) plan.input("data", Path.of(defaults.data));
         plan.output("out", out.resolve("sweep.csv")).output("out", out.resolve("sweep.png")).output("json", json);
         for (int k = 1; k <= settings.size(); k++) plan.output("out", out.resolve(modelFile(k)));
         try (plan) {
@@ -179,12 +177,6 @@ public final class SweepCommand implements Runnable {
 
     static String modelFile(int k) {
         return String.format(Locale.ROOT, "model-%03d.npz", k);
-    }
-
-    /** The value train's option {@code name} has in the passed-through arguments, or null. */
-    private String valueOf(String name) {
-        int i = trainArgs.lastIndexOf(name);
-        return i >= 0 && i + 1 < trainArgs.size() ? trainArgs.get(i + 1) : null;
     }
 
     /** The arguments with every dropout layer of --layers set to p (unchanged when p is null). */

@@ -33,7 +33,7 @@ public record BatchNormSpec() implements LayerSpec {
 
     @Override
     public List<ParamShape> parameterShapes(int inputWidth, int ordinal) {
-        return List.of(ParamShape.vector("gamma" + ordinal, inputWidth), ParamShape.vector("beta" + ordinal, inputWidth));
+        return LayerNormSpec.affine(inputWidth, ordinal);
     }
 
     @Override
@@ -44,8 +44,7 @@ public record BatchNormSpec() implements LayerSpec {
     /** γ = 1 and β = 0, as PyTorch starts them; draws nothing. */
     @Override
     public void initialise(List<float[]> parameters, int inputWidth, Random rng) {
-        Arrays.fill(parameters.get(0), 1f);
-        Arrays.fill(parameters.get(1), 0f);
+        LayerNormSpec.initialiseAffine(parameters);
     }
 
     /** running_mean = 0, running_var = 1. */

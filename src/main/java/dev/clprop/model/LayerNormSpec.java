@@ -29,12 +29,21 @@ public record LayerNormSpec() implements LayerSpec {
 
     @Override
     public List<ParamShape> parameterShapes(int inputWidth, int ordinal) {
-        return List.of(ParamShape.vector("gamma" + ordinal, inputWidth), ParamShape.vector("beta" + ordinal, inputWidth));
+        return affine(inputWidth, ordinal);
+    }
+
+    /** A normalization's scale γ and shift β per feature ({@code gammaN}, {@code betaN}): layernorm's and batchnorm's. */
+    static List<ParamShape> affine(int width, int ordinal) {
+        return List.of(ParamShape.vector("gamma" + ordinal, width), ParamShape.vector("beta" + ordinal, width));
     }
 
     /** γ = 1 and β = 0, as PyTorch starts them; draws nothing. */
     @Override
     public void initialise(List<float[]> parameters, int inputWidth, Random rng) {
+        initialiseAffine(parameters);
+    }
+
+    static void initialiseAffine(List<float[]> parameters) {
         Arrays.fill(parameters.get(0), 1f);
         Arrays.fill(parameters.get(1), 0f);
     }

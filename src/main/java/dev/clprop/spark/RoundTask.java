@@ -25,7 +25,7 @@ import java.util.Map;
  * @param rates the learning rate of each of the round's steps
  * @param firstStep the global number of the round's first step
  */
-record RoundTask(String architecture, Loss loss, float[] optimizer, Optimizer.Kind kind, float clipNorm, float[] classWeights, String device,
+record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Optimizer.Kind kind, float clipNorm, float[] classWeights, String device,
                  int maxBatch, long firstStep, float[] rates) implements Serializable {
 
     /** The task for an optimizer (sent as its numbers: a record of settings is no Spark payload). */
@@ -37,7 +37,8 @@ record RoundTask(String architecture, Loss loss, float[] optimizer, Optimizer.Ki
 
     /** The optimizer again, at learning rate 1 (each step sets its own). */
     Optimizer optimizerAtUnitRate() {
-        return new Optimizer(kind, 1f, optimizer[0], optimizer[1], optimizer[2], optimizer[3], optimizer[4]);
+        float[] o = optimizerSettings;
+        return new Optimizer(kind, 1f, o[0], o[1], o[2], o[3], o[4]);
     }
 
     /** What a partition sends back for a round, summed by Spark. */
