@@ -1,5 +1,6 @@
 package dev.clprop;
 
+import dev.clprop.device.DeviceOps;
 import dev.clprop.device.Backend;
 import dev.clprop.device.IndexBuffer;
 import dev.clprop.device.Tensor;
@@ -29,9 +30,9 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void downloadAll(java.util.List<Tensor> src, float[][] dst) { inner.downloadAll(src, dst); }
     @Override public void uploadAll(java.util.List<Tensor> dst, float[][] src) { inner.uploadAll(dst, src); }
     // the compute paths run unfused through this wrapper, so that an op a subclass overrides (a fault, a count) takes part
-    @Override public void denseForward(Tensor a, Tensor w, Tensor b, Activation act, Tensor out, int m) { Backend.denseForwardUnfused(this, a, w, b, act, out, m); }
+    @Override public void denseForward(Tensor a, Tensor w, Tensor b, Activation act, Tensor out, int m) { DeviceOps.denseForwardUnfused(this, a, w, b, act, out, m); }
     @Override public void optimizerStepAll(Optimizer o, long step, java.util.List<Tensor> p, java.util.List<Tensor> g, java.util.List<Tensor> s1, java.util.List<Tensor> s2) {
-        Backend.optimizerStepEach(this, o, step, p, g, s1, s2);
+        DeviceOps.optimizerStepEach(this, o, step, p, g, s1, s2);
     }
     @Override public IndexBuffer allocateIndices(int length) { return inner.allocateIndices(length); }
     @Override public void upload(Tensor dst, float[] src) { inner.upload(dst, src); }

@@ -69,7 +69,7 @@ public final class DataParallelRunner implements StepRunner {
         try {
             for (Backend device : backends) {
                 Lockstep lock = cfg.verifyEvery() > 0 ? new Lockstep(device) : null;
-                Backend b = lock != null ? lock : device;
+                Backend b = lock != null ? lock.backend() : device;
                 DeviceNetwork net = null;
                 try {
                     net = new DeviceNetwork(b, cfg.architecture(), cfg.loss(), cfg.optimizer(), batch, cfg.seed());
@@ -81,7 +81,7 @@ public final class DataParallelRunner implements StepRunner {
                 }
             }
             Replica first = replicas.get(0);
-            v = validation == null ? null : new DeviceData(first.lockstep != null ? first.lockstep : first.backend, validation, outputs, batch);
+            v = validation == null ? null : new DeviceData(first.lockstep != null ? first.lockstep.backend() : first.backend, validation, outputs, batch);
         } catch (RuntimeException e) {
             for (int i = replicas.size() - 1; i >= 0; i--) replicas.get(i).close();
             throw e;

@@ -56,8 +56,8 @@ public final class DeviceSelfTest {
                 Architecture arch = Architecture.parse(c.spec());
                 Dataset data = data(arch, c.loss(), rng);
                 lock.begin();
-                try (DeviceNetwork net = new DeviceNetwork(lock, arch, c.loss(), c.optimizer(), BATCH, 11);
-                     DeviceData d = new DeviceData(lock, data, arch.outputs(), BATCH)) {
+                try (DeviceNetwork net = new DeviceNetwork(lock.backend(), arch, c.loss(), c.optimizer(), BATCH, 11);
+                     DeviceData d = new DeviceData(lock.backend(), data, arch.outputs(), BATCH)) {
                     net.setParameters(Parameters.initialise(arch, 11));
                     net.setClipNorm(c.clipNorm());
                     net.setClassWeights(c.classWeights());

@@ -21,7 +21,7 @@ final class SingleDeviceRunner implements StepRunner {
 
     SingleDeviceRunner(Backend backend, RunConfig cfg, Dataset train, Dataset validation, int batch) {
         lockstep = cfg.verifyEvery() > 0 ? new Lockstep(backend) : null;
-        Backend b = lockstep != null ? lockstep : backend;
+        Backend b = lockstep != null ? lockstep.backend() : backend;
         int outputs = cfg.architecture().outputs();
         DeviceNetwork n = null;
         DeviceData d = null, v = null;
@@ -40,7 +40,7 @@ final class SingleDeviceRunner implements StepRunner {
 
     @Override
     public String name() {
-        return net.backend() instanceof Lockstep l ? l.device().name() : net.backend().name();
+        return lockstep != null ? lockstep.device().name() : net.backend().name();
     }
 
     @Override

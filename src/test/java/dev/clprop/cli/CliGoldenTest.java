@@ -86,7 +86,7 @@ class CliGoldenTest extends ClpropTestBase {
         long reports = r.out().lines().filter(l -> l.startsWith("verify step ")).count();
         assertEquals(1438 / 64 / 7, reports, r.out()); // 23 steps in the epoch, verified every 7
         String first = r.out().lines().filter(l -> l.startsWith("verify step ")).findFirst().orElseThrow();
-        assertTrue(first.startsWith("verify step 7 vs ejml: ") && first.contains(" ops agree; largest difference ") && first.contains("max |diff|"), first);
+        assertTrue(first.startsWith("verify step 7 vs ejml: ") && first.contains(" ops agree (") && first.contains(" outputs); largest difference ") && first.contains("max |diff|"), first);
     }
 
     @Test

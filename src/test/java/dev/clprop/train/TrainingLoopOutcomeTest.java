@@ -159,9 +159,10 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
             public void finish() {
                 finished[0]++;
             }
-        }; Lockstep lock = new Lockstep(ejml, reference)) {
+        }; Lockstep lockstep = new Lockstep(ejml, reference)) {
+            Backend lock = lockstep.backend();
             assertEquals(ejml.name(), lock.name());
-            assertTrue(lock.device() == ejml);
+            assertTrue(lockstep.device() == ejml);
             Tensor t = lock.allocate(2, 3);
             assertEquals(ejml.liveBuffers(), lock.liveBuffers());
             assertEquals(1, lock.liveBuffers());
@@ -174,12 +175,12 @@ class TrainingLoopOutcomeTest extends ClpropTestBase {
             assertFalse(IntStream.range(0, 6).anyMatch(i -> back[i] != 0), "zero did not reach the device");
             Tensor w = lock.allocate(2, 3), out = lock.allocate(2, 2), c = lock.allocate(1, 1);
             lock.upload(c, new float[]{2});
-            lock.begin();
+            lockstep.begin();
             lock.gemmForward(t, w, out, 2);
             lock.scale(out, c);
-            assertTrue(lock.end("a test").startsWith("verify a test vs ejml: 2 ops agree"));
+            assertTrue(lockstep.end("a test").startsWith("verify a test vs ejml: 2 ops agree (2 outputs)"));
             assertEquals(0, reference.liveBuffers(), "the reference copies of an op's arguments are closed after it");
-            lock.begin();
+            lockstep.begin();
             lock.gemmForward(t, w, out, 2);
             assertEquals(0, reference.liveBuffers());
             c.close();

@@ -1,5 +1,7 @@
 package dev.clprop.device.opencl;
 
+import dev.clprop.device.DeviceOps;
+import dev.clprop.device.DeviceMemory;
 import dev.clprop.device.Backend;
 import dev.clprop.device.IndexBuffer;
 import dev.clprop.device.Tensor;
@@ -191,7 +193,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public List<Tensor> allocateAll(List<int[]> shapes) {
         long bytes = 0;
         for (int[] s : shapes) bytes += 4L * s[0] * s[1] + ctx.subBufferAlignBytes;
-        if (shapes.isEmpty() || bytes > maxTensorBytes()) return Backend.allocateEach(this, shapes);
+        if (shapes.isEmpty() || bytes > maxTensorBytes()) return DeviceMemory.allocateEach(this, shapes);
         return List.of(new ClTensor.Block(this, ctx, shapes).parts);
     }
 
@@ -229,7 +231,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void downloadAll(List<Tensor> src, float[][] dst) {
         ClTensor.Block block = blockOf(src, null);
         if (block == null) {
-            Backend.downloadEach(this, src, dst);
+            DeviceMemory.downloadEach(this, src, dst);
             return;
         }
         checkLengths(src, dst);
@@ -243,7 +245,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     public void uploadAll(List<Tensor> dst, float[][] src) {
         ClTensor.Block block = blockOf(dst, null);
         if (block == null) {
-            Backend.uploadEach(this, dst, src);
+            DeviceMemory.uploadEach(this, dst, src);
             return;
         }
         checkLengths(dst, src);
@@ -421,7 +423,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
         if (act == Activation.SOFTMAX || !gemmConfig.fusesEpilogue()) {
-            Backend.denseForwardUnfused(this, a, w, bias, act, out, m);
+            DeviceOps.denseForwardUnfused(this, a, w, bias, act, out, m);
         } else {
             int n = w.rows(), k = w.cols();
             gemmTiled("dense_forward", m, n, k, a, k, 1, w, 1, k, out, bias, act);
@@ -589,7 +591,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         if (p != null && g != null && (slots < 1 || s1 != null) && (slots < 2 || s2 != null)) {
             optimizerStep(opt, step, p.whole, g.whole, s1 == null ? null : s1.whole, s2 == null ? null : s2.whole);
         } else {
-            Backend.optimizerStepEach(this, opt, step, params, grads, state1, state2);
+            DeviceOps.optimizerStepEach(this, opt, step, params, grads, state1, state2);
         }
     }
 
@@ -610,7 +612,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
-        Backend.checkGather(src, index, offset, count, dst);
+        DeviceOps.checkGather(src, index, offset, count, dst);
         int n = src.cols();
         gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
                 .floats("dst", t(dst)).runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), count);

@@ -1,5 +1,7 @@
 package dev.clprop.device.reference;
 
+import dev.clprop.device.DeviceOps;
+import dev.clprop.device.DeviceMemory;
 import dev.clprop.device.Backend;
 import dev.clprop.device.IndexBuffer;
 import dev.clprop.device.Tensor;
@@ -218,27 +220,27 @@ public final class EjmlBackend implements Backend {
 
     @Override
     public List<Tensor> allocateAll(List<int[]> shapes) {
-        return Backend.allocateEach(this, shapes);
+        return DeviceMemory.allocateEach(this, shapes);
     }
 
     @Override
     public void downloadAll(List<Tensor> src, float[][] dst) {
-        Backend.downloadEach(this, src, dst);
+        DeviceMemory.downloadEach(this, src, dst);
     }
 
     @Override
     public void uploadAll(List<Tensor> dst, float[][] src) {
-        Backend.uploadEach(this, dst, src);
+        DeviceMemory.uploadEach(this, dst, src);
     }
 
     @Override
     public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
-        Backend.denseForwardUnfused(this, a, w, bias, act, out, m);
+        DeviceOps.denseForwardUnfused(this, a, w, bias, act, out, m);
     }
 
     @Override
     public void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
-        Backend.optimizerStepEach(this, opt, step, params, grads, state1, state2);
+        DeviceOps.optimizerStepEach(this, opt, step, params, grads, state1, state2);
     }
 
     @Override
@@ -502,7 +504,7 @@ public final class EjmlBackend implements Backend {
 
     @Override
     public void gather(Tensor src, IndexBuffer index, int offset, int count, Tensor dst) {
-        Backend.checkGather(src, index, offset, count, dst);
+        DeviceOps.checkGather(src, index, offset, count, dst);
         float[] s = t(src).data;
         float[] d = t(dst).data;
         int[] idx = ((EjmlIndices) index).data;

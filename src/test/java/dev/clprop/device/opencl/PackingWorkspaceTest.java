@@ -1,7 +1,7 @@
 package dev.clprop.device.opencl;
 
 import dev.clprop.OpenClDevices;
-import dev.clprop.device.Backend.GemmWorkspace;
+import dev.clprop.device.DeviceMemory.GemmWorkspace;
 import dev.clprop.device.Tensor;
 import dev.clprop.model.ParamShape;
 import dev.clprop.train.Lockstep;
@@ -40,7 +40,7 @@ class PackingWorkspaceTest {
             assertEquals(new GemmWorkspace(4L * (258 * 128 + 784 * 128), 4L * 784 * 128), b.gemmWorkspace(128, mlp));
             assertEquals(new GemmWorkspace(4L * (258 * 512 + 784 * 512), 4L * 784 * 512), b.gemmWorkspace(512, mlp));
             try (Lockstep lock = new Lockstep(b)) {
-                assertEquals(b.gemmWorkspace(512, mlp), lock.gemmWorkspace(512, mlp), "lockstep checks the device's working memory");
+                assertEquals(b.gemmWorkspace(512, mlp), lock.backend().gemmWorkspace(512, mlp), "lockstep checks the device's working memory");
             }
         }
         try (OpenClBackend tiled = new OpenClBackend(OpenClDevices.device(), GemmConfig.TILED_SMALL)) {
