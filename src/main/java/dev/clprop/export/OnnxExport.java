@@ -15,7 +15,6 @@ import com.google.protobuf.ByteString;
 import dev.clprop.Model;
 import dev.clprop.error.ClpropException;
 import dev.clprop.io.AtomicFiles;
-import dev.clprop.model.Activation;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DataSchema;
 import dev.clprop.error.IncompatibleModelException;
@@ -25,6 +24,7 @@ import dev.clprop.model.DenseSpec;
 import dev.clprop.model.DropoutSpec;
 import dev.clprop.model.LayerNormSpec;
 import dev.clprop.model.LayerSpec;
+import dev.clprop.model.OnnxNode;
 import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
 import dev.clprop.model.Standardizer;
@@ -33,7 +33,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A model as ONNX (opset 13), for ONNX Runtime and every other ONNX consumer. The graph takes
@@ -124,7 +127,8 @@ public final class OnnxExport {
             h = "standardized";
         }
         int width = arch.inputs(), ordinal = 0;
-        boolean geluConstants = false, layerNormConstants = false;
+        boolean layerNormConstants = false;
+        Set<String> constants = new HashSet<>();
         for (int i = 1; i <= arch.layers().size(); i++) {
             LayerSpec l = arch.layers().get(i - 1);
             boolean last = i == arch.layers().size();
@@ -176,40 +180,11 @@ public final class OnnxExport {
                     g.addInitializer(tensor(bName, p.get(bName), d.units()));
                     in.add(bName);
                 }
-                boolean linear = d.activation() == Activation.LINEAR;
-                String z = last && linear ? OUTPUT : "z" + i;
+                String z = last && d.activation().onnxNodes().isEmpty() ? OUTPUT : "z" + i;
                 g.addNode(node("Gemm", "dense" + i, in, z).addAttribute(intAttr("transB", 1)));
-                if (d.activation() == Activation.GELU || d.activation() == Activation.SILU) {
-                    String a = last ? OUTPUT : "a" + i;
-                    if (d.activation() == Activation.SILU) {
-                        g.addNode(node("Sigmoid", "silu_sigmoid" + i, List.of(z), "silu_s" + i));
-                        g.addNode(node("Mul", "silu" + i, List.of(z, "silu_s" + i), a));
-                    } else {
-                        if (!geluConstants) {
-                            g.addInitializer(tensor("gelu_sqrt_half", new float[]{(float) Math.sqrt(0.5)}, 1));
-                            g.addInitializer(tensor("gelu_one", new float[]{1f}, 1));
-                            g.addInitializer(tensor("gelu_half", new float[]{0.5f}, 1));
-                            geluConstants = true;
-                        }
-                        g.addNode(node("Mul", "gelu_scale" + i, List.of(z, "gelu_sqrt_half"), "gelu_u" + i));
-                        g.addNode(node("Erf", "gelu_erf" + i, List.of("gelu_u" + i), "gelu_e" + i));
-                        g.addNode(node("Add", "gelu_add" + i, List.of("gelu_e" + i, "gelu_one"), "gelu_c" + i));
-                        g.addNode(node("Mul", "gelu_mul" + i, List.of(z, "gelu_c" + i), "gelu_m" + i));
-                        g.addNode(node("Mul", "gelu" + i, List.of("gelu_m" + i, "gelu_half"), a));
-                    }
-                    z = a;
-                } else if (!linear) {
-                    String a = last ? OUTPUT : "a" + i;
-                    NodeProto.Builder act = switch (d.activation()) {
-                        case RELU -> node("Relu", "relu" + i, List.of(z), a);
-                        case LEAKY_RELU -> node("LeakyRelu", "leaky_relu" + i, List.of(z), a).addAttribute(floatAttr("alpha", Activation.LEAKY_SLOPE));
-                        case SIGMOID -> node("Sigmoid", "sigmoid" + i, List.of(z), a);
-                        case TANH -> node("Tanh", "tanh" + i, List.of(z), a);
-                        case SOFTMAX -> node("Softmax", "softmax" + i, List.of(z), a).addAttribute(intAttr("axis", 1));
-                        case LINEAR, GELU, SILU -> throw new AssertionError();
-                    };
-                    g.addNode(act);
-                    z = a;
+                List<OnnxNode> act = d.activation().onnxNodes();
+                if (!act.isEmpty()) {
+                    z = activationNodes(g, act, z, last ? OUTPUT : "a" + i, d.activation().spelling() + i, constants);
                 }
                 h = z;
                 width = d.units();
@@ -246,6 +221,35 @@ public final class OnnxExport {
     }
 
     /** A float32 initializer, little-endian raw data as the ONNX spec requires. */
+    /**
+     * Adds a layer's described nodes ({@link OnnxNode}) reading {@code input} and writing {@code output}:
+     * references to earlier nodes become intermediate names under {@code prefix}, constants shared
+     * initializers. Returns {@code output}.
+     */
+    private static String activationNodes(GraphProto.Builder g, List<OnnxNode> nodes, String input, String output, String prefix, Set<String> constants) {
+        for (int k = 0; k < nodes.size(); k++) {
+            OnnxNode n = nodes.get(k);
+            List<String> in = new ArrayList<>();
+            for (String s : n.inputs()) {
+                if (s.equals(OnnxNode.INPUT)) {
+                    in.add(input);
+                } else if (s.startsWith("$")) {
+                    in.add(prefix + "_" + s.substring(1));
+                } else {
+                    String c = "const_" + s.replace('-', 'm').replace('.', 'p');
+                    if (constants.add(c)) g.addInitializer(tensor(c, new float[]{Float.parseFloat(s)}, 1));
+                    in.add(c);
+                }
+            }
+            NodeProto.Builder b = node(n.op(), prefix + "_node" + k, in, k == nodes.size() - 1 ? output : prefix + "_" + k);
+            for (Map.Entry<String, Object> a : n.attributes().entrySet()) {
+                b.addAttribute(a.getValue() instanceof Float f ? floatAttr(a.getKey(), f) : intAttr(a.getKey(), (Long) a.getValue()));
+            }
+            g.addNode(b);
+        }
+        return output;
+    }
+
     private static TensorProto tensor(String name, float[] values, int... dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);

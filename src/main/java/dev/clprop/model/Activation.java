@@ -127,6 +127,46 @@ public enum Activation {
         }
     }
 
+    /**
+     * f(z) in float64: the definition the float64 gradient check differentiates numerically, and the
+     * float32 paths ({@link #apply}, the kernels) must agree with.
+     */
+    public double exact(double z) {
+        switch (this) {
+            case SIGMOID: return 1 / (1 + Math.exp(-z));
+            case TANH: return Math.tanh(z);
+            case RELU: return Math.max(0, z);
+            case LEAKY_RELU: return z > 0 ? z : LEAKY_SLOPE * z;
+            case LINEAR: return z;
+            case GELU: return 0.5 * z * (1 + Erf.erf(z * SQRT_HALF));
+            case SILU: return z / (1 + Math.exp(-z));
+            default: throw new IllegalStateException("softmax is row-wise");
+        }
+    }
+
+    /**
+     * The ONNX nodes computing f from the layer's pre-activation ({@link OnnxNode#INPUT}); empty for linear.
+     * Opset 13 has no Gelu: gelu is composed as ½·z·(1 + erf(z/√2)), silu as z·σ(z).
+     */
+    public java.util.List<OnnxNode> onnxNodes() {
+        String x = OnnxNode.INPUT;
+        switch (this) {
+            case SIGMOID: return java.util.List.of(OnnxNode.of("Sigmoid", x));
+            case TANH: return java.util.List.of(OnnxNode.of("Tanh", x));
+            case RELU: return java.util.List.of(OnnxNode.of("Relu", x));
+            case LEAKY_RELU: return java.util.List.of(OnnxNode.of("LeakyRelu", x).with("alpha", LEAKY_SLOPE));
+            case SOFTMAX: return java.util.List.of(OnnxNode.of("Softmax", x).with("axis", 1L));
+            case GELU: return java.util.List.of(
+                    OnnxNode.of("Mul", x, OnnxNode.constant((float) SQRT_HALF)),
+                    OnnxNode.of("Erf", OnnxNode.output(0)),
+                    OnnxNode.of("Add", OnnxNode.output(1), OnnxNode.constant(1f)),
+                    OnnxNode.of("Mul", x, OnnxNode.output(2)),
+                    OnnxNode.of("Mul", OnnxNode.output(3), OnnxNode.constant(0.5f)));
+            case SILU: return java.util.List.of(OnnxNode.of("Sigmoid", x), OnnxNode.of("Mul", x, OnnxNode.output(0)));
+            default: return java.util.List.of();
+        }
+    }
+
     /** He initialisation suits rectifiers and their smooth forms (gelu, silu), Xavier the rest. */
     public boolean wantsHeInit() {
         return this == RELU || this == LEAKY_RELU || this == GELU || this == SILU;
