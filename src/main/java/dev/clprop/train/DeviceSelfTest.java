@@ -40,7 +40,16 @@ public final class DeviceSelfTest {
             new Case("37,13:gelu,layernorm,11:silu,5:linear", Loss.HUBER, Optimizer.adamw(0.01f)),
             new Case("37,dropout:0.25,19:relu,dropout:0.5,5:softmax", Loss.CROSS_ENTROPY, Optimizer.sgd(0.05f)),
             // a clip norm well below the gradients' norm, so the scaling really happens
-            new Case("37,19:tanh,5:softmax", Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 0.01f, new float[]{1f, 0.5f, 2f, 0.25f, 1.5f}));
+            new Case("37,19:tanh,5:softmax", Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 0.01f, new float[]{1f, 0.5f, 2f, 0.25f, 1.5f}),
+            // every element-wise activation in one network, so that a new one is self-tested by being declared
+            new Case(everyActivation(), Loss.MSE, Optimizer.sgd(0.05f)));
+
+    /** A network with a hidden layer of each element-wise activation, in declaration order. */
+    static String everyActivation() {
+        StringBuilder spec = new StringBuilder("37");
+        for (Activation a : Activation.values()) if (a != Activation.SOFTMAX) spec.append(",9:").append(a.spelling());
+        return spec.append(",5:linear").toString();
+    }
 
     static final int ROWS = 29;
     static final int BATCH = 13;
