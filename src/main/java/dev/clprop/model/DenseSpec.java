@@ -33,7 +33,7 @@ public record DenseSpec(int units, Activation activation, boolean bias) implemen
     }
 
     /**
-     * He normal, N(0, 2/in), for relu, leaky-relu, gelu and silu; Xavier uniform, U(±√(6/(in+out))), for the rest.
+     * He normal, N(0, 2/in), for the activations that {@link Activation#wantsHeInit} (the rectifiers and their smooth forms); Xavier uniform, U(±√(6/(in+out))), for the rest.
      * Biases start at zero and draw nothing.
      */
     @Override
