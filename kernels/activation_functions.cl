@@ -7,7 +7,7 @@
 // dev.clprop.model.Activation (dev.clprop.device.opencl.KernelConstants); they are never retyped here.
 
 #if !defined(ACT_SIGMOID) || !defined(ACT_TANH) || !defined(ACT_RELU) || !defined(ACT_LEAKY_RELU) || !defined(ACT_LINEAR) \
-    || !defined(ACT_GELU) || !defined(ACT_SILU) || !defined(LEAKY_SLOPE)
+    || !defined(ACT_GELU) || !defined(ACT_SILU) || !defined(ACT_ELU) || !defined(LEAKY_SLOPE)
 #error "build with the -D options clprop generates from dev.clprop.model.Activation (ACT_*, LEAKY_SLOPE)"
 #endif
 
@@ -20,6 +20,7 @@ inline float act_apply(const int act, const float z)
         case ACT_LEAKY_RELU: return z > 0.0f ? z : LEAKY_SLOPE * z;
         case ACT_GELU: return 0.5f * z * (1.0f + erf(z * M_SQRT1_2_F));
         case ACT_SILU: return z / (1.0f + exp(-z));
+        case ACT_ELU: return z > 0.0f ? z : expm1(z);
         default: return z;
     }
 }
@@ -36,6 +37,7 @@ inline float act_derivative(const int act, const float a)
         case ACT_TANH: return 1.0f - a * a;
         case ACT_RELU: return a > 0.0f ? 1.0f : 0.0f;
         case ACT_LEAKY_RELU: return a > 0.0f ? 1.0f : LEAKY_SLOPE;
+        case ACT_ELU: return a > 0.0f ? 1.0f : a + 1.0f;
         default: return 1.0f;
     }
 }
@@ -53,6 +55,7 @@ inline float8 act_apply8(const int act, const float8 z)
         case ACT_LEAKY_RELU: return select(LEAKY_SLOPE * z, z, isgreater(z, (float8)(0.0f)));
         case ACT_GELU: return 0.5f * z * (1.0f + erf(z * M_SQRT1_2_F));
         case ACT_SILU: return z / (1.0f + exp(-z));
+        case ACT_ELU: return select(expm1(z), z, isgreater(z, (float8)(0.0f)));
         default: return z;
     }
 }
@@ -66,6 +69,7 @@ inline float8 act_derivative8(const int act, const float8 a)
         case ACT_TANH: return 1.0f - a * a;
         case ACT_RELU: return select((float8)(0.0f), (float8)(1.0f), isgreater(a, (float8)(0.0f)));
         case ACT_LEAKY_RELU: return select((float8)(LEAKY_SLOPE), (float8)(1.0f), isgreater(a, (float8)(0.0f)));
+        case ACT_ELU: return select(a + 1.0f, (float8)(1.0f), isgreater(a, (float8)(0.0f)));
         default: return (float8)(1.0f);
     }
 }

@@ -28,7 +28,9 @@ public enum Activation {
     /** z·Φ(z), Φ the standard normal CDF: torch.nn.GELU() in its exact erf form. */
     GELU("gelu"),
     /** z·σ(z): torch.nn.SiLU(). */
-    SILU("silu");
+    SILU("silu"),
+    /** z, or e^z − 1 below 0: torch.nn.ELU() (alpha 1). */
+    ELU("elu");
 
     /** Slope of leaky-relu for negative inputs (PyTorch's default negative_slope). */
     public static final float LEAKY_SLOPE = 0.01f;
@@ -71,6 +73,7 @@ public enum Activation {
         switch (this) {
             case GELU: return (float) (0.5 * z * (1.0 + Erf.erf(z * SQRT_HALF)));
             case SILU: return (float) (z / (1.0 + Math.exp(-z)));
+            case ELU: return z > 0 ? z : (float) Math.expm1(z);
             case SIGMOID: return (float) (1.0 / (1.0 + Math.exp(-z)));
             case TANH: return (float) Math.tanh(z);
             case RELU: return z > 0 ? z : 0f;
@@ -108,6 +111,7 @@ public enum Activation {
             case TANH: return 1f - a * a;
             case RELU: return a > 0 ? 1f : 0f;
             case LEAKY_RELU: return a > 0 ? 1f : LEAKY_SLOPE;
+            case ELU: return a > 0 ? 1f : a + 1f;
             case LINEAR: return 1f;
             default: throw new IllegalStateException(this == SOFTMAX ? "softmax is row-wise" : spelling + ": its derivative needs the input z; see derivative(float)");
         }
@@ -123,6 +127,7 @@ public enum Activation {
             case SOFTMAX: return "nn.Softmax(dim=1)";
             case GELU: return "nn.GELU()";
             case SILU: return "nn.SiLU()";
+            case ELU: return "nn.ELU()";
             default: return null;
         }
     }
@@ -140,6 +145,7 @@ public enum Activation {
             case LINEAR: return z;
             case GELU: return 0.5 * z * (1 + Erf.erf(z * SQRT_HALF));
             case SILU: return z / (1 + Math.exp(-z));
+            case ELU: return z > 0 ? z : Math.expm1(z);
             default: throw new IllegalStateException("softmax is row-wise");
         }
     }
@@ -163,13 +169,14 @@ public enum Activation {
                     OnnxNode.of("Mul", x, OnnxNode.output(2)),
                     OnnxNode.of("Mul", OnnxNode.output(3), OnnxNode.constant(0.5f)));
             case SILU: return java.util.List.of(OnnxNode.of("Sigmoid", x), OnnxNode.of("Mul", x, OnnxNode.output(0)));
+            case ELU: return java.util.List.of(OnnxNode.of("Elu", x).with("alpha", 1f));
             default: return java.util.List.of();
         }
     }
 
-    /** He initialisation suits rectifiers and their smooth forms (gelu, silu), Xavier the rest. */
+    /** He initialisation suits rectifiers and their smooth forms (gelu, silu, elu), Xavier the rest. */
     public boolean wantsHeInit() {
-        return this == RELU || this == LEAKY_RELU || this == GELU || this == SILU;
+        return this == RELU || this == LEAKY_RELU || this == GELU || this == SILU || this == ELU;
     }
 
     @Override

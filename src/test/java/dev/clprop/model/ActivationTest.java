@@ -3,6 +3,8 @@ package dev.clprop.model;
 import dev.clprop.loss.Loss;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,6 +39,22 @@ class ActivationTest {
             assertEquals(want[i], Activation.SILU.apply((float) z[i]), 1e-6, "silu(" + z[i] + ")");
             assertEquals(slope[i], Activation.SILU.derivative((float) z[i]), 1e-6, "silu'(" + z[i] + ")");
         }
+    }
+
+    @Test
+    void eluIsExpMinusOneBelowZero() {
+        // torch.nn.ELU()(z) in float64 and its autograd derivative, which for z ≤ 0 is e^z = f(z) + 1
+        double[] z = {-3, -0.5, 0, 1, 2.5};
+        double[] want = {-0.9502129316, -0.3934693403, 0, 1, 2.5};
+        double[] slope = {0.0497870684, 0.6065306597, 1, 1, 1};
+        for (int i = 0; i < z.length; i++) {
+            assertEquals(want[i], Activation.ELU.apply((float) z[i]), 1e-6, "elu(" + z[i] + ")");
+            assertEquals(want[i], Activation.ELU.exact(z[i]), 1e-10, "elu(" + z[i] + ") in float64");
+            assertEquals(slope[i], Activation.ELU.derivative(Activation.ELU.apply((float) z[i])), 1e-6, "elu'(" + z[i] + "), from the output");
+        }
+        assertEquals("nn.ELU()", Activation.ELU.torchModule());
+        assertEquals(List.of(OnnxNode.of("Elu", OnnxNode.INPUT).with("alpha", 1f)), Activation.ELU.onnxNodes());
+        assertEquals(Activation.ELU, Activation.parse("elu"));
     }
 
     @Test
