@@ -2,7 +2,7 @@
 """Trains the same networks in clprop and in PyTorch (float64) and compares the final weights.
 
 Every loss x optimizer (huber is torch.nn.HuberLoss(delta=1.0), on targets spread so that both of its
-branches occur, through gelu (exact erf form) and silu layers; mse's network has an nn.LayerNorm, half-sse's an nn.BatchNorm1d (its running statistics compared too); adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
+branches occur, through gelu (exact erf form), silu and elu layers; mse's network has an nn.LayerNorm, half-sse's an nn.BatchNorm1d (its running statistics compared too); adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
 (PyTorch's StepLR and CosineAnnealingLR, stepped each epoch) and --clip-norm
 (torch.nn.utils.clip_grad_norm_; 0.5 on cross-entropy, 0.02 on mse, whose smaller gradients 0.5
 would not clip; the script prints how many steps were clipped), and --class-weights 1,2,0.5
@@ -28,7 +28,7 @@ SPECS = {
     "mse": "6,17:relu,layernorm,3:sigmoid",
     "bce": "6,9:relu,7:tanh:nobias,3:sigmoid",
     "cross-entropy": "6,9:sigmoid,7:tanh,4:softmax",
-    "huber": "6,9:gelu,5:silu,3:linear",
+    "huber": "6,9:gelu,5:silu,4:elu,3:linear",
 }
 # the class-weight cases use three classes, for --class-weights 1,2,0.5
 WEIGHTED_SPEC = "6,9:sigmoid,7:tanh,3:softmax"
@@ -61,7 +61,7 @@ def activation(name, z):
         "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t,
         "leaky-relu": lambda t: torch.nn.functional.leaky_relu(t, 0.01),
         "softmax": lambda t: torch.softmax(t, dim=1),
-        "gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu,
+        "gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu, "elu": torch.nn.functional.elu,
     }[name](z)
 
 
