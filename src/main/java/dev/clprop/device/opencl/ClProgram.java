@@ -28,6 +28,7 @@ final class ClProgram implements AutoCloseable {
     final long buildNanos;
     private final ClContext ctx;
     private final List<cl_kernel> kernels = new ArrayList<>();
+    private final List<ClKernel> created = new ArrayList<>();
 
     /** Builds {@code file} with the generated constants, the tunables, and argument info for {@link ClKernel}'s checks. */
     static ClProgram build(ClContext ctx, String file, String tunables) {
@@ -99,7 +100,14 @@ final class ClProgram implements AutoCloseable {
     ClKernel kernel(String name, ClKernel.EventSink sink) {
         cl_kernel k = CL.clCreateKernel(program, name, null);
         kernels.add(k);
-        return new ClKernel(ctx, k, name, sink);
+        ClKernel made = new ClKernel(ctx, k, name, sink);
+        created.add(made);
+        return made;
+    }
+
+    /** The kernels created from this program, in order. */
+    List<ClKernel> created() {
+        return List.copyOf(created);
     }
 
     @Override

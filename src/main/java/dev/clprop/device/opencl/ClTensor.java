@@ -25,6 +25,13 @@ final class ClTensor implements Tensor, IndexBuffer {
     private final boolean counted;
     private boolean closed;
 
+    /** {@code scratch} if it holds at least {@code rows} rows, else a new one-column buffer that does (the old one released). */
+    static ClTensor grown(OpenClBackend owner, ClContext ctx, ClTensor scratch, int rows) {
+        if (scratch != null && scratch.rows >= rows) return scratch;
+        if (scratch != null) scratch.close();
+        return new ClTensor(owner, ctx, rows, 1);
+    }
+
     ClTensor(OpenClBackend owner, ClContext ctx, int rows, int cols) {
         this(owner, ctx, rows, cols, true);
     }

@@ -35,16 +35,11 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
     /** The kernel files of the GEMM program, in build order. */
     List<String> files();
 
-    /**
-     * Whether the forward kernel applies bias and activation before it stores each output (a dense
-     * layer's forward pass in one launch). The vector kernels do not: on PoCL a fused gemm_nt measured
-     * no faster than gemm_nt then bias_activation (bench --only training, b8-b512, within noise), and
-     * its compile added 0.35 s to a cold start.
-     */
-    boolean fusesEpilogue();
-
     /** The -D options that set the kernels' tunables. */
     String buildOptions();
+
+    /** This family's strategy on a backend, its kernels taken from {@code program} (built from {@link #files()}). */
+    GemmKernels open(ClProgram program, OpenClBackend owner, ClContext ctx);
 
     /** Whether the kernels can run on {@code d} with these tunables without exceeding its limits or a work-item's memory. */
     boolean validFor(DeviceInfo d);
@@ -113,8 +108,8 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         }
 
         @Override
-        public boolean fusesEpilogue() {
-            return true;
+        public GemmKernels open(ClProgram program, OpenClBackend owner, ClContext ctx) {
+            return new TiledGemm(this, program, owner);
         }
 
         @Override
@@ -195,8 +190,8 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
         }
 
         @Override
-        public boolean fusesEpilogue() {
-            return false;
+        public GemmKernels open(ClProgram program, OpenClBackend owner, ClContext ctx) {
+            return new VectorGemm(this, program, owner, ctx);
         }
 
         @Override

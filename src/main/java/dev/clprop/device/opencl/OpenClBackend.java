@@ -31,14 +31,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final GemmConfig gemmConfig;
     private final List<ClProgram> programs = new ArrayList<>();
     private final long buildNanos;
-    private final ClKernel gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
-            biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
+    /** The GEMM family's kernels: the three products, chosen and tuned by {@link GemmConfig}. */
+    private final GemmKernels gemm;
+    private final ClKernel biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
-     * Scratch, grown to the largest size seen: per-row loss terms and row weights, a weight total, and
-     * the two operands of a packed GEMM.
+     * Scratch, grown to the largest size seen: per-row loss terms and row weights, and a weight total.
      */
-    private ClTensor rowLoss, rowWeight, weightTotal, packedA, packedB;
+    private ClTensor rowLoss, rowWeight, weightTotal;
     /** Host copy of a whole block for {@link #downloadAll} and {@link #uploadAll}, kept between steps. */
     private float[] blockScratch;
     int live;
@@ -62,14 +62,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             // the other ops share one build: on PoCL with a cold cache, six builds took 1.4 s, two take 0.9 s
             ClProgram ops = build(OP_FILES, "");
             buildNanos = System.nanoTime() - t0;
-            boolean tiled = gemm instanceof GemmConfig.Tiled;
-            gemmTiled = tiled ? pg.kernel("gemm", this) : null;
-            gemmNt = tiled ? null : pg.kernel("gemm_nt", this);
-            gemmNn = tiled ? null : pg.kernel("gemm_nn", this);
-            gemmPackA = tiled ? null : pg.kernel("gemm_pack_a", this);
-            gemmPackB = tiled ? null : pg.kernel("gemm_pack_b", this);
-            gemmPackBt = tiled ? null : pg.kernel("gemm_pack_bt", this);
-            gemmPacked = tiled ? null : pg.kernel("gemm_packed", this);
+            this.gemm = gemm.open(pg, this, ctx);
             biasActivation = ops.kernel("bias_activation", this);
             biasSoftmax = ops.kernel("bias_softmax", this);
             activationForward = ops.kernel("activation_forward", this);
@@ -161,13 +154,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         return out;
     }
 
+    /** Every kernel created from this backend's programs (the GEMM family's, then the ops'). */
     private List<ClKernel> kernels() {
         List<ClKernel> out = new ArrayList<>();
-        for (ClKernel k : new ClKernel[]{gemmTiled, gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked,
-                biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout, classWeightTotal, weightedLossGradient,
-                sumSquares, clipCoefficient, scaleBy}) {
-            if (k != null) out.add(k);
-        }
+        for (ClProgram p : programs) out.addAll(p.created());
         return out;
     }
 
@@ -277,171 +267,47 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         CL.clEnqueueFillBuffer(ctx.queue, t(x).mem, ClContext.ZERO_PATTERN, Sizeof.cl_float, 0, 4L * x.size(), 0, null, null);
     }
 
-    /** C(M,N) = A'·B' through strides (kernels/gemm.cl), for the tiled variant. */
-    private void gemmTiled(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c) {
-        gemmTiled(form, M, N, K, a, aRs, aCs, b, bRs, bCs, c, null, Activation.LINEAR);
-    }
-
-    /** As above, then each output {@code ← act(C + bias[j])} before it is stored (bias may be null). */
-    private void gemmTiled(String form, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, int bRs, int bCs, Tensor c,
-                           Tensor bias, Activation act) {
-        GemmConfig.Tiled g = (GemmConfig.Tiled) gemmConfig;
-        long[] local = {g.tsn() / g.wptn(), g.tsm() / g.wptm()};
-        long[] global = {ceilDiv(N, g.tsn()) * local[0], ceilDiv(M, g.tsm()) * local[1]};
-        gemmTiled.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("b", t(b)).i32("b_rs", bRs).i32("b_cs", bCs).floats("c", t(c)).i32("ldc", N)
-                .floats("bias", bias == null ? t(c) : t(bias)).i32("has_bias", bias == null ? 0 : 1).i32("act", act.code()).run(global, local);
-    }
-
     /**
-     * C(M,N) = A'·B with B row-major (kernels/gemm_vec.cl gemm_nn); when {@code packed} (the form's rule in
-     * GemmConfig.Vector) through panels (gemm_pack_a, gemm_pack_b, then gemm_packed; packing launches are
-     * profiled as "gemm_pack").
-     */
-    private void gemmNn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
-        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        if (!packed) {
-            gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                    .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
-                    .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm()));
-            return;
-        }
-        packA(M, K, a, aRs, aCs);
-        packB(K, N, b, false);
-        gemmPacked(form, M, N, K, c);
-    }
-
-    /** B(K,N) into gemm_packed's column panels, from B row-major or ({@code transposed}) from Bᵀ row-major. */
-    private void packB(int K, int N, Tensor b, boolean transposed) {
-        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        long colPanels = ceilDiv(N, (long) g.vw() * g.nnCv());
-        packedB = grown(packedB, Math.toIntExact(panelsB(g, N, K)));
-        if (transposed) {
-            gemmPackBt.call().as("gemm_pack").i32("K", K).i32("N", N).floats("w", t(b)).i32("ldw", K)
-                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, KernelConstants.ITEM_WIDTH));
-        } else {
-            gemmPackB.call().as("gemm_pack").i32("K", K).i32("N", N).floats("b", t(b)).i32("ldb", N)
-                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, KernelConstants.ITEM_WIDTH));
-        }
-    }
-
-    /** A'(M,K) through strides into gemm_packed's row panels. */
-    private void packA(int M, int K, Tensor a, int aRs, int aCs) {
-        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        packedA = grown(packedA, Math.toIntExact(panelsA(g, M, K)));
-        gemmPackA.call().as("gemm_pack").i32("M", M).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
-                .floats("ap", packedA).runGrid(ceilDiv(K, KernelConstants.ITEM_WIDTH), ceilDiv(M, g.nnRm()));
-    }
-
-    /** Floats of gemm_packed's row panels for A'(M,K). */
-    private static long panelsA(GemmConfig.Vector g, int M, int K) {
-        return ceilDiv(M, g.nnRm()) * g.nnRm() * K;
-    }
-
-    /** Floats of gemm_packed's column panels for B(K,N). */
-    private static long panelsB(GemmConfig.Vector g, int N, int K) {
-        long width = (long) g.vw() * g.nnCv();
-        return ceilDiv(N, width) * width * K;
-    }
-
-    /**
-     * The two packing buffers at their largest over the layers' three products (forward m×n over k,
-     * backward-data m×k over n, weight-gradient n×k over m, for m up to batch), as {@link #gemmNn} and
-     * {@link #gemmForward} grow them.
+     * What the GEMM family allocates for itself (its packing panels) at up to {@code batch} rows; its
+     * strategy ({@link GemmKernels}) knows which products pack.
      */
     @Override
     public GemmWorkspace gemmWorkspace(int batch, List<ParamShape> weights) {
-        if (!(gemmConfig instanceof GemmConfig.Vector g)) return GemmWorkspace.NONE;
-        long a = 0, b = 0;
-        for (ParamShape w : weights) {
-            int n = w.rows(), k = w.cols();
-            if (batch > 1 && g.packsForward(k)) {
-                a = Math.max(a, panelsA(g, batch, k));
-                b = Math.max(b, panelsB(g, n, k));
-            }
-            if (g.packs(n)) {
-                a = Math.max(a, panelsA(g, batch, n));
-                b = Math.max(b, panelsB(g, k, n));
-            }
-            if (g.packsWeightGrad(n, k, batch)) {
-                a = Math.max(a, panelsA(g, n, batch));
-                b = Math.max(b, panelsB(g, k, batch));
-            }
-        }
-        return new GemmWorkspace(4 * (a + b), 4 * Math.max(a, b));
+        return gemm.workspace(batch, weights);
     }
 
-    /** Bytes of the packing buffers now allocated (they only grow). */
+    /** Bytes of the GEMM's packing buffers now allocated (they only grow). */
     long packingBytes() {
-        return 4L * ((packedA == null ? 0 : packedA.rows) + (packedB == null ? 0 : packedB.rows));
+        return gemm.scratchBytes()[0];
     }
 
     /** Bytes of the larger packing buffer now allocated. */
     long largestPackingBuffer() {
-        return 4L * Math.max(packedA == null ? 0 : packedA.rows, packedB == null ? 0 : packedB.rows);
-    }
-
-    /** C(M,N) from the panels in packedA and packedB. */
-    private void gemmPacked(String form, int M, int N, int K, Tensor c) {
-        GemmConfig.Vector g = (GemmConfig.Vector) gemmConfig;
-        gemmPacked.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("ap", packedA).floats("bp", packedB)
-                .floats("c", t(c)).i32("ldc", N).runGrid(ceilDiv(M, g.nnRm()), ceilDiv(N, (long) g.vw() * g.nnCv()));
-    }
-
-    /** {@code scratch} if it holds at least {@code rows} rows, else a new one-column buffer that does (the old one released). */
-    private ClTensor grown(ClTensor scratch, int rows) {
-        if (scratch != null && scratch.rows >= rows) return scratch;
-        if (scratch != null) scratch.close();
-        return new ClTensor(this, ctx, rows, 1);
+        return gemm.scratchBytes()[1];
     }
 
     @Override
     public void gemmForward(Tensor a, Tensor w, Tensor out, int m) {
-        int n = w.rows(), k = w.cols();
-        if (gemmConfig instanceof GemmConfig.Vector g && m == 1) {
-            // One row: computed as out(n×1) = W·xᵀ, the same memory. A work-item's block of ntRm rows
-            // then covers ntRm rows of W instead of ntRm copies of the one row of x.
-            gemmNt.call().as("gemm_forward").i32("M", n).i32("N", 1).i32("K", k).floats("a", t(w)).i32("lda", k).floats("b", t(a)).i32("ldb", k)
-                    .floats("c", t(out)).i32("ldc", 1).runGrid(1, ceilDiv(n, g.ntRm()));
-        } else if (gemmConfig instanceof GemmConfig.Vector g && g.packsForward(k)) {
-            packA(m, k, a, k, 1);
-            packB(k, n, w, true);
-            gemmPacked("gemm_forward", m, n, k, out);
-        } else if (gemmConfig instanceof GemmConfig.Vector g) {
-            long[] global = {ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm())};
-            gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
-                    .floats("c", t(out)).i32("ldc", n).runGrid(global[0], global[1]);
-        } else {
-            gemmTiled("gemm_forward", m, n, k, a, k, 1, w, 1, k, out);
-        }
+        gemm.forward(a, w, out, m);
     }
 
     /**
-     * One launch where the GEMM variant fuses the epilogue ({@link GemmConfig#fusesEpilogue()}: the tiled
-     * kernel stores each output through it); softmax, a row at a time, stays a launch of its own.
+     * One launch where the GEMM family fuses the epilogue (the tiled kernel stores each output through
+     * it); otherwise, and for softmax (a row at a time), the GEMM then bias_activation.
      */
     @Override
     public void denseForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
-        if (act == Activation.SOFTMAX || !gemmConfig.fusesEpilogue()) {
-            DeviceOps.denseForwardUnfused(this, a, w, bias, act, out, m);
-        } else {
-            int n = w.rows(), k = w.cols();
-            gemmTiled("dense_forward", m, n, k, a, k, 1, w, 1, k, out, bias, act);
-        }
+        if (!gemm.fusedForward(a, w, bias, act, out, m)) DeviceOps.denseForwardUnfused(this, a, w, bias, act, out, m);
     }
 
     @Override
     public void gemmBackwardData(Tensor delta, Tensor w, Tensor out, int m) {
-        int n = w.rows(), k = w.cols();
-        if (gemmConfig instanceof GemmConfig.Vector g) gemmNn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out);
-        else gemmTiled("gemm_backward_data", m, k, n, delta, n, 1, w, k, 1, out);
+        gemm.backwardData(delta, w, out, m);
     }
 
     @Override
     public void gemmWeightGrad(Tensor delta, Tensor a, Tensor out, int m) {
-        int n = delta.cols(), k = a.cols();
-        if (gemmConfig instanceof GemmConfig.Vector g) gemmNn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out);
-        else gemmTiled("gemm_weight_grad", n, k, m, delta, 1, n, a, k, 1, out);
+        gemm.weightGrad(delta, a, out, m);
     }
 
     @Override
@@ -523,14 +389,14 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     }
 
     private void ensureRowLoss(int m) {
-        rowLoss = grown(rowLoss, m);
+        rowLoss = ClTensor.grown(this, ctx, rowLoss, m);
     }
 
     @Override
     public void weightedLossGradient(Tensor output, Tensor target, Tensor classWeights, int m, Tensor grad, Tensor lossSum) {
         int n = output.cols();
         ensureRowLoss(m);
-        rowWeight = grown(rowWeight, m);
+        rowWeight = ClTensor.grown(this, ctx, rowWeight, m);
         if (weightTotal == null) weightTotal = new ClTensor(this, ctx, 1, 1);
         classWeightTotal.call().floats("target", t(target)).floats("class_weights", t(classWeights)).i32("m", m).i32("n", n)
                 .floats("row_weight", rowWeight).floats("total", weightTotal).runOnce();
@@ -638,11 +504,11 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         // the scratch buffers are not the caller's
         int scratch = 0;
         for (ClTensor t : scratch()) if (t != null) scratch++;
-        return live - scratch;
+        return live - scratch - (gemm == null ? 0 : gemm.scratchBuffers());
     }
 
     private ClTensor[] scratch() {
-        return new ClTensor[]{packedB, packedA, weightTotal, rowWeight, rowLoss};
+        return new ClTensor[]{weightTotal, rowWeight, rowLoss};
     }
 
     private static long ceilDiv(long a, long b) {
@@ -672,7 +538,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void close() {
         for (ClTensor t : scratch()) if (t != null) t.close();
-        rowLoss = rowWeight = weightTotal = packedA = packedB = null;
+        rowLoss = rowWeight = weightTotal = null;
+        if (gemm != null) gemm.close();
         for (int i = programs.size() - 1; i >= 0; i--) programs.get(i).close();
         programs.clear();
         ctx.close();

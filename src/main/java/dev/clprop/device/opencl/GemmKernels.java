@@ -1,0 +1,52 @@
+package dev.clprop.device.opencl;
+
+import dev.clprop.device.DeviceMemory.GemmWorkspace;
+import dev.clprop.device.Tensor;
+import dev.clprop.model.Activation;
+import dev.clprop.model.ParamShape;
+
+import java.util.List;
+
+/**
+ * One GEMM family's kernels on one device: the strategy {@link OpenClBackend} runs a dense layer's three
+ * products through. Each family's rules (which product packs, from which size) live in its
+ * {@link GemmConfig} record as data; {@link GemmConfig#open} builds its strategy, so a new family is its
+ * record, its strategy class and its kernel file, and the backend does not change. Shapes as in
+ * {@link dev.clprop.device.DeviceOps}.
+ */
+interface GemmKernels extends AutoCloseable {
+    /** {@code out[m,n] = a[m,k] · w[n,k]ᵀ}. */
+    void forward(Tensor a, Tensor w, Tensor out, int m);
+
+    /**
+     * {@code out = f(a·wᵀ + bias)} in one launch, where the family fuses the epilogue (never softmax).
+     * @return false where it does not, and did nothing: the caller runs the two ops
+     */
+    boolean fusedForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m);
+
+    /** {@code out[m,k] = delta[m,n] · w[n,k]}. */
+    void backwardData(Tensor delta, Tensor w, Tensor out, int m);
+
+    /** {@code out[n,k] = delta[m,n]ᵀ · a[m,k]}. */
+    void weightGrad(Tensor delta, Tensor a, Tensor out, int m);
+
+    /** The working memory these products need at up to {@code batch} rows (upper bounds). */
+    GemmWorkspace workspace(int batch, List<ParamShape> weights);
+
+    /** Buffers the kernels hold for themselves now (packing panels): not the caller's. */
+    int scratchBuffers();
+
+    /** Bytes of those buffers, and of the largest one. */
+    long[] scratchBytes();
+
+    @Override
+    void close();
+
+    static ClTensor t(Object x) {
+        return (ClTensor) x;
+    }
+
+    static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}

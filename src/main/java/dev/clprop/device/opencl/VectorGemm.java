@@ -1,0 +1,169 @@
+package dev.clprop.device.opencl;
+
+import dev.clprop.device.DeviceMemory.GemmWorkspace;
+import dev.clprop.device.Tensor;
+import dev.clprop.model.Activation;
+import dev.clprop.model.ParamShape;
+
+import java.util.List;
+
+import static dev.clprop.device.opencl.GemmKernels.ceilDiv;
+import static dev.clprop.device.opencl.GemmKernels.t;
+
+/**
+ * kernels/gemm_vec.cl: explicit SIMD vectors; products past the sizes {@link GemmConfig.Vector} names
+ * ({@code packs}, {@code packsForward}, {@code packsWeightGrad}) copy both operands into panels first
+ * (gemm_pack_a, gemm_pack_b or gemm_pack_bt, then gemm_packed; packing launches are profiled as
+ * "gemm_pack"). The panels are scratch buffers grown to the largest size seen. Fuses no epilogue.
+ */
+final class VectorGemm implements GemmKernels {
+    private final GemmConfig.Vector g;
+    private final OpenClBackend owner;
+    private final ClContext ctx;
+    private final ClKernel gemmNt, gemmNn, gemmPackA, gemmPackB, gemmPackBt, gemmPacked;
+    private ClTensor packedA, packedB;
+
+    VectorGemm(GemmConfig.Vector config, ClProgram program, OpenClBackend owner, ClContext ctx) {
+        this.g = config;
+        this.owner = owner;
+        this.ctx = ctx;
+        gemmNt = program.kernel("gemm_nt", owner);
+        gemmNn = program.kernel("gemm_nn", owner);
+        gemmPackA = program.kernel("gemm_pack_a", owner);
+        gemmPackB = program.kernel("gemm_pack_b", owner);
+        gemmPackBt = program.kernel("gemm_pack_bt", owner);
+        gemmPacked = program.kernel("gemm_packed", owner);
+    }
+
+    @Override
+    public void forward(Tensor a, Tensor w, Tensor out, int m) {
+        int n = w.rows(), k = w.cols();
+        if (m == 1) {
+            // One row: computed as out(n×1) = W·xᵀ, the same memory. A work-item's block of ntRm rows
+            // then covers ntRm rows of W instead of ntRm copies of the one row of x.
+            gemmNt.call().as("gemm_forward").i32("M", n).i32("N", 1).i32("K", k).floats("a", t(w)).i32("lda", k).floats("b", t(a)).i32("ldb", k)
+                    .floats("c", t(out)).i32("ldc", 1).runGrid(1, ceilDiv(n, g.ntRm()));
+        } else if (g.packsForward(k)) {
+            packA(m, k, a, k, 1);
+            packB(k, n, w, true);
+            packed("gemm_forward", m, n, k, out);
+        } else {
+            gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
+                    .floats("c", t(out)).i32("ldc", n).runGrid(ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm()));
+        }
+    }
+
+    /**
+     * Never: on PoCL a fused gemm_nt measured no faster than gemm_nt then bias_activation (bench --only
+     * training, b8-b512, within noise), and its compile added 0.35 s to a cold start.
+     */
+    @Override
+    public boolean fusedForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
+        return false;
+    }
+
+    @Override
+    public void backwardData(Tensor delta, Tensor w, Tensor out, int m) {
+        int n = w.rows(), k = w.cols();
+        nn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out);
+    }
+
+    @Override
+    public void weightGrad(Tensor delta, Tensor a, Tensor out, int m) {
+        int n = delta.cols(), k = a.cols();
+        nn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out);
+    }
+
+    /** C(M,N) = A'·B with B row-major (gemm_nn); when {@code packed}, through panels. */
+    private void nn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c) {
+        if (!packed) {
+            gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
+                    .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
+                    .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()), ceilDiv(M, g.nnRm()));
+            return;
+        }
+        packA(M, K, a, aRs, aCs);
+        packB(K, N, b, false);
+        packed(form, M, N, K, c);
+    }
+
+    /** B(K,N) into gemm_packed's column panels, from B row-major or ({@code transposed}) from Bᵀ row-major. */
+    private void packB(int K, int N, Tensor b, boolean transposed) {
+        long colPanels = ceilDiv(N, (long) g.vw() * g.nnCv());
+        packedB = ClTensor.grown(owner, ctx, packedB, Math.toIntExact(panelsB(N, K)));
+        if (transposed) {
+            gemmPackBt.call().as("gemm_pack").i32("K", K).i32("N", N).floats("w", t(b)).i32("ldw", K)
+                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, KernelConstants.ITEM_WIDTH));
+        } else {
+            gemmPackB.call().as("gemm_pack").i32("K", K).i32("N", N).floats("b", t(b)).i32("ldb", N)
+                    .floats("bp", packedB).runGrid(colPanels, ceilDiv(K, KernelConstants.ITEM_WIDTH));
+        }
+    }
+
+    /** A'(M,K) through strides into gemm_packed's row panels. */
+    private void packA(int M, int K, Tensor a, int aRs, int aCs) {
+        packedA = ClTensor.grown(owner, ctx, packedA, Math.toIntExact(panelsA(M, K)));
+        gemmPackA.call().as("gemm_pack").i32("M", M).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
+                .floats("ap", packedA).runGrid(ceilDiv(K, KernelConstants.ITEM_WIDTH), ceilDiv(M, g.nnRm()));
+    }
+
+    /** C(M,N) from the panels in packedA and packedB. */
+    private void packed(String form, int M, int N, int K, Tensor c) {
+        gemmPacked.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("ap", packedA).floats("bp", packedB)
+                .floats("c", t(c)).i32("ldc", N).runGrid(ceilDiv(M, g.nnRm()), ceilDiv(N, (long) g.vw() * g.nnCv()));
+    }
+
+    /** Floats of gemm_packed's row panels for A'(M,K). */
+    private long panelsA(int M, int K) {
+        return ceilDiv(M, g.nnRm()) * g.nnRm() * K;
+    }
+
+    /** Floats of gemm_packed's column panels for B(K,N). */
+    private long panelsB(int N, int K) {
+        long width = (long) g.vw() * g.nnCv();
+        return ceilDiv(N, width) * width * K;
+    }
+
+    /**
+     * The two packing buffers at their largest over the layers' three products (forward m×n over k,
+     * backward-data m×k over n, weight-gradient n×k over m, for m up to batch), as the products grow them.
+     */
+    @Override
+    public GemmWorkspace workspace(int batch, List<ParamShape> weights) {
+        long a = 0, b = 0;
+        for (ParamShape w : weights) {
+            int n = w.rows(), k = w.cols();
+            if (batch > 1 && g.packsForward(k)) {
+                a = Math.max(a, panelsA(batch, k));
+                b = Math.max(b, panelsB(n, k));
+            }
+            if (g.packs(n)) {
+                a = Math.max(a, panelsA(batch, n));
+                b = Math.max(b, panelsB(k, n));
+            }
+            if (g.packsWeightGrad(n, k, batch)) {
+                a = Math.max(a, panelsA(n, batch));
+                b = Math.max(b, panelsB(k, batch));
+            }
+        }
+        return new GemmWorkspace(4 * (a + b), 4 * Math.max(a, b));
+    }
+
+    @Override
+    public int scratchBuffers() {
+        return (packedA == null ? 0 : 1) + (packedB == null ? 0 : 1);
+    }
+
+    @Override
+    public long[] scratchBytes() {
+        long a = packedA == null ? 0 : packedA.rows, b = packedB == null ? 0 : packedB.rows;
+        return new long[]{4L * (a + b), 4L * Math.max(a, b)};
+    }
+
+    @Override
+    public void close() {
+        if (packedB != null) packedB.close();
+        if (packedA != null) packedA.close();
+        packedA = packedB = null;
+    }
+}
