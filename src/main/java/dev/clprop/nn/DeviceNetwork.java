@@ -268,6 +268,23 @@ public final class DeviceNetwork implements AutoCloseable {
         backend.uploadAll(gradients, from);
     }
 
+    /** The names of the layers' non-trainable buffers (batchnorm's running statistics), in the order they are read and written. */
+    public List<String> bufferNames() {
+        return List.copyOf(buffers.keySet());
+    }
+
+    /** Copies every buffer, in {@link #bufferNames()} order, into {@code into}. */
+    public void readBuffers(float[][] into) {
+        int i = 0;
+        for (Tensor t : buffers.values()) backend.download(t, into[i++]);
+    }
+
+    /** Replaces every buffer, in {@link #bufferNames()} order (e.g. by running statistics combined across replicas). */
+    public void writeBuffers(float[][] from) {
+        int i = 0;
+        for (Tensor t : buffers.values()) backend.upload(t, from[i++]);
+    }
+
     /** The shapes of the parameters, in the order gradients are read and written. */
     public List<ParamShape> parameterShapes() {
         List<ParamShape> out = new ArrayList<>();

@@ -31,7 +31,9 @@ import java.util.List;
  * <p>The shards run at once: every op is queued without waiting and the first read of a gradient is
  * the first wait. A replica's failure is raised as a {@link DeviceException} naming its device; at
  * the end of every epoch the replicas' weights are compared, so a device that updates wrongly is named.
- * Not thread-safe.
+ * <p>Batch normalization is per shard (as {@code nn.DataParallel} without {@code SyncBatchNorm}): each
+ * replica normalizes with its shard's statistics, and the running statistics are averaged across
+ * replicas after every step ({@link #combineBuffers}). Not thread-safe.
  */
 public final class DataParallelRunner implements StepRunner {
     /** One device's share: its backend (maybe verified), network and copy of the data. */
@@ -47,6 +49,9 @@ public final class DataParallelRunner implements StepRunner {
     private final DeviceData validation;
     private final float[][][] gradients;
     private final float[][] combined;
+    /** Each replica's running statistics after a step, and their combination (empty without batchnorm). */
+    private final float[][][] buffers;
+    private final float[][] combinedBuffers;
     private final double[] share;
     private final int[] rows;
     private final dev.clprop.loss.Loss loss;
@@ -57,11 +62,7 @@ public final class DataParallelRunner implements StepRunner {
 
     /** One replica per backend, each holding the whole training (and validation) data. */
     public DataParallelRunner(List<Backend> backends, RunConfig cfg, Dataset train, Dataset validation, int batch) {
-        if (cfg.architecture().hasBuffers()) {
-            // each replica would move its own running statistics from its share of the batch
-            throw new dev.clprop.error.InvalidSettingException("architecture", "'" + cfg.architecture() + "' has batchnorm, which trains on one device:"
-                    + " its running statistics are not synchronized across devices yet (use layernorm, or one device)");
-        }
+        BatchNormRows.check(cfg.architecture(), train.rows(), batch, backends.size());
         this.train = train;
         this.loss = cfg.loss();
         int outputs = cfg.architecture().outputs();
@@ -96,6 +97,15 @@ public final class DataParallelRunner implements StepRunner {
         }
         share = new double[replicas.size()];
         rows = new int[replicas.size() + 1];
+        List<String> names = replicas.get(0).net.bufferNames();
+        buffers = new float[replicas.size()][names.size()][];
+        combinedBuffers = new float[names.size()][];
+        for (int b = 0; b < names.size(); b++) {
+            String name = names.get(b);
+            int size = cfg.architecture().stateShapes().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow().size();
+            combinedBuffers[b] = new float[size];
+            for (float[][] r : buffers) r[b] = new float[size];
+        }
     }
 
     /** Runs {@code op} on every replica in order; a failure that is not clprop's own is the device's, named. */
@@ -190,6 +200,7 @@ public final class DataParallelRunner implements StepRunner {
         each("in step " + (step() + 1), r -> r.net.writeGradients(combined));
         long c1 = System.nanoTime();
         each("in step " + (step() + 1), r -> r.net.update());
+        if (combinedBuffers.length > 0) combineBuffers(m);
         combineNanos += c1 - c0;
         stepNanos += System.nanoTime() - t0;
         steps++;
@@ -219,6 +230,30 @@ public final class DataParallelRunner implements StepRunner {
                 for (int i = 0; i < out.length; i++) out[i] += s * g[i];
             }
         }
+    }
+
+    /**
+     * Batchnorm's running statistics: each replica moved its own by its shard's statistics; every replica
+     * now takes their average weighted by rows, so that the replicas stay equal. The running mean is then
+     * exactly the one the whole batch's mean would give; the running variance averages the shards' unbiased
+     * variances (docs/data-parallel.md).
+     */
+    private void combineBuffers(int m) {
+        for (int r = 0; r < replicas.size(); r++) {
+            Replica rep = replicas.get(r);
+            int k = r;
+            on(rep, "in step " + step(), () -> rep.net.readBuffers(buffers[k]));
+        }
+        for (int b = 0; b < combinedBuffers.length; b++) {
+            float[] out = combinedBuffers[b];
+            java.util.Arrays.fill(out, 0f);
+            for (int r = 0; r < replicas.size(); r++) {
+                float w = (float) ((double) (rows[r + 1] - rows[r]) / m);
+                float[] v = buffers[r][b];
+                for (int i = 0; i < out.length; i++) out[i] += w * v[i];
+            }
+        }
+        each("in step " + step(), r -> r.net.writeBuffers(combinedBuffers));
     }
 
     @Override

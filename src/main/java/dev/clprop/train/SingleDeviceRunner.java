@@ -20,6 +20,7 @@ final class SingleDeviceRunner implements StepRunner {
     private final DeviceData data, validation;
 
     SingleDeviceRunner(Backend backend, RunConfig cfg, Dataset train, Dataset validation, int batch) {
+        BatchNormRows.check(cfg.architecture(), train.rows(), batch, 1);
         lockstep = cfg.verifyEvery() > 0 ? new Lockstep(backend) : null;
         Backend b = lockstep != null ? lockstep.backend() : backend;
         int outputs = cfg.architecture().outputs();

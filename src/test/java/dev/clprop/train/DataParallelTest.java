@@ -128,6 +128,71 @@ class DataParallelTest extends ClpropTestBase {
         for (int n : new int[]{2, 3}) assertReplicasTrainAsOne(cfg, d, n, n + " replicas");
     }
 
+    /**
+     * Batchnorm on two replicas is per shard: one step equals what two separate networks compute on the
+     * two halves of the batch, their gradients averaged by rows and their running statistics averaged
+     * likewise; and that is not what one device computes on the whole batch.
+     */
+    @Test
+    void batchNormNormalizesEachShardWithItsOwnStatisticsAndAveragesTheRunningOnes() {
+        Architecture arch = Architecture.parse("6,9:tanh,batchnorm,4:softmax");
+        float lr = 0.05f;
+        RunConfig cfg = RunConfig.builder(arch, Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.sgd(lr)).batchSize(8).epochs(1).seed(5).shuffle(false).build().settings()).build();
+        Dataset all = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, arch, 5);
+        Dataset d = all.subset(new int[]{0, 1, 2, 3, 4, 5, 6, 7}, "one batch");
+        Parameters start = Parameters.initialise(arch, 5);
+        Parameters two;
+        List<Backend> bs = ejml(2);
+        try {
+            two = new TrainingLoop(bs, cfg, null, null).run(d, null, TrainingLoop.Start.fresh(start)).parameters();
+        } finally {
+            closeAll(bs);
+        }
+        // the reference: each half on a network of its own
+        float[][][] grads = new float[2][][];
+        float[][][] stats = new float[2][][];
+        List<String> names;
+        try (EjmlBackend b = new EjmlBackend()) {
+            names = null;
+            for (int half = 0; half < 2; half++) {
+                try (dev.clprop.nn.DeviceNetwork net = new dev.clprop.nn.DeviceNetwork(b, arch, Loss.CROSS_ENTROPY, Optimizer.sgd(lr), 4, 5);
+                     DeviceData data = new DeviceData(b, d, arch.outputs(), 4)) {
+                    net.setParameters(start);
+                    data.setOrder(new int[]{0, 1, 2, 3, 4, 5, 6, 7});
+                    data.gatherBatch(4 * half, 4);
+                    net.computeGradients(data.batchX, data.batchY, 4, 4 * half);
+                    List<ParamShape> shapes = net.parameterShapes();
+                    grads[half] = new float[shapes.size()][];
+                    for (int i = 0; i < shapes.size(); i++) grads[half][i] = new float[shapes.get(i).size()];
+                    net.readGradients(grads[half]);
+                    names = net.bufferNames();
+                    stats[half] = new float[names.size()][9];
+                    net.readBuffers(stats[half]);
+                }
+            }
+            try (dev.clprop.nn.DeviceNetwork net = new dev.clprop.nn.DeviceNetwork(b, arch, Loss.CROSS_ENTROPY, Optimizer.sgd(lr), 4, 5)) {
+                List<ParamShape> shapes = net.parameterShapes();
+                for (int i = 0; i < shapes.size(); i++) {
+                    float[] w = start.get(shapes.get(i).name()), want = new float[w.length];
+                    for (int j = 0; j < w.length; j++) want[j] = w[j] - lr * (0.5f * grads[0][i][j] + 0.5f * grads[1][i][j]);
+                    assertClose(Tolerance.OP, two.get(shapes.get(i).name()), want, "parameter " + shapes.get(i).name());
+                }
+            }
+        }
+        assertEquals(List.of("running_mean2", "running_var2"), names);
+        for (int k = 0; k < names.size(); k++) {
+            float[] want = new float[9];
+            for (int j = 0; j < 9; j++) want[j] = 0.5f * stats[0][k][j] + 0.5f * stats[1][k][j];
+            assertClose(Tolerance.OP, two.get(names.get(k)), want, names.get(k) + ": the replicas' average");
+        }
+        // the choice is visible: one device normalizing the whole batch ends elsewhere
+        try (Backend b = new EjmlBackend()) {
+            Parameters one = new TrainingLoop(List.of(b), cfg, null, null).run(d, null, TrainingLoop.Start.fresh(start)).parameters();
+            assertFalse(Tolerance.OP.compare(two.get("W1"), one.get("W1")).ok(), "per-shard statistics give other gradients than the whole batch's");
+            assertClose(Tolerance.OP, two.get("running_mean2"), one.get("running_mean2"), "the average of the shards' means is the batch's mean");
+        }
+    }
+
     @Test
     void clippingAndClassWeightsAreThoseOfTheWholeBatch() {
         // class weights: a shard's mean is over its own weight total, so shards are weighted by it, not by rows
