@@ -17,12 +17,6 @@ import dev.clprop.error.ClpropException;
 import dev.clprop.io.AtomicFiles;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.DataSchema;
-import dev.clprop.error.IncompatibleModelException;
-import dev.clprop.error.Quote;
-import dev.clprop.model.BatchNormSpec;
-import dev.clprop.model.DenseSpec;
-import dev.clprop.model.DropoutSpec;
-import dev.clprop.model.LayerNormSpec;
 import dev.clprop.model.LayerSpec;
 import dev.clprop.model.OnnxNode;
 import dev.clprop.model.ParamShape;
@@ -127,68 +121,19 @@ public final class OnnxExport {
             h = "standardized";
         }
         int width = arch.inputs(), ordinal = 0;
-        boolean layerNormConstants = false;
         Set<String> constants = new HashSet<>();
         for (int i = 1; i <= arch.layers().size(); i++) {
             LayerSpec l = arch.layers().get(i - 1);
             boolean last = i == arch.layers().size();
             if (l.hasParameters()) ordinal++;
-            List<ParamShape> shapes = l.parameterShapes(width, ordinal);
-            if (l instanceof DropoutSpec) {
-                continue; // the identity outside training
-            } else if (l instanceof BatchNormSpec) {
-                // evaluation mode: the running statistics, as nn.BatchNorm1d in eval()
-                List<ParamShape> buffers = l.bufferShapes(width, ordinal);
-                List<String> in = new ArrayList<>(List.of(h));
-                for (ParamShape t : List.of(shapes.get(0), shapes.get(1), buffers.get(0), buffers.get(1))) {
-                    g.addInitializer(tensor(t.name(), p.get(t.name()), width));
-                    in.add(t.name());
-                }
-                String out = "bn" + i;
-                g.addNode(node("BatchNormalization", "batchnorm" + i, in, out).addAttribute(floatAttr("epsilon", BatchNormSpec.EPS)));
-                h = out;
-                continue;
-            } else if (l instanceof LayerNormSpec) {
-                if (!layerNormConstants) {
-                    g.addInitializer(tensor("layernorm_eps", new float[]{LayerNormSpec.EPS}, 1));
-                    layerNormConstants = true;
-                }
-                String gamma = shapes.get(0).name(), beta = shapes.get(1).name(), p_ = "ln" + i + "_";
-                g.addInitializer(tensor(gamma, p.get(gamma), width));
-                g.addInitializer(tensor(beta, p.get(beta), width));
-                // opset 13 has no LayerNormalization: its formula, with the biased variance as nn.LayerNorm
-                g.addNode(node("ReduceMean", p_ + "mean", List.of(h), p_ + "mu").addAttribute(intsAttr("axes", 1)));
-                g.addNode(node("Sub", p_ + "centre", List.of(h, p_ + "mu"), p_ + "d"));
-                g.addNode(node("Mul", p_ + "square", List.of(p_ + "d", p_ + "d"), p_ + "d2"));
-                g.addNode(node("ReduceMean", p_ + "variance", List.of(p_ + "d2"), p_ + "var").addAttribute(intsAttr("axes", 1)));
-                g.addNode(node("Add", p_ + "add_eps", List.of(p_ + "var", "layernorm_eps"), p_ + "ve"));
-                g.addNode(node("Sqrt", p_ + "std", List.of(p_ + "ve"), p_ + "sd"));
-                g.addNode(node("Div", p_ + "normalize", List.of(p_ + "d", p_ + "sd"), p_ + "xhat"));
-                g.addNode(node("Mul", p_ + "scale", List.of(p_ + "xhat", gamma), p_ + "scaled"));
-                String out = last ? OUTPUT : p_ + "y";
-                g.addNode(node("Add", p_ + "shift", List.of(p_ + "scaled", beta), out));
-                h = out;
-                continue;
-            } else if (!(l instanceof DenseSpec d)) {
-                throw new IncompatibleModelException("ONNX export does not know the layer " + Quote.of(l.spelling()));
-            } else {
-                String wName = shapes.get(0).name();
-                g.addInitializer(tensor(wName, p.get(wName), d.units(), width));
-                List<String> in = new ArrayList<>(List.of(h, wName));
-                if (d.bias()) {
-                    String bName = shapes.get(1).name();
-                    g.addInitializer(tensor(bName, p.get(bName), d.units()));
-                    in.add(bName);
-                }
-                String z = last && d.activation().onnxNodes().isEmpty() ? OUTPUT : "z" + i;
-                g.addNode(node("Gemm", "dense" + i, in, z).addAttribute(intAttr("transB", 1)));
-                List<OnnxNode> act = d.activation().onnxNodes();
-                if (!act.isEmpty()) {
-                    z = activationNodes(g, act, z, last ? OUTPUT : "a" + i, d.activation().spelling() + i, constants);
-                }
-                h = z;
-                width = d.units();
+            List<ParamShape> shapes = l.parameterShapes(width, ordinal), buffers = l.bufferShapes(width, ordinal);
+            List<OnnxNode> nodes = l.onnxNodes(width, shapes, buffers);
+            if (nodes.isEmpty() && last) nodes = List.of(OnnxNode.of("Identity", OnnxNode.INPUT));
+            for (ParamShape t : concat(shapes, buffers)) {
+                g.addInitializer(t.vector() ? tensor(t.name(), p.get(t.name()), t.size()) : tensor(t.name(), p.get(t.name()), t.rows(), t.cols()));
             }
+            if (!nodes.isEmpty()) h = nodes(g, nodes, h, last ? OUTPUT : "h" + i, "layer" + i, constants);
+            width = l.outputWidth(width);
         }
 
         String version = OnnxExport.class.getPackage().getImplementationVersion();
@@ -221,12 +166,18 @@ public final class OnnxExport {
     }
 
     /** A float32 initializer, little-endian raw data as the ONNX spec requires. */
+    private static List<ParamShape> concat(List<ParamShape> a, List<ParamShape> b) {
+        List<ParamShape> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
     /**
      * Adds a layer's described nodes ({@link OnnxNode}) reading {@code input} and writing {@code output}:
-     * references to earlier nodes become intermediate names under {@code prefix}, constants shared
-     * initializers. Returns {@code output}.
+     * references to earlier nodes become intermediate names under {@code prefix}, state references the
+     * initializers of that name, constants shared initializers. Returns {@code output}.
      */
-    private static String activationNodes(GraphProto.Builder g, List<OnnxNode> nodes, String input, String output, String prefix, Set<String> constants) {
+    private static String nodes(GraphProto.Builder g, List<OnnxNode> nodes, String input, String output, String prefix, Set<String> constants) {
         for (int k = 0; k < nodes.size(); k++) {
             OnnxNode n = nodes.get(k);
             List<String> in = new ArrayList<>();
@@ -235,6 +186,8 @@ public final class OnnxExport {
                     in.add(input);
                 } else if (s.startsWith("$")) {
                     in.add(prefix + "_" + s.substring(1));
+                } else if (s.startsWith("@")) {
+                    in.add(s.substring(1));
                 } else {
                     String c = "const_" + s.replace('-', 'm').replace('.', 'p');
                     if (constants.add(c)) g.addInitializer(tensor(c, new float[]{Float.parseFloat(s)}, 1));
@@ -243,7 +196,8 @@ public final class OnnxExport {
             }
             NodeProto.Builder b = node(n.op(), prefix + "_node" + k, in, k == nodes.size() - 1 ? output : prefix + "_" + k);
             for (Map.Entry<String, Object> a : n.attributes().entrySet()) {
-                b.addAttribute(a.getValue() instanceof Float f ? floatAttr(a.getKey(), f) : intAttr(a.getKey(), (Long) a.getValue()));
+                Object v = a.getValue();
+                b.addAttribute(v instanceof Float f ? floatAttr(a.getKey(), f) : v instanceof long[] ints ? intsAttr(a.getKey(), ints) : intAttr(a.getKey(), (Long) v));
             }
             g.addNode(b);
         }

@@ -69,6 +69,13 @@ public record BatchNormSpec() implements LayerSpec {
         return List.of("0.running_mean", "0.running_var");
     }
 
+    /** ONNX's BatchNormalization in inference mode: the running statistics, as {@code nn.BatchNorm1d} in eval(). */
+    @Override
+    public List<OnnxNode> onnxNodes(int inputWidth, List<ParamShape> parameters, List<ParamShape> buffers) {
+        return List.of(OnnxNode.of("BatchNormalization", OnnxNode.INPUT, OnnxNode.state(parameters.get(0).name()), OnnxNode.state(parameters.get(1).name()),
+                OnnxNode.state(buffers.get(0).name()), OnnxNode.state(buffers.get(1).name())).with("epsilon", EPS));
+    }
+
     @Override
     public String toString() {
         return spelling();

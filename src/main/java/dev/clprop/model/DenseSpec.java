@@ -60,6 +60,15 @@ public record DenseSpec(int units, Activation activation, boolean bias) implemen
         return bias ? List.of("0.weight", "0.bias") : List.of("0.weight");
     }
 
+    /** {@code Gemm(x, W, b)} with W transposed ({@code nn.Linear}), then the activation's nodes. */
+    @Override
+    public List<OnnxNode> onnxNodes(int inputWidth, List<ParamShape> parameters, List<ParamShape> buffers) {
+        List<String> in = new java.util.ArrayList<>(List.of(OnnxNode.INPUT, OnnxNode.state(parameters.get(0).name())));
+        if (bias) in.add(OnnxNode.state(parameters.get(1).name()));
+        OnnxNode gemm = new OnnxNode("Gemm", List.copyOf(in), java.util.Map.of()).with("transB", 1L);
+        return OnnxNode.chain(List.of(gemm), activation.onnxNodes());
+    }
+
     @Override
     public String toString() {
         return spelling();

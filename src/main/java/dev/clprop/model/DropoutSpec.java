@@ -89,6 +89,12 @@ public record DropoutSpec(float p) implements LayerSpec {
         return z ^ (z >>> 31);
     }
 
+    /** The identity: dropout does nothing outside training. */
+    @Override
+    public List<OnnxNode> onnxNodes(int inputWidth, List<ParamShape> parameters, List<ParamShape> buffers) {
+        return List.of();
+    }
+
     @Override
     public String toString() {
         return spelling();

@@ -58,6 +58,25 @@ public record LayerNormSpec() implements LayerSpec {
         return List.of("0.weight", "0.bias");
     }
 
+    /**
+     * Opset 13 has no LayerNormalization: its formula, with the biased variance as {@code nn.LayerNorm}:
+     * {@code (x − mean)/√(mean((x − mean)²) + ε)·γ + β} per row.
+     */
+    @Override
+    public List<OnnxNode> onnxNodes(int inputWidth, List<ParamShape> parameters, List<ParamShape> buffers) {
+        long[] features = {1};
+        return List.of(
+                OnnxNode.of("ReduceMean", OnnxNode.INPUT).with("axes", features),
+                OnnxNode.of("Sub", OnnxNode.INPUT, OnnxNode.output(0)),
+                OnnxNode.of("Mul", OnnxNode.output(1), OnnxNode.output(1)),
+                OnnxNode.of("ReduceMean", OnnxNode.output(2)).with("axes", features),
+                OnnxNode.of("Add", OnnxNode.output(3), OnnxNode.constant(EPS)),
+                OnnxNode.of("Sqrt", OnnxNode.output(4)),
+                OnnxNode.of("Div", OnnxNode.output(1), OnnxNode.output(5)),
+                OnnxNode.of("Mul", OnnxNode.output(6), OnnxNode.state(parameters.get(0).name())),
+                OnnxNode.of("Add", OnnxNode.output(7), OnnxNode.state(parameters.get(1).name())));
+    }
+
     @Override
     public String toString() {
         return spelling();

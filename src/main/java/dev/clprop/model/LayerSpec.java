@@ -53,6 +53,14 @@ public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec,
     List<String> torchModules(int inputWidth);
 
     /**
+     * The layer in evaluation mode as ONNX nodes ({@link OnnxNode}: its parameters and buffers referenced
+     * by name), from an input of {@code inputWidth} features; empty for the identity. ONNX export knows no
+     * layer kind but through this.
+     * @param parameters and {@code buffers}: the layer's, as {@link #parameterShapes} and {@link #bufferShapes} name them
+     */
+    List<OnnxNode> onnxNodes(int inputWidth, List<ParamShape> parameters, List<ParamShape> buffers);
+
+    /**
      * Each parameter's key in that {@code nn.Sequential}'s state_dict, in {@link #parameterShapes} order,
      * relative to the layer's first module: {@code 0.weight} is the first module's weight.
      */
