@@ -21,6 +21,13 @@ public record BatchNormSpec() implements LayerSpec {
     /** The element in an architecture string. */
     public static final String SPELLING = "batchnorm";
 
+    /** {@code batchnorm}, which takes no fields; null for another element. */
+    static LayerSpec parse(SpecElement e) {
+        if (!e.is(SPELLING)) return null;
+        if (e.fields().length != 1) throw e.malformed(": batchnorm takes no fields");
+        return new BatchNormSpec();
+    }
+
     @Override
     public String spelling() {
         return SPELLING;

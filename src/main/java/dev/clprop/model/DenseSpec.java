@@ -16,6 +16,16 @@ public record DenseSpec(int units, Activation activation, boolean bias) implemen
         if (activation == null) throw new InvalidSettingException("activation", "must be given");
     }
 
+    /** {@code units:activation[:nobias]}: read last, whatever the other kinds did not claim. */
+    static LayerSpec parse(SpecElement e) {
+        String[] f = e.fields();
+        if (f.length < 2 || f.length > 3) throw e.malformed("is not units:activation[:nobias]");
+        int units = e.positive(0, "units");
+        Activation act = Activation.parse(f[1]);
+        if (f.length == 3 && !f[2].equals("nobias")) throw e.malformed(": the third field may only be 'nobias'");
+        return new DenseSpec(units, act, f.length == 2);
+    }
+
     @Override
     public String spelling() {
         return units + ":" + activation.spelling() + (bias ? "" : ":nobias");

@@ -21,6 +21,21 @@ public record DropoutSpec(float p) implements LayerSpec {
         if (!(p >= 0 && p < 1)) throw new InvalidSettingException("dropout", "probability must be in [0, 1), got " + p);
     }
 
+    /** {@code dropout:P}, P in [0, 1); null for another element. */
+    static LayerSpec parse(SpecElement e) {
+        if (!e.is("dropout")) return null;
+        String[] f = e.fields();
+        if (f.length != 2) throw e.malformed("is not dropout:P");
+        float p;
+        try {
+            p = Float.parseFloat(f[1]);
+        } catch (NumberFormatException ex) {
+            throw e.malformed(": the dropout probability is not a number");
+        }
+        if (!(p >= 0 && p < 1)) throw e.malformed(": the dropout probability must be in [0, 1)");
+        return new DropoutSpec(p);
+    }
+
     @Override
     public String spelling() {
         return "dropout:" + p;

@@ -17,6 +17,13 @@ public record LayerNormSpec() implements LayerSpec {
     /** The element in an architecture string. */
     public static final String SPELLING = "layernorm";
 
+    /** {@code layernorm}, which takes no fields; null for another element. */
+    static LayerSpec parse(SpecElement e) {
+        if (!e.is(SPELLING)) return null;
+        if (e.fields().length != 1) throw e.malformed(": layernorm takes no fields");
+        return new LayerNormSpec();
+    }
+
     @Override
     public String spelling() {
         return SPELLING;

@@ -4,11 +4,18 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One layer of an {@link Architecture}, as described (no device, no numbers). A layer type is a
- * record implementing this interface, an element of the architecture grammar ({@link SpecGrammar}),
- * and its device implementation in {@code dev.clprop.nn}.
+ * One layer of an {@link Architecture}, as described (no device, no numbers). A layer kind is a
+ * record implementing this interface, which reads its element of the architecture string, names its
+ * tensors (in clprop's files, PyTorch's state_dict and ONNX) and describes its ONNX graph; its device
+ * implementation is in {@code dev.clprop.nn}.
  */
 public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec, BatchNormSpec {
+    /**
+     * Every layer kind's reader of its architecture-string element (null for an element not its own), tried
+     * in order; dense, whose element starts with a number, last. A new kind adds itself here and to {@code permits}.
+     */
+    List<java.util.function.Function<SpecElement, LayerSpec>> KINDS = List.of(DropoutSpec::parse, LayerNormSpec::parse, BatchNormSpec::parse, DenseSpec::parse);
+
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();
 

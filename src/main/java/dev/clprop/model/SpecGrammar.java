@@ -7,15 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The architecture string, and the one place where its elements map onto layer types:
- * {@code inputs,element,element,...}, where an element is
- * <ul>
- *   <li>{@code units:activation[:nobias]}: a {@link DenseSpec};</li>
- *   <li>{@code dropout:P}: a {@link DropoutSpec};</li>
- *   <li>{@code layernorm}: a {@link LayerNormSpec};</li>
- *   <li>{@code batchnorm}: a {@link BatchNormSpec}.</li>
- * </ul>
- * A new layer type adds its element here.
+ * The architecture string: {@code inputs,element,element,...}, where each element is read by the
+ * first layer kind that knows it ({@link LayerSpec#KINDS}: each kind's {@code parse} reads its own
+ * element, e.g. {@code units:activation[:nobias]}, {@code dropout:P}, {@code layernorm}, {@code batchnorm}).
  */
 final class SpecGrammar {
     static final String SETTING = "architecture";
@@ -35,46 +29,20 @@ final class SpecGrammar {
         return new Architecture(inputs, layers);
     }
 
+    /** The layer an element spells: the first kind that reads it ({@link LayerSpec#KINDS}, dense last). */
     private static LayerSpec element(String e, String spec, int index) {
-        String[] f = e.split(":", -1);
-        if (f[0].trim().equals(BatchNormSpec.SPELLING)) {
-            if (f.length != 1) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": batchnorm takes no fields");
-            return new BatchNormSpec();
+        SpecElement element = new SpecElement(spec, e, index);
+        for (java.util.function.Function<SpecElement, LayerSpec> kind : LayerSpec.KINDS) {
+            LayerSpec l = kind.apply(element);
+            if (l != null) return l;
         }
-        if (f[0].trim().equals(LayerNormSpec.SPELLING)) {
-            if (f.length != 1) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": layernorm takes no fields");
-            return new LayerNormSpec();
-        }
-        if (f[0].trim().equals("dropout")) {
-            if (f.length != 2) throw malformed(spec, "layer " + index + " " + Quote.of(e) + " is not dropout:P");
-            float p;
-            try {
-                p = Float.parseFloat(f[1].trim());
-            } catch (NumberFormatException ex) {
-                throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": the dropout probability is not a number");
-            }
-            if (!(p >= 0 && p < 1)) throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": the dropout probability must be in [0, 1)");
-            return new DropoutSpec(p);
-        }
-        if (f.length < 2 || f.length > 3) {
-            throw malformed(spec, "layer " + index + " " + Quote.of(e) + " is not units:activation[:nobias]");
-        }
-        int units = positive(f[0].trim(), spec, "layer " + index + " units");
-        Activation act = Activation.parse(f[1]);
-        boolean bias = true;
-        if (f.length == 3) {
-            if (!f[2].trim().equals("nobias")) {
-                throw malformed(spec, "layer " + index + " " + Quote.of(e) + ": the third field may only be 'nobias'");
-            }
-            bias = false;
-        }
-        return new DenseSpec(units, act, bias);
+        throw element.malformed("is no layer (expected units:activation[:nobias], dropout:P, layernorm or batchnorm)");
     }
 
     /** Largest width of a layer: beyond it a single weight matrix would not fit a Java array. */
     static final int MAX_WIDTH = 1 << 20;
 
-    private static int positive(String s, String spec, String what) {
+    static int positive(String s, String spec, String what) {
         int v;
         try {
             v = Integer.parseInt(s);
@@ -86,7 +54,7 @@ final class SpecGrammar {
         return v;
     }
 
-    private static InvalidSettingException malformed(String spec, String why) {
+    static InvalidSettingException malformed(String spec, String why) {
         return new InvalidSettingException(SETTING, Quote.of(spec) + " is malformed: " + why);
     }
 
