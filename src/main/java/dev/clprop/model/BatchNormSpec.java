@@ -83,6 +83,19 @@ public record BatchNormSpec() implements LayerSpec {
                 OnnxNode.state(buffers.get(0).name()), OnnxNode.state(buffers.get(1).name())).with("epsilon", EPS));
     }
 
+    /** {@code nn.BatchNorm1d} in training: each column's batch mean and biased variance, ε = 1e-5, then γ and β. */
+    @Override
+    public double[] exactForward(double[] a, int rows, int inputWidth, List<double[]> parameters) {
+        double[] g = parameters.get(0), be = parameters.get(1), y = new double[rows * inputWidth];
+        for (int j = 0; j < inputWidth; j++) {
+            double mean = 0, var = 0;
+            for (int r = 0; r < rows; r++) mean += a[r * inputWidth + j] / rows;
+            for (int r = 0; r < rows; r++) var += (a[r * inputWidth + j] - mean) * (a[r * inputWidth + j] - mean) / rows;
+            for (int r = 0; r < rows; r++) y[r * inputWidth + j] = (a[r * inputWidth + j] - mean) / Math.sqrt(var + EPS) * g[j] + be[j];
+        }
+        return y;
+    }
+
     @Override
     public String toString() {
         return spelling();

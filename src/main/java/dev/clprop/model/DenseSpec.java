@@ -79,6 +79,28 @@ public record DenseSpec(int units, Activation activation, boolean bias) implemen
         return OnnxNode.chain(List.of(gemm), activation.onnxNodes());
     }
 
+    /** {@code f(a·Wᵀ + b)}, softmax row by row (shifted by the row's maximum), the rest by {@link Activation#exact}. */
+    @Override
+    public double[] exactForward(double[] a, int rows, int inputWidth, List<double[]> parameters) {
+        double[] w = parameters.get(0), b = bias ? parameters.get(1) : null, z = new double[rows * units];
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < units; o++) {
+                double s = b == null ? 0 : b[o];
+                for (int i = 0; i < inputWidth; i++) s += a[r * inputWidth + i] * w[o * inputWidth + i];
+                z[r * units + o] = s;
+            }
+            if (activation == Activation.SOFTMAX) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int o = 0; o < units; o++) max = Math.max(max, z[r * units + o]);
+                for (int o = 0; o < units; o++) sum += Math.exp(z[r * units + o] - max);
+                for (int o = 0; o < units; o++) z[r * units + o] = Math.exp(z[r * units + o] - max) / sum;
+            } else {
+                for (int o = 0; o < units; o++) z[r * units + o] = activation.exact(z[r * units + o]);
+            }
+        }
+        return z;
+    }
+
     @Override
     public String toString() {
         return spelling();

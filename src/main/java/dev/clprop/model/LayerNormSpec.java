@@ -84,6 +84,19 @@ public record LayerNormSpec() implements LayerSpec {
                 OnnxNode.of("Add", OnnxNode.output(7), OnnxNode.state(parameters.get(1).name())));
     }
 
+    /** {@code nn.LayerNorm}: each row's mean and biased variance, ε = 1e-5, then γ and β. */
+    @Override
+    public double[] exactForward(double[] a, int rows, int inputWidth, List<double[]> parameters) {
+        double[] g = parameters.get(0), be = parameters.get(1), y = new double[rows * inputWidth];
+        for (int r = 0; r < rows; r++) {
+            double mean = 0, var = 0;
+            for (int j = 0; j < inputWidth; j++) mean += a[r * inputWidth + j] / inputWidth;
+            for (int j = 0; j < inputWidth; j++) var += (a[r * inputWidth + j] - mean) * (a[r * inputWidth + j] - mean) / inputWidth;
+            for (int j = 0; j < inputWidth; j++) y[r * inputWidth + j] = (a[r * inputWidth + j] - mean) / Math.sqrt(var + EPS) * g[j] + be[j];
+        }
+        return y;
+    }
+
     @Override
     public String toString() {
         return spelling();

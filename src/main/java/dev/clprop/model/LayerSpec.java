@@ -60,6 +60,15 @@ public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec,
     List<String> torchModules(int inputWidth);
 
     /**
+     * The layer's training-mode function in float64, by its definition alone: the reference the float64
+     * gradient check differentiates numerically (dropout, whose mask is random, passes through).
+     * @param a the input, {@code rows × inputWidth} row-major
+     * @param parameters the layer's parameters in {@link #parameterShapes} order
+     * @return the output, {@code rows × outputWidth(inputWidth)}
+     */
+    double[] exactForward(double[] a, int rows, int inputWidth, List<double[]> parameters);
+
+    /**
      * The layer in evaluation mode as ONNX nodes ({@link OnnxNode}: its parameters and buffers referenced
      * by name), from an input of {@code inputWidth} features; empty for the identity. ONNX export knows no
      * layer kind but through this.

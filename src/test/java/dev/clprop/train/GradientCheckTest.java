@@ -7,8 +7,6 @@ import dev.clprop.device.Tensor;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
 import dev.clprop.model.Architecture;
-import dev.clprop.model.DenseSpec;
-import dev.clprop.model.LayerNormSpec;
 import dev.clprop.model.LayerSpec;
 import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
@@ -166,52 +164,10 @@ class GradientCheckTest extends ClpropTestBase {
         int width = spec.inputs(), ordinal = 0;
         for (LayerSpec layer : spec.layers()) {
             if (layer.hasParameters()) ordinal++;
-            List<ParamShape> shapes = layer.parameterShapes(width, ordinal);
-            if (layer instanceof dev.clprop.model.BatchNormSpec) {
-                // nn.BatchNorm1d in training: each column's batch mean and biased variance, eps 1e-5
-                double[] g = params.get(shapes.get(0).name()), be = params.get(shapes.get(1).name()), y2 = new double[m * width];
-                for (int j = 0; j < width; j++) {
-                    double mean = 0, var = 0;
-                    for (int r = 0; r < m; r++) mean += a[r * width + j] / m;
-                    for (int r = 0; r < m; r++) var += (a[r * width + j] - mean) * (a[r * width + j] - mean) / m;
-                    for (int r = 0; r < m; r++) y2[r * width + j] = (a[r * width + j] - mean) / Math.sqrt(var + 1e-5) * g[j] + be[j];
-                }
-                a = y2;
-                continue;
-            }
-            if (layer instanceof LayerNormSpec) {
-                // nn.LayerNorm: the row's mean and biased variance, eps 1e-5
-                double[] g = params.get(shapes.get(0).name()), be = params.get(shapes.get(1).name()), y2 = new double[m * width];
-                for (int r = 0; r < m; r++) {
-                    double mean = 0, var = 0;
-                    for (int j = 0; j < width; j++) mean += a[r * width + j] / width;
-                    for (int j = 0; j < width; j++) var += (a[r * width + j] - mean) * (a[r * width + j] - mean) / width;
-                    for (int j = 0; j < width; j++) y2[r * width + j] = (a[r * width + j] - mean) / Math.sqrt(var + 1e-5) * g[j] + be[j];
-                }
-                a = y2;
-                continue;
-            }
-            DenseSpec ls = (DenseSpec) layer;
-            int in = width, out = ls.units();
-            double[] w = params.get(shapes.get(0).name()), b = ls.bias() ? params.get(shapes.get(1).name()) : null;
-            double[] z = new double[m * out];
-            for (int r = 0; r < m; r++) {
-                for (int o = 0; o < out; o++) {
-                    double s = b == null ? 0 : b[o];
-                    for (int i = 0; i < in; i++) s += a[r * in + i] * w[o * in + i];
-                    z[r * out + o] = s;
-                }
-                if (ls.activation() == Activation.SOFTMAX) {
-                    double max = Double.NEGATIVE_INFINITY, sum = 0;
-                    for (int o = 0; o < out; o++) max = Math.max(max, z[r * out + o]);
-                    for (int o = 0; o < out; o++) sum += Math.exp(z[r * out + o] - max);
-                    for (int o = 0; o < out; o++) z[r * out + o] = Math.exp(z[r * out + o] - max) / sum;
-                } else {
-                    for (int o = 0; o < out; o++) z[r * out + o] = f(ls.activation(), z[r * out + o]);
-                }
-            }
-            a = z;
-            width = out;
+            List<double[]> values = new ArrayList<>();
+            for (ParamShape s : layer.parameterShapes(width, ordinal)) values.add(params.get(s.name()));
+            a = layer.exactForward(a, m, width, values);
+            width = layer.outputWidth(width);
         }
         int n = spec.outputs();
         double sum = 0;
@@ -232,7 +188,4 @@ class GradientCheckTest extends ClpropTestBase {
         };
     }
 
-    static double f(Activation act, double z) {
-        return act.exact(z);
-    }
 }
