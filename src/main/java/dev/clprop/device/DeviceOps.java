@@ -207,6 +207,13 @@ public interface DeviceOps {
     }
 
     /**
+     * Runs an op a layer kind brings ({@link KernelOp}): the reference on EJML, its kernels on OpenCL.
+     * Modifies the arguments the op names as outputs (its declaration is the op object's, not this method's).
+     */
+    @Op("kernel_op")
+    void run(KernelOp op, @Out Tensor[] args, int m);
+
+    /**
      * Inverted dropout over the first m rows: {@code dst[i] = src[i]·scale} where element i survives,
      * else 0; element i survives when {@link dev.clprop.model.DropoutSpec#keeps}(key, i, threshold).
      * With threshold 0 and scale 1 it is an exact copy. Modifies dst.

@@ -59,8 +59,30 @@ public record OpDeclaration(Method method, String name, boolean exact, List<Inte
         throw new IllegalArgumentException("no op is named " + name);
     }
 
+    /** The layer kind's op this call runs ({@link DeviceOps#run}), or null. */
+    public static KernelOp kernelOp(Object[] args) {
+        for (Object a : args) if (a instanceof KernelOp k) return k;
+        return null;
+    }
+
+    /** Which elements of output argument {@code i} the call modifies: all, or for a {@link KernelOp}'s arguments the ones it names. */
+    public List<Integer> modifiedElements(int i, Object[] args) {
+        KernelOp k = kernelOp(args);
+        if (k != null && args[i] instanceof Tensor[]) return k.outputs();
+        int n = args[i] instanceof List<?> l ? l.size() : args[i] instanceof Object[] a ? a.length : 1;
+        List<Integer> all = new ArrayList<>();
+        for (int j = 0; j < n; j++) all.add(j);
+        return all;
+    }
+
     /** How closely a correct device's outputs of this call agree with the reference's. */
     public Tolerance tolerance(Object[] args) {
+        KernelOp k = kernelOp(args);
+        if (k != null) {
+            int m = 0;
+            for (int i = 0; i < args.length; i++) if (parameterName(i).equals("m")) m = (Integer) args[i];
+            for (Object a : args) if (a instanceof Tensor[] t) return k.tolerance(t, m);
+        }
         if (exact) return new Tolerance(0, 0);
         if (sumLength == null) return Tolerance.OP;
         Object a = args[sumArgument];
@@ -96,11 +118,17 @@ public record OpDeclaration(Method method, String name, boolean exact, List<Inte
 
     /** This call in a report: the op, its settings and the shapes it ran on, e.g. "gemm_forward (a 13x37, w 23x37, out 13x23, m 13)". */
     public String describe(Object[] args) {
-        StringBuilder settings = new StringBuilder(name);
+        KernelOp k = kernelOp(args);
+        StringBuilder settings = new StringBuilder(k != null ? name + " " + k.name() : name);
         List<String> shapes = new ArrayList<>();
         Parameter[] ps = method.getParameters();
         for (int i = 0; i < ps.length; i++) {
             Object a = args[i];
+            if (a instanceof KernelOp) continue;
+            if (a instanceof Tensor[] ts) {
+                for (int j = 0; j < ts.length; j++) if (ts[j] != null) shapes.add(parameterName(i) + "[" + j + "] " + ts[j].rows() + "x" + ts[j].cols());
+                continue;
+            }
             if (a instanceof Optimizer o) settings.append(' ').append(o.kind());
             else if (a instanceof Enum<?> e) settings.append(' ').append(e);
             else if (a instanceof Tensor t && ps[i].getType() == Tensor.class) shapes.add(parameterName(i) + " " + t.rows() + "x" + t.cols());

@@ -9,12 +9,28 @@ import java.util.Random;
  * tensors (in clprop's files, PyTorch's state_dict and ONNX) and describes its ONNX graph; its device
  * implementation is in {@code dev.clprop.nn}.
  */
-public sealed interface LayerSpec permits DenseSpec, DropoutSpec, LayerNormSpec, BatchNormSpec {
+public interface LayerSpec {
     /**
      * Every layer kind's reader of its architecture-string element (null for an element not its own), tried
-     * in order; dense, whose element starts with a number, last. A new kind adds itself here and to {@code permits}.
+     * in order: the kinds of this package, then every kind registered as a {@code java.util.ServiceLoader}
+     * provider of {@code LayerSpec} ({@link #read}), and dense, whose element starts with a number, last.
+     * A kind registered so is one class: its description here and, in {@code dev.clprop.nn}, its device
+     * implementation ({@code DeviceLayerKind}).
      */
-    List<java.util.function.Function<SpecElement, LayerSpec>> KINDS = List.of(DropoutSpec::parse, LayerNormSpec::parse, BatchNormSpec::parse, DenseSpec::parse);
+    List<java.util.function.Function<SpecElement, LayerSpec>> KINDS = LayerKinds.readers();
+
+    /**
+     * How a kind registered as a service provider reads its element: this is called on the instance its
+     * public no-argument constructor made, and returns the layer, or null for an element not its own.
+     */
+    default LayerSpec read(SpecElement element) {
+        return null;
+    }
+
+    /** One instance of every kind registered as a service provider (the device self-test builds a network of each). */
+    static List<LayerSpec> registeredKinds() {
+        return LayerKinds.registered();
+    }
 
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();

@@ -12,7 +12,10 @@ import dev.clprop.model.LayerSpec;
 
 import java.util.List;
 
-/** The one place where a layer's description becomes its device implementation. */
+/**
+ * Where a layer's description becomes its device implementation: a kind that is one class
+ * ({@link DeviceLayerKind}) builds its own; this package's older kinds are matched here.
+ */
 final class Layers {
     private Layers() {
     }
@@ -24,6 +27,7 @@ final class Layers {
     static Layer create(Backend b, Architecture arch, int index, List<Param> params, List<Tensor> buffers, int maxBatch, Loss loss) {
         LayerSpec spec = arch.layers().get(index);
         int in = arch.widthBefore(index);
+        if (spec instanceof DeviceLayerKind k) return k.create(b, index, in, params, buffers, maxBatch);
         if (spec instanceof DenseSpec d) {
             return new DenseLayer(b, d, index, in, params, maxBatch, loss != null && loss.fusedWithOutputActivation());
         }
@@ -36,6 +40,7 @@ final class Layers {
     /** Floats of batch-sized buffers a layer holds per row of a batch, for the capacity check before allocating. */
     static long floatsPerRow(LayerSpec spec, int inputWidth) {
         int out = spec.outputWidth(inputWidth);
+        if (spec instanceof DeviceLayerKind k) return k.floatsPerRow(inputWidth);
         if (spec instanceof DenseSpec d) return (DenseLayer.keepsPreActivation(d) ? 3L : 2L) * out;
         if (spec instanceof LayerNormSpec) return LayerNormLayer.floatsPerRow(out);
         if (spec instanceof BatchNormSpec) return 3L * out + 1; // output, its gradient, xhat, and a share of the 1 × n 1/σ

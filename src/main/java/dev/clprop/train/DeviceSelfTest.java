@@ -42,7 +42,16 @@ public final class DeviceSelfTest {
             // a clip norm well below the gradients' norm, so the scaling really happens
             new Case("37,19:tanh,5:softmax", Loss.CROSS_ENTROPY, Optimizer.momentum(0.05f, 0.9f), 0.01f, new float[]{1f, 0.5f, 2f, 0.25f, 1.5f}),
             // every element-wise activation in one network, so that a new one is self-tested by being declared
-            new Case(everyActivation(), Loss.MSE, Optimizer.sgd(0.05f)));
+            new Case(everyActivation(), Loss.MSE, Optimizer.sgd(0.05f)),
+            // and every layer kind registered as a service, first (no input gradient) and between dense layers
+            new Case(everyRegisteredKind(), Loss.MSE, Optimizer.sgd(0.05f)));
+
+    /** A network with each registered layer kind first and after a dense layer; a plain one where none is registered. */
+    static String everyRegisteredKind() {
+        StringBuilder spec = new StringBuilder("37");
+        for (dev.clprop.model.LayerSpec k : dev.clprop.model.LayerSpec.registeredKinds()) spec.append(',').append(k.spelling()).append(",11:tanh,").append(k.spelling());
+        return spec.append(",5:linear").toString();
+    }
 
     /** A network with a hidden layer of each element-wise activation, in declaration order. */
     static String everyActivation() {

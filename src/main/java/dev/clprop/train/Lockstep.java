@@ -138,6 +138,10 @@ public final class Lockstep implements AutoCloseable {
             for (int i : op.outputs()) {
                 if (args[i] instanceof Tensor t) {
                     compare(what + ": " + op.outputName(i, args), tol, t, (Tensor) refArgs[i]);
+                } else if (args[i] instanceof Tensor[] ts) {
+                    for (int j : op.modifiedElements(i, args)) {
+                        if (ts[j] != null) compare(what + ": " + op.outputName(i, args) + "[" + j + "]", tol, ts[j], ((Tensor[]) refArgs[i])[j]);
+                    }
                 } else if (args[i] instanceof List<?> l) {
                     for (int j = 0; j < l.size(); j++) {
                         compare(what + ": " + op.outputName(i, args) + " (parameter " + (j + 1) + " of " + l.size() + ", " + ((Tensor) l.get(j)).size() + " values)",
@@ -174,6 +178,10 @@ public final class Lockstep implements AutoCloseable {
             IndexBuffer r = ref.allocateIndices(ix.length());
             copies.add(r);
             ref.uploadIndices(r, host);
+            c = r;
+        } else if (type == Tensor[].class) {
+            Tensor[] in = (Tensor[]) a, r = new Tensor[in.length];
+            for (int i = 0; i < in.length; i++) r[i] = (Tensor) copy(Tensor.class, in[i], copies, copyOf);
             c = r;
         } else if (type == List.class) {
             List<Object> r = new ArrayList<>();

@@ -106,6 +106,28 @@ public class OnnxExportTest {
         }
     }
 
+    /** Every layer kind registered as a service (a new one included), first and between dense layers, with its parameters away from their start. */
+    static Stream<String> registeredKinds() {
+        return dev.clprop.model.LayerSpec.registeredKinds().stream().map(k -> "7," + k.spelling() + ",17:tanh," + k.spelling() + ",3:softmax");
+    }
+
+    @ParameterizedTest
+    @MethodSource("registeredKinds")
+    void onnxRuntimeGivesPredictsOutputsThroughRegisteredKinds(String spec) throws Exception {
+        Architecture a = Architecture.parse(spec);
+        Random rnd = new Random(spec.hashCode());
+        Parameters p = Parameters.initialise(a, rnd.nextLong());
+        for (var s : p.shapes()) if (s.vector()) for (int i = 0; i < p.get(s.name()).length; i++) p.get(s.name())[i] = (float) rnd.nextGaussian();
+        Model m = Model.of(p, Loss.CROSS_ENTROPY, null, null);
+        Path f = dir.resolve("k.onnx");
+        OnnxExport.write(m, f);
+        float[][] x = rows(rnd, 9, 7);
+        float[][] want = m.predict(x), got = runOnnx(f, x);
+        for (int r = 0; r < 9; r++) {
+            for (int j = 0; j < 3; j++) assertEquals(want[r][j], got[r][j], TOL + TOL * Math.abs(want[r][j]), spec + ": row " + r + " output " + j);
+        }
+    }
+
     @Test
     void theMetadataCarriesTheClassNamesAndTheGraphItsLayers() {
         Architecture a = Architecture.parse("2,4:relu,dropout:0.5,3:softmax");

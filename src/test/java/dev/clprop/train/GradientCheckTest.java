@@ -74,6 +74,11 @@ class GradientCheckTest extends ClpropTestBase {
                         IN + "," + HIDDEN + ":silu,batchnorm,5:relu,layernorm," + OUT + ":" + last}) {
                     out.add(Arguments.of(kind, loss, spec));
                 }
+                // every kind registered as a service (a new one included): first, and between dense layers
+                for (LayerSpec k : LayerSpec.registeredKinds()) {
+                    out.add(Arguments.of(kind, loss, IN + "," + k.spelling() + "," + OUT + ":" + last));
+                    out.add(Arguments.of(kind, loss, IN + "," + HIDDEN + ":tanh," + k.spelling() + "," + OUT + ":" + last));
+                }
             }
         }
         return out.stream();

@@ -179,12 +179,14 @@ class SafetyNetTest extends ClpropTestBase {
 
                 private void skew(Object[] a) {
                     Object target = a[output];
-                    Tensor t = target instanceof List<?> l ? (Tensor) l.get(l.size() - 1) : (Tensor) target;
+                    // a layer kind's op: the last tensor it names as an output
+                    Tensor t = target instanceof List<?> l ? (Tensor) l.get(l.size() - 1)
+                            : target instanceof Tensor[] ts ? ts[last(op.modifiedElements(output, a))] : (Tensor) target;
                     if (t == null) return;
                     float[] v = new float[t.size()];
                     inner.download(t, v);
                     int i = Math.min(v.length - 1, t.cols() * (writtenRows(a, t) / 2) + t.cols() / 2);
-                    v[i] = v[i] * 1.001f + 1e-3f;
+                    v[i] += 1e-3f * (1 + Math.abs(v[i])); // never a no-op (v·1.001 + 1e-3 is one at v = −1)
                     inner.upload(t, v);
                 }
 
@@ -198,6 +200,10 @@ class SafetyNetTest extends ClpropTestBase {
                 }
             });
         }
+    }
+
+    static int last(List<Integer> l) {
+        return l.get(l.size() - 1);
     }
 
     @SuppressWarnings("unchecked")
@@ -312,8 +318,10 @@ class SafetyNetTest extends ClpropTestBase {
 
     List<String> train(Backend b, int verifyEvery, boolean extras, Optimizer optimizer) {
         Dataset d = TrainingParityTest.dataFor(Loss.CROSS_ENTROPY, Architecture.parse("6,9:sigmoid,7:tanh,4:softmax"), 4);
-        // gelu, layernorm and batchnorm layers: their ops are watched too
-        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh,8:gelu,layernorm,7:relu,batchnorm,4:softmax");
+        // gelu, layernorm and batchnorm layers, and every registered layer kind: their ops are watched too
+        StringBuilder registered = new StringBuilder();
+        for (dev.clprop.model.LayerSpec k : dev.clprop.model.LayerSpec.registeredKinds()) registered.append(k.spelling()).append(',');
+        Architecture arch = Architecture.parse(extras ? "6,9:tanh,dropout:0.3,7:relu,4:softmax" : "6,9:tanh," + registered + "8:gelu,layernorm,7:relu,batchnorm,4:softmax");
         RunConfig cfg = RunConfig.builder(arch, Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(optimizer).batchSize(8).epochs(3).seed(4).shuffle(true).verifyEvery(verifyEvery).clipNorm(extras ? 0.01f : 0f).classWeights(extras ? new float[]{1f, 0.5f, 2f, 0.25f} : null).build().settings()).build();
         List<String> lines = new ArrayList<>();
         new TrainingLoop(b, cfg, new TrainingListener() {

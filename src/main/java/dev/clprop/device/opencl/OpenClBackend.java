@@ -4,6 +4,8 @@ import dev.clprop.device.DeviceOps;
 import dev.clprop.device.DeviceMemory;
 import dev.clprop.device.Backend;
 import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.KernelLauncher;
+import dev.clprop.device.KernelOp;
 import dev.clprop.device.Tensor;
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Activation;
@@ -39,6 +41,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, and a weight total.
      */
     private ClTensor rowLoss, rowWeight, weightTotal;
+    /** Programs and kernels of the ops layer kinds bring ({@link #run}), by kernel file and by file:kernel. */
+    private final Map<String, ClProgram> opPrograms = new LinkedHashMap<>();
+    private final Map<String, ClKernel> opKernels = new LinkedHashMap<>();
     /** Host copy of a whole block for {@link #downloadAll} and {@link #uploadAll}, kept between steps. */
     private float[] blockScratch;
     int live;
@@ -467,6 +472,47 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         ClTensor.Block b = first.block;
         if (!b.isExactly(tensors) || (like != null && !like.sameLayout(b))) return null;
         return b;
+    }
+
+    /** The op's kernels, from its file, built on first use (after activation_functions.cl) and kept. */
+    @Override
+    public void run(KernelOp op, Tensor[] args, int m) {
+        op.launch(kernel -> {
+            ClKernel k = opKernels.computeIfAbsent(op.kernelFile() + ":" + kernel, key -> {
+                ClProgram p = opPrograms.computeIfAbsent(op.kernelFile(), f -> build(List.of(ACTIVATION_FUNCTIONS, f), ""));
+                return p.kernel(kernel, this);
+            });
+            ClKernel.Call c = k.call();
+            return new KernelLauncher.Launch() {
+                @Override
+                public KernelLauncher.Launch tensor(String arg, Tensor t) {
+                    c.floats(arg, t(t));
+                    return this;
+                }
+
+                @Override
+                public KernelLauncher.Launch i32(String arg, int v) {
+                    c.i32(arg, v);
+                    return this;
+                }
+
+                @Override
+                public KernelLauncher.Launch f32(String arg, float v) {
+                    c.f32(arg, v);
+                    return this;
+                }
+
+                @Override
+                public void grid(long cols, long rows) {
+                    c.runGrid(cols, rows);
+                }
+
+                @Override
+                public void items(long items) {
+                    c.runItems(items);
+                }
+            };
+        }, args, m);
     }
 
     @Override

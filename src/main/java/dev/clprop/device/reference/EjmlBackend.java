@@ -4,6 +4,7 @@ import dev.clprop.device.DeviceOps;
 import dev.clprop.device.DeviceMemory;
 import dev.clprop.device.Backend;
 import dev.clprop.device.IndexBuffer;
+import dev.clprop.device.KernelOp;
 import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
 import dev.clprop.model.DropoutSpec;
@@ -494,6 +495,14 @@ public final class EjmlBackend implements Backend {
             default:
                 throw new IllegalStateException(opt.kind().toString());
         }
+    }
+
+    /** The op's reference, on the tensors' own arrays. */
+    @Override
+    public void run(KernelOp op, Tensor[] args, int m) {
+        float[][] values = new float[args.length][];
+        for (int i = 0; i < args.length; i++) values[i] = args[i] == null ? null : t(args[i]).data;
+        op.reference(values, args, m);
     }
 
     @Override
