@@ -2,7 +2,7 @@
 """Trains the same networks in clprop and in PyTorch (float64) and compares the final weights.
 
 Every loss x optimizer (huber is torch.nn.HuberLoss(delta=1.0), on targets spread so that both of its
-branches occur, through gelu (exact erf form), silu and elu layers; mse's network has an nn.LayerNorm, half-sse's an nn.BatchNorm1d (its running statistics compared too); adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
+branches occur, through gelu (exact erf form), silu and elu layers, bce's through an nn.PReLU; mse's network has an nn.LayerNorm, half-sse's an nn.BatchNorm1d (its running statistics compared too); adamw is torch.optim.AdamW, with weight decay 0.1 so that decoupled decay shows); then, for sgd, momentum and adam: --lr-schedule step:2:0.5 and cosine
 (PyTorch's StepLR and CosineAnnealingLR, stepped each epoch) and --clip-norm
 (torch.nn.utils.clip_grad_norm_; 0.5 on cross-entropy, 0.02 on mse, whose smaller gradients 0.5
 would not clip; the script prints how many steps were clipped), and --class-weights 1,2,0.5
@@ -26,7 +26,7 @@ import torch
 SPECS = {
     "half-sse": "6,9:tanh,batchnorm,5:leaky-relu,3:linear",
     "mse": "6,17:relu,layernorm,3:sigmoid",
-    "bce": "6,9:relu,7:tanh:nobias,3:sigmoid",
+    "bce": "6,9:relu,prelu,7:tanh:nobias,3:sigmoid",
     "cross-entropy": "6,9:sigmoid,7:tanh,4:softmax",
     "huber": "6,9:gelu,5:silu,4:elu,3:linear",
 }
@@ -38,6 +38,8 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 ROWS, BATCH = 45, 8
 WEIGHT_DECAY = {"sgd": 1e-3, "momentum": 1e-3, "adam": 1e-3, "adamw": 0.1}
 RTOL, ATOL = 1e-4, 1e-6
+# layers that are modules of their own, not a Linear and its activation
+NORMS = ("layernorm", "batchnorm", "prelu")
 
 
 def parse_spec(spec):
@@ -47,7 +49,7 @@ def parse_spec(spec):
     layers, prev, ordinal = [], int(parts[0]), 0
     for p in parts[1:]:
         ordinal += 1
-        if p in ("layernorm", "batchnorm"):
+        if p in ("layernorm", "batchnorm", "prelu"):
             layers.append((p, prev, ordinal))
             continue
         f = p.split(":")
@@ -80,7 +82,7 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
     rng = np.random.default_rng(seed)
     spec = WEIGHTED_SPEC if extra and extra[0] == "weights" else SPECS[loss]
     layers = parse_spec(spec)
-    n_in, n_out = layers[0][1] if layers[0][0] in ("layernorm", "batchnorm") else layers[0][0], layers[-1][1]
+    n_in, n_out = layers[0][1] if layers[0][0] in NORMS else layers[0][0], layers[-1][1]
     x = rng.normal(size=(ROWS, n_in))
     if loss == "cross-entropy":
         labels = rng.integers(0, n_out, size=ROWS)
@@ -103,6 +105,10 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
 
     init = {}
     for layer in layers:
+        if layer[0] == "prelu":
+            # slopes away from PyTorch's 0.25, one negative
+            init[f"slope{layer[2]}"] = (0.25 + rng.normal(size=layer[1]) * 0.3).astype(np.float32)
+            continue
         if layer[0] in ("layernorm", "batchnorm"):
             kind, width, i = layer
             # away from the starting 1 and 0, so that both parameters matter
@@ -138,6 +144,12 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
     torch.manual_seed(0)
     mods = []
     for layer in layers:
+        if layer[0] == "prelu":
+            prelu = torch.nn.PReLU(layer[1], dtype=torch.float64)
+            with torch.no_grad():
+                prelu.weight.copy_(torch.from_numpy(init[f"slope{layer[2]}"].astype(np.float64)))
+            mods.append((prelu, "prelu", layer[2]))
+            continue
         if layer[0] in ("layernorm", "batchnorm"):
             kind, width, i = layer
             if kind == "layernorm":
@@ -182,7 +194,7 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
             a = xb
             for k, (mod, act, _) in enumerate(mods):
                 z = mod(a)
-                a = z if act in ("layernorm", "batchnorm") or (loss == "cross-entropy" and k == len(mods) - 1) else activation(act, z)
+                a = z if act in NORMS or (loss == "cross-entropy" and k == len(mods) - 1) else activation(act, z)
             if loss == "half-sse":
                 l = 0.5 * ((yb - a) ** 2).sum()
             elif loss == "mse":
@@ -204,7 +216,9 @@ def run_case(loss, opt, args, tmp, seed, extra=None):
 
     worst_abs, worst_rel, ok = 0.0, 0.0, True
     for mod, act, i in mods:
-        if act in ("layernorm", "batchnorm"):
+        if act == "prelu":
+            ref = {"slope": mod.weight.detach().numpy()}
+        elif act in ("layernorm", "batchnorm"):
             ref = {"gamma": mod.weight.detach().numpy(), "beta": mod.bias.detach().numpy()}
             if act == "batchnorm":
                 ref["running_mean"] = mod.running_mean.numpy()

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SPEC = "64,32:relu,dropout:0.2,layernorm,16:gelu:nobias,batchnorm,12:silu,10:softmax"
+SPEC = "64,32:relu,dropout:0.2,layernorm,16:gelu:nobias,batchnorm,12:silu,prelu,10:softmax"
 
 
 def clprop(*args):
@@ -45,7 +45,7 @@ def main():
     clprop("export", "--model", m1, "--torch-npz", sd1)
 
     net = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Dropout(0.2), nn.LayerNorm(32), nn.Linear(32, 16, bias=False), nn.GELU(),
-                        nn.BatchNorm1d(16), nn.Linear(16, 12), nn.SiLU(), nn.Linear(12, 10), nn.Softmax(dim=1))
+                        nn.BatchNorm1d(16), nn.Linear(16, 12), nn.SiLU(), nn.PReLU(12), nn.Linear(12, 10), nn.Softmax(dim=1))
     net.load_state_dict({k: torch.tensor(v) for k, v in np.load(sd1).items()})  # strict: every key must match
     net.eval()
 
