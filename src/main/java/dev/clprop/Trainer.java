@@ -255,14 +255,31 @@ public final class Trainer {
      * {@code dev.clprop.spark.SparkData}, each step's gradient computed by the executors and combined
      * by the cluster. Epochs, row order, schedule, clipping, class weights and checkpoints are as for
      * local data, so the result equals a local run on the same rows in the same order, within the
-     * training tolerance. Validation splits, standardization, early stopping, balanced class weights
-     * and step verification need the rows at hand and are refused here.
+     * training tolerance. Validation splits, standardization, balanced class weights and step
+     * verification need the rows at hand and are refused here; validation rows and early stopping are
+     * {@link #fit(DistributedData, Dataset)}'s.
      */
     public TrainingResult fit(DistributedData data) {
-        refuseForDistributed("validationSplit", settings.validationSplit() > 0);
+        return fit(data, null);
+    }
+
+    /**
+     * {@link #fit(DistributedData)}, evaluating {@code validation} (rows at hand) with each epoch's weights:
+     * validation figures per epoch, and early stopping, as for local data.
+     *
+     * @param validation rows to evaluate each epoch, or null for none
+     */
+    public TrainingResult fit(DistributedData data, Dataset validation) {
+        if (settings.validationSplit() > 0) {
+            throw new InvalidSettingException("validationSplit", "is not available when training on distributed data (a split needs the rows at hand);"
+                    + " give validation rows instead");
+        }
         refuseForDistributed("standardize", settings.standardize());
         refuseForDistributed("standardizeTargets", settings.standardizeTargets());
-        refuseForDistributed("earlyStopping", settings.earlyStopping() > 0);
+        if (settings.earlyStopping() > 0 && validation == null) {
+            throw new InvalidSettingException("earlyStopping", "needs validation data to watch");
+        }
+        if (validation != null) checkData(validation);
         refuseForDistributed("classWeights", settings.balancedClassWeights());
         refuseForDistributed("verifyEvery", settings.verifyEvery() > 0);
         if (architecture.hasDropout()) {
@@ -271,8 +288,8 @@ public final class Trainer {
         RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint)
                 .checkpointKeys(settings.checkpointKeys(architecture, "none", settings.classWeights(), data.fingerprint())).schema(data.schema()).build();
         Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
-        try (var runner = data.runner(cfg, listener::onMessage)) {
-            TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), null, TrainingLoop.Start.fresh(init));
+        try (var runner = data.runner(cfg, validation, listener::onMessage)) {
+            TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), validation, TrainingLoop.Start.fresh(init));
             return new TrainingResult(Model.of(r.parameters(), settings.loss(), null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
         }
     }

@@ -19,9 +19,17 @@ final class SparkTraining {
     private SparkTraining() {
     }
 
-    static TrainingResult fit(Trainer trainer, Dataset train, Dataset validation, Path resume, String master, Integer partitions,
+    /**
+     * @param split the validation fraction to split off here (as a local run splits, by the run's seed) when no
+     *              validation rows are given: the training rows go to Spark, the validation rows stay with the driver
+     */
+    static TrainingResult fit(Trainer trainer, Dataset train, Dataset validation, double split, Path resume, String master, Integer partitions,
                               String executorDevice, int syncEvery, Consumer<String> say) {
-        if (validation != null) throw new InvalidSettingException("validationData", "is not available with --spark (the rows stay on the executors)");
+        if (validation == null && split > 0) {
+            Dataset[] parts = dev.clprop.data.Splits.validation(train, split, trainer.settings().seed());
+            train = parts[0];
+            validation = parts[1];
+        }
         if (resume != null) throw new InvalidSettingException("resume", "cannot be combined with --spark yet; start the run again");
         if (partitions != null && partitions < 1) throw new InvalidSettingException("sparkPartitions", "must be a positive integer, got " + partitions);
         SparkSession spark;
@@ -42,7 +50,7 @@ final class SparkTraining {
             SparkData data = SparkData.parallelize(spark, train, n).executorDevice(executorDevice).syncEvery(syncEvery);
             say.accept("spark: " + spark.sparkContext().master() + ", Spark " + spark.version() + ", " + n + " partitions, "
                     + (syncEvery == 1 ? "exact (one job per step)" : "averaging every " + syncEvery + " steps"));
-            return trainer.fit(data);
+            return trainer.fit(data, validation);
         } finally {
             spark.stop();
         }

@@ -193,7 +193,8 @@ public final class TrainCommand implements Runnable {
         Trainer.Builder b = Trainer.builder(arch)
                 .loss(loss == null ? null : Loss.parse(loss))
                 .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
-                .validationSplit(valSplit != null ? valSplit : spark != null ? 0 : source.defaultValidationFraction())
+                // on Spark the split is made here, where the rows are, and the validation rows stay with the driver
+                .validationSplit(spark != null ? 0 : valSplit != null ? valSplit : source.defaultValidationFraction())
                 .earlyStopping(earlyStop).standardize(standardize).standardizeTargets(standardizeTargets).verifyEvery(verifyEvery)
                 .schedule(Schedule.parse(lrSchedule)).clipNorm(clipNorm)
                 .checkpoint(folder == null ? null : folder.staged(RunOutputs.CHECKPOINT))
@@ -208,7 +209,8 @@ public final class TrainCommand implements Runnable {
             Trainer trainer = b.device(dev).build();
             Dataset validation = source.validation();
             TrainingResult result = runWithInterruptHandling(cancellation, folder,
-                    () -> spark != null ? SparkTraining.fit(trainer, train, validation, resume, spark, sparkPartitions, executorDevice, sparkSync, progress::onMessage)
+                    () -> spark != null ? SparkTraining.fit(trainer, train, validation, valSplit != null ? valSplit : source.defaultValidationFraction(), resume, spark,
+                            sparkPartitions, executorDevice, sparkSync, progress::onMessage)
                             : resume != null ? trainer.resume(resume, train, validation) : trainer.fit(train, validation));
             progress.closeBar();
             Model model = result.model();

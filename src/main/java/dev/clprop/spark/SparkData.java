@@ -209,6 +209,12 @@ public final class SparkData implements DistributedData {
 
     @Override
     public StepRunner runner(RunConfig cfg, java.util.function.Consumer<String> messages) {
+        return runner(cfg, null, messages);
+    }
+
+    /** The runner, the validation rows evaluated on the driver's device at the end of each epoch. */
+    @Override
+    public StepRunner runner(RunConfig cfg, dev.clprop.data.Dataset validation, java.util.function.Consumer<String> messages) {
         Architecture arch = cfg.architecture();
         JavaRDD<Block> blocks = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0).persist(StorageLevel.MEMORY_AND_DISK());
         if (truncateLineage) blocks.rdd().localCheckpoint();
@@ -225,7 +231,7 @@ public final class SparkData implements DistributedData {
                 largest = Math.max(largest, p.rows());
             }
             messages.accept("data: " + name() + ", executors on " + executorDevice + ", updates on the driver (" + driverDevice + ")");
-            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0(), messages, syncEvery);
+            return new SparkRunner(blocks, parts.size(), cfg, executorDevice, driverDevice, Math.min(cfg.batch(), largest), treeDepth, name0(), messages, syncEvery, validation);
         } catch (RuntimeException e) {
             blocks.unpersist(false);
             throw e;

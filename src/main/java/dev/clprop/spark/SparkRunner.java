@@ -56,9 +56,12 @@ final class SparkRunner implements StepRunner {
     private float rate;
     private float clipNorm;
     private final java.util.Set<String> devicesSeen = new java.util.TreeSet<>();
+    /** Rows held by the driver, evaluated on its device at the end of each epoch; null for none. */
+    private final dev.clprop.data.Dataset validation;
 
     SparkRunner(JavaRDD<Block> blocks, int partitions, RunConfig cfg, String executorDevice, String driverDevice, int executorBatch, int treeDepth,
-                String where, java.util.function.Consumer<String> messages, int syncEvery) {
+                String where, java.util.function.Consumer<String> messages, int syncEvery, dev.clprop.data.Dataset validation) {
+        this.validation = validation;
         this.messages = messages;
         this.syncEvery = syncEvery;
         this.blocks = blocks;
@@ -272,7 +275,9 @@ final class SparkRunner implements StepRunner {
 
     @Override
     public float[] validationOutputs() {
-        throw new IllegalStateException("training on Spark takes no validation data");
+        if (validation == null) throw new IllegalStateException("this run was given no validation data");
+        runRound(); // the epoch's last round has run; this is a no-op then
+        return dev.clprop.train.Evaluator.predict(driver, net.parameters(), cfg.loss(), validation.featureMatrix(), validation.rows());
     }
 
     @Override

@@ -32,4 +32,18 @@ public interface DistributedData {
      * @return a runner whose steps equal one device's on the same rows in the same order, within the training tolerance
      */
     StepRunner runner(RunConfig cfg, java.util.function.Consumer<String> messages);
+
+    /**
+     * A runner that also evaluates {@code validation} (rows held by this process) with the current
+     * weights at the end of each epoch ({@link StepRunner#validationOutputs}), so that a run on these rows
+     * reports validation figures and can stop early. The default takes no validation data.
+     *
+     * @param validation rows to evaluate, or null for none
+     */
+    default StepRunner runner(RunConfig cfg, dev.clprop.data.Dataset validation, java.util.function.Consumer<String> messages) {
+        if (validation != null) {
+            throw new dev.clprop.error.InvalidSettingException("validationData", "is not available when training on " + name());
+        }
+        return runner(cfg, messages);
+    }
 }

@@ -184,6 +184,28 @@ class SparkTrainingTest extends ClpropTestBase {
                 () -> data(digits.train(), 2).syncEvery(0)).setting());
     }
 
+    /** Validation rows on the driver: the same validation figures each epoch, and the same early stop, as one machine. */
+    @Test
+    void validationAndEarlyStoppingAreOneMachines() {
+        var digits = DataSources.digits();
+        Dataset[] parts = dev.clprop.data.Splits.validation(digits.train(), 0.2, 3);
+        // a learning rate large enough that the validation loss stops improving within the epochs
+        Trainer t = Trainer.builder(Architecture.parse("64,32:relu,10:softmax")).optimizer(Optimizer.adam(0.05f)).batchSize(64).epochs(30)
+                .earlyStopping(2).seed(3).device("cpu").build();
+        TrainingResult local = t.fit(parts[0], parts[1]), onSpark = t.fit(data(parts[0], 2), parts[1]);
+        assertEquals(Outcome.EARLY_STOPPED, local.outcome(), local.message());
+        assertEquals(local.outcome(), onSpark.outcome(), onSpark.message());
+        assertEquals(local.message(), onSpark.message());
+        assertEquals(local.history().size(), onSpark.history().size());
+        for (int e = 0; e < local.history().size(); e++) {
+            assertEquals(local.history().get(e).validationLoss(), onSpark.history().get(e).validationLoss(), 1e-4, "validation loss of epoch " + (e + 1));
+        }
+        assertSameModel(local.model(), onSpark.model(), "the kept weights");
+        // without validation rows there is nothing to watch
+        assertEquals("earlyStopping", org.junit.jupiter.api.Assertions.assertThrows(dev.clprop.error.InvalidSettingException.class,
+                () -> t.fit(data(parts[0], 2))).setting());
+    }
+
     @Test
     void theDigitsModelReachesTheAccuracyOfOneMachine() {
         var digits = DataSources.digits();
