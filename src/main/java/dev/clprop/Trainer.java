@@ -180,11 +180,16 @@ public final class Trainer {
      * rows; a class without rows gets 0 (it is never a target).
      */
     public static float[] balanced(Dataset train, int outputs) {
-        int[] counts = java.util.Arrays.copyOf(train.classCounts(), outputs);
+        return balanced(train.classCounts(), train.rows(), outputs);
+    }
+
+    /** {@link #balanced(Dataset, int)} from the rows' class counts. */
+    static float[] balanced(int[] classCounts, long rows, int outputs) {
+        int[] counts = java.util.Arrays.copyOf(classCounts, outputs);
         int present = 0;
         for (int c : counts) if (c > 0) present++;
         float[] w = new float[outputs];
-        for (int c = 0; c < outputs; c++) w[c] = counts[c] == 0 ? 0f : (float) ((double) train.rows() / ((double) present * counts[c]));
+        for (int c = 0; c < outputs; c++) w[c] = counts[c] == 0 ? 0f : (float) ((double) rows / ((double) present * counts[c]));
         return w;
     }
 
@@ -255,9 +260,10 @@ public final class Trainer {
      * {@code dev.clprop.spark.SparkData}, each step's gradient computed by the executors and combined
      * by the cluster. Epochs, row order, schedule, clipping, class weights and checkpoints are as for
      * local data, so the result equals a local run on the same rows in the same order, within the
-     * training tolerance. Validation splits, standardization, balanced class weights and step
-     * verification need the rows at hand and are refused here; validation rows and early stopping are
-     * {@link #fit(DistributedData, Dataset)}'s.
+     * training tolerance. Standardization and balanced class weights take their statistics from the
+     * cluster (one job), as a local run takes them from its rows. Validation splits, target scaling and
+     * step verification need the rows at hand and are refused here; validation rows and early stopping
+     * are {@link #fit(DistributedData, Dataset)}'s.
      */
     public TrainingResult fit(DistributedData data) {
         return fit(data, null);
@@ -274,23 +280,26 @@ public final class Trainer {
             throw new InvalidSettingException("validationSplit", "is not available when training on distributed data (a split needs the rows at hand);"
                     + " give validation rows instead");
         }
-        refuseForDistributed("standardize", settings.standardize());
         refuseForDistributed("standardizeTargets", settings.standardizeTargets());
         if (settings.earlyStopping() > 0 && validation == null) {
             throw new InvalidSettingException("earlyStopping", "needs validation data to watch");
         }
         if (validation != null) checkData(validation);
-        refuseForDistributed("classWeights", settings.balancedClassWeights());
+        // the statistics a local run takes from its rows, computed where these rows are
+        Standardizer st = settings.standardize() ? data.featureStandardizer(architecture) : null;
+        if (st != null && validation != null) validation = validation.standardized(st);
+        float[] weights = settings.balancedClassWeights() ? balanced(data.classCounts(architecture), data.rows(), architecture.outputs()) : settings.classWeights();
         refuseForDistributed("verifyEvery", settings.verifyEvery() > 0);
         if (architecture.hasDropout()) {
             throw new InvalidSettingException("architecture", "'" + architecture + "' has dropout, which training on " + data.name() + " does not offer yet");
         }
-        RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint)
-                .checkpointKeys(settings.checkpointKeys(architecture, "none", settings.classWeights(), data.fingerprint())).schema(data.schema()).build();
+        RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint).standardizer(st).classWeights(weights)
+                .checkpointKeys(settings.checkpointKeys(architecture, validation == null ? "none" : "given: " + fingerprint(validation), weights, data.fingerprint()))
+                .schema(data.schema()).build();
         Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
         try (var runner = data.runner(cfg, validation, listener::onMessage)) {
             TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), validation, TrainingLoop.Start.fresh(init));
-            return new TrainingResult(Model.of(r.parameters(), settings.loss(), null, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return new TrainingResult(Model.of(r.parameters(), settings.loss(), st, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
         }
     }
 

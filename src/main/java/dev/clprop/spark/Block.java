@@ -29,6 +29,39 @@ record Block(int partition, long firstRow, int rows, float[] x, float[] y, int[]
         return c.getValue();
     }
 
+    /** The same rows with their features transformed by a standardizer's shift and scale. */
+    Block standardized(float[] shift, float[] scale) {
+        return new Block(partition, firstRow, rows, new dev.clprop.model.Standardizer(shift, scale).apply(x), y, labels, problem);
+    }
+
+    /** Per-feature sums and sums of squares (in double, in row order) and per-class row counts. */
+    record Statistics(double[] sum, double[] squares, long[] classes) implements Serializable {
+        static Statistics of(Block b, int features, int outputs) {
+            double[] s = new double[features], q = new double[features];
+            for (int r = 0; r < b.rows; r++) {
+                for (int c = 0; c < features; c++) {
+                    double v = b.x[r * features + c];
+                    s[c] += v;
+                    q[c] += v * v;
+                }
+            }
+            long[] k = new long[outputs];
+            for (int l : b.labels) if (l >= 0 && l < outputs) k[l]++;
+            return new Statistics(s, q, k);
+        }
+
+        Statistics add(Statistics o) {
+            double[] s = sum.clone(), q = squares.clone();
+            long[] k = classes.clone();
+            for (int i = 0; i < s.length; i++) {
+                s[i] += o.sum[i];
+                q[i] += o.squares[i];
+            }
+            for (int i = 0; i < k.length; i++) k[i] += o.classes[i];
+            return new Statistics(s, q, k);
+        }
+    }
+
     /** What the driver needs to check the partitions: no rows, and no data. */
     record Summary(int partition, long firstRow, int rows, String problem, long crc) implements Serializable {
     }

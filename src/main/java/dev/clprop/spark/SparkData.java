@@ -212,11 +212,61 @@ public final class SparkData implements DistributedData {
         return runner(cfg, null, messages);
     }
 
+    /** One Spark job over the rows as the network reads them: per-feature sums and squares, per-class counts. */
+    private Block.Statistics statistics(Architecture arch) {
+        int classify = arch.outputActivation() == Activation.SOFTMAX ? 1 : 0, f = arch.inputs(), n = arch.outputs();
+        String name = name0(); // not this, which stays on the driver
+        try {
+            return blocks(arch, classify).map(b -> {
+                if (b.problem() != null) throw new InvalidInputException(name + ": partition " + b.partition() + ": " + b.problem());
+                return Block.Statistics.of(b, f, n);
+            }).reduce(Block.Statistics::add);
+        } catch (dev.clprop.error.ClpropException e) {
+            throw e;
+        } catch (Exception e) {
+            Throwable t = e;
+            while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+            if (t instanceof InvalidInputException i) throw i;
+            throw new dev.clprop.error.DeviceException("the Spark job computing the rows' statistics failed: " + t.getMessage(), e);
+        }
+    }
+
+    /** Population mean and deviation per feature, as {@link dev.clprop.model.Standardizer#fit} computes them, from sums over the cluster. */
+    @Override
+    public dev.clprop.model.Standardizer featureStandardizer(Architecture arch) {
+        Block.Statistics s = statistics(arch);
+        int f = arch.inputs(), rows = rows();
+        float[] shift = new float[f], scale = new float[f];
+        for (int c = 0; c < f; c++) {
+            double mean = s.sum()[c] / rows;
+            double var = Math.max(0, s.squares()[c] / rows - mean * mean);
+            shift[c] = (float) mean;
+            scale[c] = var > 1e-12 ? (float) Math.sqrt(var) : 1f;
+        }
+        return new dev.clprop.model.Standardizer(shift, scale);
+    }
+
+    @Override
+    public int[] classCounts(Architecture arch) {
+        if (arch.outputActivation() != Activation.SOFTMAX) {
+            throw new InvalidSettingException("classWeights", "need class labels; a network without a softmax output trains on targets");
+        }
+        long[] k = statistics(arch).classes();
+        int[] out = new int[k.length];
+        for (int i = 0; i < k.length; i++) out[i] = Math.toIntExact(k[i]);
+        return out;
+    }
+
     /** The runner, the validation rows evaluated on the driver's device at the end of each epoch. */
     @Override
     public StepRunner runner(RunConfig cfg, dev.clprop.data.Dataset validation, java.util.function.Consumer<String> messages) {
         Architecture arch = cfg.architecture();
-        JavaRDD<Block> blocks = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Block> read = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0);
+        if (cfg.standardizer() != null) {
+            float[] shift = cfg.standardizer().shift(), scale = cfg.standardizer().scale();
+            read = read.map(b -> b.problem() != null ? b : b.standardized(shift, scale));
+        }
+        JavaRDD<Block> blocks = read.persist(StorageLevel.MEMORY_AND_DISK());
         if (truncateLineage) blocks.rdd().localCheckpoint();
         try {
             List<Block.Summary> parts = new ArrayList<>(blocks.map(Block::summary).collect());

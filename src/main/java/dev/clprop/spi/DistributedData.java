@@ -34,6 +34,26 @@ public interface DistributedData {
     StepRunner runner(RunConfig cfg, java.util.function.Consumer<String> messages);
 
     /**
+     * The rows' features standardized as {@link dev.clprop.model.Standardizer#fit} would on the same rows
+     * (population mean and deviation per feature, in double), computed where the rows are. A runner
+     * given a {@link RunConfig#standardizer()} trains on features transformed by it. The default refuses.
+     *
+     * @param arch the network the rows are read for
+     */
+    default dev.clprop.model.Standardizer featureStandardizer(dev.clprop.model.Architecture arch) {
+        throw new dev.clprop.error.InvalidSettingException("standardize", "is not available when training on " + name());
+    }
+
+    /**
+     * How many rows have each class label (0..outputs−1), for balanced class weights. The default refuses.
+     *
+     * @param arch the network the rows are read for
+     */
+    default int[] classCounts(dev.clprop.model.Architecture arch) {
+        throw new dev.clprop.error.InvalidSettingException("classWeights", "balanced weights are not available when training on " + name());
+    }
+
+    /**
      * A runner that also evaluates {@code validation} (rows held by this process) with the current
      * weights at the end of each epoch ({@link StepRunner#validationOutputs}), so that a run on these rows
      * reports validation figures and can stop early. The default takes no validation data.

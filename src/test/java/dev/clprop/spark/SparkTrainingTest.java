@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -184,6 +186,22 @@ class SparkTrainingTest extends ClpropTestBase {
                 () -> data(digits.train(), 2).syncEvery(0)).setting());
     }
 
+    /** Standardization and balanced class weights take their statistics from the cluster: the model is one machine's, its standardizer too. */
+    @Test
+    void standardizationAndBalancedClassWeightsAreOneMachines() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        Trainer t = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).standardize(true).balancedClassWeights().build();
+        Model local = t.fit(d).model(), onSpark = t.fit(data(d, 2)).model();
+        assertSameModel(local, onSpark, "standardized, balanced, local[2]");
+        assertArrayEquals(local.standardizer().shift(), onSpark.standardizer().shift(), 1e-6f, "feature means");
+        assertArrayEquals(local.standardizer().scale(), onSpark.standardizer().scale(), 1e-6f, "feature deviations");
+        float[] row = d.row(0);
+        assertArrayEquals(local.predict(row), onSpark.predict(row), 1e-5f, "the saved model standardizes its inputs as it trained");
+        // the settings matter: without them the model differs
+        Model plain = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).build().fit(data(d, 2)).model();
+        assertFalse(Tolerance.TRAINING.compare(plain.parameters().get("W1"), onSpark.parameters().get("W1")).ok());
+    }
+
     /** Validation rows on the driver: the same validation figures each epoch, and the same early stop, as one machine. */
     @Test
     void validationAndEarlyStoppingAreOneMachines() {
@@ -289,9 +307,10 @@ class SparkTrainingTest extends ClpropTestBase {
     @Test
     void settingsThatNeedTheRowsAtHandAreRefused() {
         Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
-        var e = assertThrows(InvalidSettingException.class, () -> trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD).standardize(true).build()
+        var e = assertThrows(InvalidSettingException.class, () -> trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.SGD).validationSplit(0.2).build()
                 .fit(data(d, 2)));
-        assertEquals("standardize", e.setting());
+        assertEquals("validationSplit", e.setting());
+        assertTrue(e.getMessage().contains("give validation rows instead"), e.getMessage());
         assertThrows(InvalidInputException.class, () -> SparkData.of(frame(d, 2), "pixels", "label"));
     }
 }
