@@ -122,6 +122,37 @@ public final class Trainer {
 
     /** As {@link #resume(Path, Dataset)}, validating each epoch on {@code validation}, as the interrupted run did. */
     public TrainingResult resume(Path checkpointFile, Dataset train, Dataset validation) {
+        ModelFormat.StoredCheckpoint c = checkpointFor(checkpointFile);
+        Prepared p = prepare(train, validation, c.model().standardizer(), c.model().targetScaling());
+        checkContinues(c, checkpointFile, p.checkpointKeys, p.train.rows());
+        return run(p, TrainingLoop.Start.from(c));
+    }
+
+    /** Refuses a checkpoint whose settings or data differ from this run's ({@code keys}), or whose progress cannot be this run's. */
+    private void checkContinues(ModelFormat.StoredCheckpoint c, Path checkpointFile, Map<String, String> keys, int trainRows) {
+        String from = "checkpoint " + checkpointFile;
+        for (Map.Entry<String, String> e : c.settings().entrySet()) {
+            String now = keys.get(e.getKey());
+            if (now != null && !now.equals(e.getValue())) {
+                if (e.getKey().equals("trainingData")) {
+                    throw new InvalidInputException("the training data differs from the data " + from + " was trained on (" + Quote.clean(e.getValue())
+                            + ", now " + now + "); resume with the same data");
+                }
+                throw new InvalidSettingException(e.getKey(), "is " + now + " but " + from + " was written with " + Quote.clean(e.getValue())
+                        + "; resuming with another value would not continue the same run");
+            }
+        }
+        long rowsDone = c.progress().rowsDone();
+        if (rowsDone >= trainRows || rowsDone % settings.batchSize() != 0) {
+            // the settings and data matched, so this counter was not written by this run: the file is damaged
+            // (ModelFormat has refused negative counters already)
+            throw new InvalidInputException(checkpointFile + ": implausible progress (" + rowsDone + " rows into an epoch of " + trainRows
+                    + " training rows in batches of " + settings.batchSize() + "); the file is damaged");
+        }
+    }
+
+    /** Reads {@code checkpointFile} and refuses it where it cannot continue this trainer's run (architecture, optimizer, seed, epochs, scalings). */
+    private ModelFormat.StoredCheckpoint checkpointFor(Path checkpointFile) {
         if (checkpointFile == null) throw new InvalidInputException("no checkpoint file was given");
         ModelFormat.StoredCheckpoint c = ModelFormat.readCheckpoint(checkpointFile);
         String from = "checkpoint " + checkpointFile;
@@ -147,27 +178,7 @@ public final class Trainer {
             throw new InvalidSettingException("standardizeTargets", "is " + settings.standardizeTargets() + " but " + from + " was written with standardizeTargets "
                     + (c.model().targetScaling() != null));
         }
-        Prepared p = prepare(train, validation, c.model().standardizer(), c.model().targetScaling());
-        for (Map.Entry<String, String> e : c.settings().entrySet()) {
-            String now = p.checkpointKeys.get(e.getKey());
-            if (now != null && !now.equals(e.getValue())) {
-                if (e.getKey().equals("trainingData")) {
-                    throw new InvalidInputException("the training data differs from the data " + from + " was trained on (" + Quote.clean(e.getValue())
-                            + ", now " + now + "); resume with the same data");
-                }
-                throw new InvalidSettingException(e.getKey(), "is " + now + " but " + from + " was written with " + Quote.clean(e.getValue())
-                        + "; resuming with another value would not continue the same run");
-            }
-        }
-        long rowsDone = c.progress().rowsDone();
-        int trainRows = p.train.rows();
-        if (rowsDone >= trainRows || rowsDone % settings.batchSize() != 0) {
-            // the settings and data matched, so this counter was not written by this run: the file is damaged
-            // (ModelFormat has refused negative counters already)
-            throw new InvalidInputException(checkpointFile + ": implausible progress (" + rowsDone + " rows into an epoch of " + trainRows
-                    + " training rows in batches of " + settings.batchSize() + "); the file is damaged");
-        }
-        return run(p, TrainingLoop.Start.from(c));
+        return c;
     }
 
     /** Data ready for the loop: split, standardized, the class weights, and the settings that fingerprint the run. */
@@ -276,6 +287,38 @@ public final class Trainer {
      * @param validation rows to evaluate each epoch, or null for none
      */
     public TrainingResult fit(DistributedData data, Dataset validation) {
+        Distributed d = prepare(data, validation, null);
+        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
+        return run(data, d, TrainingLoop.Start.fresh(init));
+    }
+
+    /**
+     * Continues the run on distributed data that wrote {@code checkpointFile}, as {@link #resume(Path, Dataset, Dataset)}
+     * does for local data: the same settings, the same rows in the same order (their fingerprint), and the
+     * standardizer the checkpoint holds.
+     *
+     * @param validation the validation rows the interrupted run had, or null
+     */
+    public TrainingResult resume(Path checkpointFile, DistributedData data, Dataset validation) {
+        ModelFormat.StoredCheckpoint c = checkpointFor(checkpointFile);
+        Distributed d = prepare(data, validation, c.model().standardizer());
+        checkContinues(c, checkpointFile, d.cfg().checkpointKeys(), data.rows());
+        return run(data, d, TrainingLoop.Start.from(c));
+    }
+
+    /** A run on distributed data, ready: its configuration, validation rows (standardized) and standardizer. */
+    private record Distributed(RunConfig cfg, Dataset validation, Standardizer standardizer) {
+    }
+
+    private TrainingResult run(DistributedData data, Distributed d, TrainingLoop.Start start) {
+        try (var runner = data.runner(d.cfg(), d.validation(), listener::onMessage)) {
+            TrainingLoop.Result r = new TrainingLoop(d.cfg(), listener, cancellation).run(runner, data.rows(), d.validation(), start);
+            return new TrainingResult(Model.of(r.parameters(), settings.loss(), d.standardizer(), data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
+        }
+    }
+
+    /** {@code fixed}: the standardizer a checkpoint holds (else computed on the cluster, when asked for). */
+    private Distributed prepare(DistributedData data, Dataset validation, Standardizer fixed) {
         if (settings.validationSplit() > 0) {
             throw new InvalidSettingException("validationSplit", "is not available when training on distributed data (a split needs the rows at hand);"
                     + " give validation rows instead");
@@ -286,7 +329,7 @@ public final class Trainer {
         }
         if (validation != null) checkData(validation);
         // the statistics a local run takes from its rows, computed where these rows are
-        Standardizer st = settings.standardize() ? data.featureStandardizer(architecture) : null;
+        Standardizer st = fixed != null ? fixed : settings.standardize() ? data.featureStandardizer(architecture) : null;
         if (st != null && validation != null) validation = validation.standardized(st);
         float[] weights = settings.balancedClassWeights() ? balanced(data.classCounts(architecture), data.rows(), architecture.outputs()) : settings.classWeights();
         refuseForDistributed("verifyEvery", settings.verifyEvery() > 0);
@@ -296,11 +339,7 @@ public final class Trainer {
         RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint).standardizer(st).classWeights(weights)
                 .checkpointKeys(settings.checkpointKeys(architecture, validation == null ? "none" : "given: " + fingerprint(validation), weights, data.fingerprint()))
                 .schema(data.schema()).build();
-        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
-        try (var runner = data.runner(cfg, validation, listener::onMessage)) {
-            TrainingLoop.Result r = new TrainingLoop(cfg, listener, cancellation).run(runner, data.rows(), validation, TrainingLoop.Start.fresh(init));
-            return new TrainingResult(Model.of(r.parameters(), settings.loss(), st, data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
-        }
+        return new Distributed(cfg, validation, st);
     }
 
     private static void refuseForDistributed(String setting, boolean set) {

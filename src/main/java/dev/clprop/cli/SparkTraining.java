@@ -30,7 +30,6 @@ final class SparkTraining {
             train = parts[0];
             validation = parts[1];
         }
-        if (resume != null) throw new InvalidSettingException("resume", "cannot be combined with --spark yet; start the run again");
         if (partitions != null && partitions < 1) throw new InvalidSettingException("sparkPartitions", "must be a positive integer, got " + partitions);
         SparkSession spark;
         try {
@@ -50,7 +49,7 @@ final class SparkTraining {
             SparkData data = SparkData.parallelize(spark, train, n).executorDevice(executorDevice).syncEvery(syncEvery);
             say.accept("spark: " + spark.sparkContext().master() + ", Spark " + spark.version() + ", " + n + " partitions, "
                     + (syncEvery == 1 ? "exact (one job per step)" : "averaging every " + syncEvery + " steps"));
-            return trainer.fit(data, validation);
+            return resume != null ? trainer.resume(resume, data, validation) : trainer.fit(data, validation);
         } finally {
             spark.stop();
         }

@@ -202,6 +202,29 @@ class SparkTrainingTest extends ClpropTestBase {
         assertFalse(Tolerance.TRAINING.compare(plain.parameters().get("W1"), onSpark.parameters().get("W1")).ok());
     }
 
+    /** A run on Spark stopped after 2 epochs and resumed from its checkpoint ends as the uninterrupted run, in both modes. */
+    @Test
+    void aRunResumedFromItsCheckpointEndsAsTheUninterruptedOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        for (int k : new int[]{1, 3}) {
+            java.nio.file.Path ckpt = dir.resolve("k" + k + ".ckpt.npz");
+            Trainer.Builder b = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM);
+            Model whole = b.epochs(4).build().fit(data(d, 2).syncEvery(k)).model();
+            TrainingResult first = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).epochs(2).checkpoint(ckpt).build().fit(data(d, 2).syncEvery(k));
+            assertEquals(2, first.epochs());
+            TrainingResult rest = trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).epochs(4).checkpoint(ckpt).build().resume(ckpt, data(d, 2).syncEvery(k), null);
+            assertEquals(Outcome.COMPLETED, rest.outcome(), rest.message());
+            assertEquals(4, rest.epochs());
+            for (ParamShape s : whole.parameters().shapes()) {
+                assertArrayEquals(whole.parameters().get(s.name()), rest.model().parameters().get(s.name()), "sync every " + k + ": " + s.name());
+            }
+            // other rows are another run's
+            Dataset other = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.HALF_SSE);
+            assertThrows(RuntimeException.class, () -> trainer(Loss.CROSS_ENTROPY, Optimizer.Kind.ADAM).epochs(4).build()
+                    .resume(ckpt, data(d.subset(new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, "ten rows"), 2).syncEvery(k), null));
+        }
+    }
+
     /** Validation rows on the driver: the same validation figures each epoch, and the same early stop, as one machine. */
     @Test
     void validationAndEarlyStoppingAreOneMachines() {
