@@ -52,6 +52,8 @@ public final class SparkData implements DistributedData {
     private Summary summary;
     private DataSchema schema = DataSchema.UNKNOWN;
     private boolean truncateLineage;
+    /** Rows this process handed to Spark ({@link #parallelize}), one slice per partition, read without boxing each value; else null. */
+    private JavaRDD<Slice> slices;
 
     private SparkData(Dataset<Row> df, List<String> featureColumns, String labelColumn) {
         if (df == null) throw new InvalidInputException("no Spark Dataset was given");
@@ -96,14 +98,16 @@ public final class SparkData implements DistributedData {
                 if (t == null) y[r - lo] = d.label(r);
                 else System.arraycopy(t, r * n, y, (r - lo) * n, n);
             }
-            slices.add(new Slice(java.util.Arrays.copyOfRange(x, lo * f, hi * f), y, f, n, t == null));
+            slices.add(new Slice(java.util.Arrays.copyOfRange(x, lo * f, hi * f), y, f, n, t == null, lo));
         }
         var floats = org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType);
         var schema = new org.apache.spark.sql.types.StructType().add("features", floats, false)
                 .add("label", t == null ? org.apache.spark.sql.types.DataTypes.IntegerType : floats, false);
         var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<Row> rows = sc.parallelize(slices, partitions).flatMap(Slice::rows);
-        SparkData data = of(spark.createDataFrame(rows, schema), "features", "label");
+        JavaRDD<Slice> parts = sc.parallelize(slices, partitions);
+        SparkData data = of(spark.createDataFrame(parts.flatMap(Slice::rows), schema), "features", "label");
+        // training reads the slices' arrays directly: as Rows, MNIST's 47 million boxed floats filled a 1 GiB executor
+        data.slices = parts;
         data.schema = d.schema();
         // the rows live in the tasks that parallelize made: once cached, cut them loose, or every step ships them again
         data.truncateLineage = true;
@@ -111,7 +115,44 @@ public final class SparkData implements DistributedData {
     }
 
     /** One partition's worth of local rows, in primitive arrays (rows are made on the executor). */
-    private record Slice(float[] x, float[] y, int features, int targets, boolean classes) implements java.io.Serializable {
+    private record Slice(float[] x, float[] y, int features, int targets, boolean classes, long firstRow) implements java.io.Serializable {
+        /** The slice as a {@link Block}, as {@link RowReader#block} reads rows (classify as there). */
+        Block block(int partition, int inputs, int outputs, int classify) {
+            int n = x.length / features;
+            String problem = null;
+            float[] bx = x, by = new float[0];
+            int[] labels = new int[classify < 0 ? 0 : n];
+            if (inputs >= 0 && features != inputs) problem = "row " + firstRow + ": " + features + " features, but the network takes " + inputs;
+            else if (classify == 1) {
+                if (!classes) {
+                    problem = "row " + firstRow + ": class label " + java.util.Arrays.toString(java.util.Arrays.copyOf(y, targets)) + " is not one of 0.." + (outputs - 1);
+                } else {
+                    by = new float[n * outputs];
+                    for (int r = 0; r < n && problem == null; r++) {
+                        int c = (int) y[r];
+                        if (c != y[r] || c < 0 || c >= outputs) {
+                            problem = "row " + (firstRow + r) + ": class label " + y[r] + " is not one of 0.." + (outputs - 1) + " (the output layer has " + outputs + " units)";
+                        } else {
+                            by[r * outputs + c] = 1f;
+                            labels[r] = c;
+                        }
+                    }
+                }
+            } else if (classify == 0) {
+                if (classes || targets != outputs) problem = "row " + firstRow + ": " + (classes ? 1 : targets) + " target(s), but the network has " + outputs + " outputs";
+                else by = y;
+            } else {
+                // only count and checksum: features and label(s) of each row, as RowReader reads them
+                int per = classes ? 1 : targets;
+                bx = new float[n * (features + per)];
+                for (int r = 0; r < n; r++) {
+                    System.arraycopy(x, r * features, bx, r * (features + per), features);
+                    System.arraycopy(y, r * per, bx, r * (features + per) + features, per);
+                }
+            }
+            return new Block(partition, firstRow, n, bx, by, labels, problem);
+        }
+
         Iterator<Row> rows() {
             int n = x.length / features;
             List<Row> out = new ArrayList<>(n);
@@ -298,6 +339,13 @@ public final class SparkData implements DistributedData {
         String label = labelColumn;
         List<String> cols = new ArrayList<>(features);
         cols.add(label);
+        if (slices != null) {
+            return slices.mapPartitionsWithIndex((idx, it) -> {
+                List<Block> out = new ArrayList<>();
+                while (it.hasNext()) out.add(it.next().block(idx, inputs, outputs, classify));
+                return out.iterator();
+            }, true);
+        }
         Dataset<Row> sel = df.selectExpr(cols.stream().map(c -> "`" + c.replace("`", "``") + "`").toArray(String[]::new));
         return sel.javaRDD().zipWithIndex().mapPartitionsWithIndex(
                 (idx, it) -> List.of(RowReader.block(idx, it, features.size(), inputs, outputs, classify)).iterator(), true);
