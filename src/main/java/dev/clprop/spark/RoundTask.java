@@ -48,6 +48,8 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
         double weight;
         double[] batchLoss;
         double[] batchWeight;
+        /** The longest a partition computed (its steps, on its device), for the share of the job that is Spark's own. */
+        long slowestNanos;
         java.util.TreeSet<String> devices = new java.util.TreeSet<>();
 
         Result add(Result o) {
@@ -63,6 +65,7 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
                 }
             }
             weight += o.weight;
+            slowestNanos = Math.max(slowestNanos, o.slowestNanos);
             if (o.batchLoss != null) {
                 if (batchLoss == null) {
                     batchLoss = o.batchLoss.clone();
@@ -80,6 +83,13 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
     }
 
     Result run(Block b, long[][] batches, float[][] params, float[][][] state) {
+        long t0 = System.nanoTime();
+        Result r = compute(b, batches, params, state);
+        r.slowestNanos = System.nanoTime() - t0;
+        return r;
+    }
+
+    private Result compute(Block b, long[][] batches, float[][] params, float[][][] state) {
         Architecture arch = Architecture.parse(architecture);
         int in = arch.inputs(), out = arch.outputs();
         Result r = new Result();

@@ -222,6 +222,7 @@ final class SparkRunner implements StepRunner {
             weights.destroy();
             states.destroy();
         }
+        combineNanos += Math.max(0, System.nanoTime() - t0 - r.slowestNanos);
         if (devicesSeen.addAll(r.devices)) messages.accept("executors computed on: " + String.join("; ", devicesSeen));
         Map<String, float[]> avg = new java.util.LinkedHashMap<>();
         Map<String, float[][]> avgState = new java.util.LinkedHashMap<>();
