@@ -311,7 +311,7 @@ public final class Trainer {
     }
 
     private TrainingResult run(DistributedData data, Distributed d, TrainingLoop.Start start) {
-        try (var runner = data.runner(d.cfg(), d.validation(), listener::onMessage)) {
+        try (var runner = data.runner(d.cfg(), d.validation() == null ? null : d.validation().featureMatrix(), listener::onMessage)) {
             TrainingLoop.Result r = new TrainingLoop(d.cfg(), listener, cancellation).run(runner, data.rows(), d.validation(), start);
             return new TrainingResult(Model.of(r.parameters(), settings.loss(), d.standardizer(), data.schema()), r.outcome(), r.epochsDone(), r.message(), r.history());
         }

@@ -23,19 +23,12 @@ public record BatchNormSpec() implements LayerSpec {
 
     /** {@code batchnorm}, which takes no fields; null for another element. */
     static LayerSpec parse(SpecElement e) {
-        if (!e.is(SPELLING)) return null;
-        if (e.fields().length != 1) throw e.malformed(": batchnorm takes no fields");
-        return new BatchNormSpec();
+        return e.isBare(SPELLING) ? new BatchNormSpec() : null;
     }
 
     @Override
     public String spelling() {
         return SPELLING;
-    }
-
-    @Override
-    public int outputWidth(int inputWidth) {
-        return inputWidth;
     }
 
     @Override

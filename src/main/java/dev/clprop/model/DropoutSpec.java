@@ -42,11 +42,6 @@ public record DropoutSpec(float p) implements LayerSpec {
     }
 
     @Override
-    public int outputWidth(int inputWidth) {
-        return inputWidth;
-    }
-
-    @Override
     public List<ParamShape> parameterShapes(int inputWidth, int ordinal) {
         return List.of();
     }

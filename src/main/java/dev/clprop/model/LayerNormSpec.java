@@ -19,19 +19,12 @@ public record LayerNormSpec() implements LayerSpec {
 
     /** {@code layernorm}, which takes no fields; null for another element. */
     static LayerSpec parse(SpecElement e) {
-        if (!e.is(SPELLING)) return null;
-        if (e.fields().length != 1) throw e.malformed(": layernorm takes no fields");
-        return new LayerNormSpec();
+        return e.isBare(SPELLING) ? new LayerNormSpec() : null;
     }
 
     @Override
     public String spelling() {
         return SPELLING;
-    }
-
-    @Override
-    public int outputWidth(int inputWidth) {
-        return inputWidth;
     }
 
     @Override

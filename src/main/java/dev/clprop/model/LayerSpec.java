@@ -35,8 +35,10 @@ public interface LayerSpec {
     /** Its element in an architecture string, e.g. {@code 128:relu} or {@code dropout:0.2}. */
     String spelling();
 
-    /** The width of the layer's output for an input of {@code inputWidth}. */
-    int outputWidth(int inputWidth);
+    /** The width of the layer's output for an input of {@code inputWidth}; by default the same (a layer that keeps the width). */
+    default int outputWidth(int inputWidth) {
+        return inputWidth;
+    }
 
     /**
      * The parameter tensors the layer owns, in order; empty for a layer without parameters.

@@ -35,6 +35,13 @@ public final class SpecElement {
         return fields[0].equals(name);
     }
 
+    /** Whether the element is the keyword {@code name} alone; the keyword with fields is refused ("NAME takes no fields"). */
+    public boolean isBare(String name) {
+        if (!is(name)) return false;
+        if (fields.length != 1) throw malformed(": " + name + " takes no fields");
+        return true;
+    }
+
     /** Refuses the element: "'SPEC' is malformed: layer N 'TEXT' WHY" (no space before a WHY that starts with ':'). */
     public InvalidSettingException malformed(String why) {
         return SpecGrammar.malformed(spec, "layer " + index + " " + Quote.of(text) + (why.startsWith(":") ? "" : " ") + why);

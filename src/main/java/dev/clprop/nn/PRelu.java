@@ -28,19 +28,12 @@ public record PRelu() implements LayerSpec, DeviceLayerKind {
 
     @Override
     public LayerSpec read(SpecElement e) {
-        if (!e.is(SPELLING)) return null;
-        if (e.fields().length != 1) throw e.malformed(": prelu takes no fields");
-        return new PRelu();
+        return e.isBare(SPELLING) ? new PRelu() : null;
     }
 
     @Override
     public String spelling() {
         return SPELLING;
-    }
-
-    @Override
-    public int outputWidth(int inputWidth) {
-        return inputWidth;
     }
 
     @Override

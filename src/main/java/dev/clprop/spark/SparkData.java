@@ -306,7 +306,7 @@ public final class SparkData implements DistributedData {
 
     /** The runner, the validation rows evaluated on the driver's device at the end of each epoch. */
     @Override
-    public StepRunner runner(RunConfig cfg, dev.clprop.data.Dataset validation, java.util.function.Consumer<String> messages) {
+    public StepRunner runner(RunConfig cfg, float[] validation, java.util.function.Consumer<String> messages) {
         Architecture arch = cfg.architecture();
         JavaRDD<Block> read = blocks(arch, arch.outputActivation() == Activation.SOFTMAX ? 1 : 0);
         if (cfg.standardizer() != null) {

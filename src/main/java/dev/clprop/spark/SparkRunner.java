@@ -56,11 +56,11 @@ final class SparkRunner implements StepRunner {
     private float rate;
     private float clipNorm;
     private final java.util.Set<String> devicesSeen = new java.util.TreeSet<>();
-    /** Rows held by the driver, evaluated on its device at the end of each epoch; null for none. */
-    private final dev.clprop.data.Dataset validation;
+    /** Features of rows held by the driver, predicted on its device at the end of each epoch; null for none. */
+    private final float[] validation;
 
     SparkRunner(JavaRDD<Block> blocks, int partitions, RunConfig cfg, String executorDevice, String driverDevice, int executorBatch, int treeDepth,
-                String where, java.util.function.Consumer<String> messages, int syncEvery, dev.clprop.data.Dataset validation) {
+                String where, java.util.function.Consumer<String> messages, int syncEvery, float[] validation) {
         this.validation = validation;
         this.messages = messages;
         this.syncEvery = syncEvery;
@@ -278,7 +278,7 @@ final class SparkRunner implements StepRunner {
     public float[] validationOutputs() {
         if (validation == null) throw new IllegalStateException("this run was given no validation data");
         runRound(); // the epoch's last round has run; this is a no-op then
-        return dev.clprop.train.Evaluator.predict(driver, net.parameters(), cfg.loss(), validation.featureMatrix(), validation.rows());
+        return dev.clprop.train.Evaluator.predict(driver, net.parameters(), cfg.loss(), validation, validation.length / cfg.architecture().inputs());
     }
 
     @Override

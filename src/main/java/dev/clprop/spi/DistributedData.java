@@ -54,14 +54,15 @@ public interface DistributedData {
     }
 
     /**
-     * A runner that also evaluates {@code validation} (rows held by this process) with the current
-     * weights at the end of each epoch ({@link StepRunner#validationOutputs}), so that a run on these rows
-     * reports validation figures and can stop early. The default takes no validation data.
+     * A runner that also predicts validation rows held by this process with the current weights at the end
+     * of each epoch ({@link StepRunner#validationOutputs}), so that a run on these rows reports validation
+     * figures and can stop early. The default takes no validation rows.
      *
-     * @param validation rows to evaluate, or null for none
+     * @param validationFeatures the validation rows' features, row-major ({@code architecture().inputs()} per row, as the
+     *                           run trains on them), or null for none
      */
-    default StepRunner runner(RunConfig cfg, dev.clprop.data.Dataset validation, java.util.function.Consumer<String> messages) {
-        if (validation != null) {
+    default StepRunner runner(RunConfig cfg, float[] validationFeatures, java.util.function.Consumer<String> messages) {
+        if (validationFeatures != null) {
             throw new dev.clprop.error.InvalidSettingException("validationData", "is not available when training on " + name());
         }
         return runner(cfg, messages);
