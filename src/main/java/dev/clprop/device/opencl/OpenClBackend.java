@@ -41,9 +41,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, and a weight total.
      */
     private ClTensor rowLoss, rowWeight, weightTotal;
-    /** Programs and kernels of the ops layer kinds bring ({@link #run}), by kernel file and by file:kernel. */
+    /** Programs and kernels of the ops layer kinds bring ({@link #run}), by kernel file (and kernel name). */
     private final Map<String, ClProgram> opPrograms = new LinkedHashMap<>();
-    private final Map<String, ClKernel> opKernels = new LinkedHashMap<>();
+    private final Map<String, Map<String, ClKernel>> opKernels = new LinkedHashMap<>();
     /** Host copy of a whole block for {@link #downloadAll} and {@link #uploadAll}, kept between steps. */
     private float[] blockScratch;
     int live;
@@ -478,9 +478,10 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void run(KernelOp op, Tensor[] args, int m) {
         op.launch(kernel -> {
-            ClKernel k = opKernels.computeIfAbsent(op.kernelFile() + ":" + kernel, key -> {
+            // looked up by file, then by name: no key is built per launch
+            ClKernel k = opKernels.computeIfAbsent(op.kernelFile(), f -> new LinkedHashMap<>()).computeIfAbsent(kernel, name -> {
                 ClProgram p = opPrograms.computeIfAbsent(op.kernelFile(), f -> build(List.of(ACTIVATION_FUNCTIONS, f), ""));
-                return p.kernel(kernel, this);
+                return p.kernel(name, this);
             });
             ClKernel.Call c = k.call();
             return new KernelLauncher.Launch() {
