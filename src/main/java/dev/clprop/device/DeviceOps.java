@@ -56,7 +56,16 @@ public interface DeviceOps {
     }
 
     /** Which number of an argument {@link SumLength} means. */
-    enum Dim { VALUE, ROWS, COLS, SIZE }
+    enum Dim {
+        /** An int argument's value. */
+        VALUE,
+        /** A tensor's rows. */
+        ROWS,
+        /** A tensor's columns. */
+        COLS,
+        /** A tensor's element count. */
+        SIZE
+    }
 
     /** {@code out[m,n] = a[m,k] · w[n,k]ᵀ} (forward). Modifies out. */
     @Op("gemm_forward")
