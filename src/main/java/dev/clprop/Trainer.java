@@ -272,9 +272,9 @@ public final class Trainer {
      * by the cluster. Epochs, row order, schedule, clipping, class weights and checkpoints are as for
      * local data, so the result equals a local run on the same rows in the same order, within the
      * training tolerance. Standardization and balanced class weights take their statistics from the
-     * cluster (one job), as a local run takes them from its rows. Validation splits, target scaling and
-     * step verification need the rows at hand and are refused here; validation rows and early stopping
-     * are {@link #fit(DistributedData, Dataset)}'s.
+     * cluster (one job), as a local run takes them from its rows; dropout draws one machine's masks.
+     * Validation splits, target scaling and step verification need the rows at hand and are refused
+     * here; validation rows and early stopping are {@link #fit(DistributedData, Dataset)}'s.
      */
     public TrainingResult fit(DistributedData data) {
         return fit(data, null);
@@ -333,9 +333,6 @@ public final class Trainer {
         if (st != null && validation != null) validation = validation.standardized(st);
         float[] weights = settings.balancedClassWeights() ? balanced(data.classCounts(architecture), data.rows(), architecture.outputs()) : settings.classWeights();
         refuseForDistributed("verifyEvery", settings.verifyEvery() > 0);
-        if (architecture.hasDropout()) {
-            throw new InvalidSettingException("architecture", "'" + architecture + "' has dropout, which training on " + data.name() + " does not offer yet");
-        }
         RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint).standardizer(st).classWeights(weights)
                 .checkpointKeys(settings.checkpointKeys(architecture, validation == null ? "none" : "given: " + fingerprint(validation), weights, data.fingerprint()))
                 .schema(data.schema()).build();

@@ -1,5 +1,7 @@
 package dev.clprop.spark;
 
+import dev.clprop.nn.Pass;
+
 import dev.clprop.loss.Loss;
 import dev.clprop.model.Architecture;
 import dev.clprop.model.ParamShape;
@@ -26,13 +28,13 @@ import java.util.Map;
  * @param firstStep the global number of the round's first step
  */
 record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Optimizer.Kind kind, float clipNorm, float[] classWeights, String device,
-                 int maxBatch, long firstStep, float[] rates) implements Serializable {
+                 int maxBatch, long firstStep, float[] rates, long seed) implements Serializable {
 
     /** The task for an optimizer (sent as its numbers: a record of settings is no Spark payload). */
     static RoundTask of(String architecture, Loss loss, Optimizer o, float clipNorm, float[] classWeights, String device, int maxBatch,
-                        long firstStep, float[] rates) {
+                        long firstStep, float[] rates, long seed) {
         float[] settings = {o.momentum(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay()};
-        return new RoundTask(architecture, loss, settings, o.kind(), clipNorm, classWeights, device, maxBatch, firstStep, rates);
+        return new RoundTask(architecture, loss, settings, o.kind(), clipNorm, classWeights, device, maxBatch, firstStep, rates, seed);
     }
 
     /** The optimizer again, at learning rate 1 (each step sets its own). */
@@ -112,8 +114,12 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
             double rows = 0;
             for (int k = 0; k < batches.length; k++) {
                 int[] local = new int[Math.min(batches[k].length, b.rows())];
-                int m = 0;
-                for (long row : batches[k]) if (b.holds(row)) local[m++] = (int) (row - b.firstRow());
+                int m = 0, firstPosition = -1;
+                for (int q = 0; q < batches[k].length; q++) {
+                    if (!b.holds(batches[k][q])) continue;
+                    if (firstPosition < 0) firstPosition = q;
+                    local[m++] = (int) (batches[k][q] - b.firstRow());
+                }
                 if (m == 0) continue;
                 for (int i = 0; i < m; i++) {
                     System.arraycopy(b.x(), local[i] * in, s.hostX, i * in, in);
@@ -123,7 +129,11 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
                 s.backend.upload(s.y, s.hostY);
                 s.net.setStep(firstStep + k - 1);
                 s.net.setLearningRate(rates[k]);
-                s.net.trainStep(s.x, s.y, m);
+                // a local step: dropout's masks from the run's seed and the step, offset by the block's first row in the batch
+                Pass pass = Pass.training(seed, firstStep + k).fromRow(firstPosition);
+                s.net.forward(s.x, m, pass);
+                s.net.backward(s.x, s.y, m, pass);
+                s.net.update();
                 int[] rowsOf = local;
                 double w = ShardWeights.weight(loss, classWeights, m, i -> b.labels()[rowsOf[i]]);
                 r.batchLoss[k] = w * s.net.takeLossSum();

@@ -155,7 +155,7 @@ final class SparkRunner implements StepRunner {
         }
         long t0 = System.nanoTime();
         long[] batch = Arrays.copyOfRange(order, offset, offset + m);
-        StepTask task = new StepTask(cfg.architecture().spelling(), cfg.loss(), classWeights, executorDevice, executorBatch, step() + 1);
+        StepTask task = new StepTask(cfg.architecture().spelling(), cfg.loss(), classWeights, executorDevice, executorBatch, step() + 1, cfg.seed());
         Broadcast<float[][]> weights = sc.broadcast(params);
         Contribution c;
         try {
@@ -207,7 +207,7 @@ final class SparkRunner implements StepRunner {
         OptimizerState before = net.optimizerState();
         float[][][] state = new float[shapes.size()][][];
         for (int p = 0; p < state.length; p++) state[p] = before.slots().get(shapes.get(p).name());
-        RoundTask task = RoundTask.of(cfg.architecture().spelling(), cfg.loss(), cfg.optimizer(), clipNorm, classWeights, executorDevice, executorBatch, first, rates);
+        RoundTask task = RoundTask.of(cfg.architecture().spelling(), cfg.loss(), cfg.optimizer(), clipNorm, classWeights, executorDevice, executorBatch, first, rates, cfg.seed());
         Broadcast<float[][]> weights = sc.broadcast(params);
         Broadcast<float[][][]> states = sc.broadcast(state);
         RoundTask.Result r;

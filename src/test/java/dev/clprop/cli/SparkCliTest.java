@@ -29,7 +29,7 @@ class SparkCliTest extends ClpropTestBase {
     @Test
     void whatSparkCannotDoIsOneLineAndExitTwo() {
         for (String[] args : new String[][]{
-                {"train", "--spark", "local[2]", "--layers", "64,dropout:0.2,10:softmax"},
+                {"train", "--spark", "local[2]", "--verify-every", "5"},
                 {"train", "--spark", "local[2]", "--spark-partitions", "0"},
                 {"train", "--spark", "nonsense://x"}}) {
             CliRunner r = CliRunner.run(args);

@@ -186,6 +186,23 @@ class SparkTrainingTest extends ClpropTestBase {
                 () -> data(digits.train(), 2).syncEvery(0)).setting());
     }
 
+    /**
+     * Dropout on Spark draws one machine's masks: each row's from its position in the batch (the shuffled
+     * batch scatters a partition's rows, so its runs of consecutive positions are passes of their own), and
+     * averaging over one partition is one machine's run with dropout too.
+     */
+    @Test
+    void dropoutDrawsOneMachinesMasks() {
+        Dataset d = dev.clprop.train.TrainingParityTestAccess.dataFor(Loss.CROSS_ENTROPY);
+        Architecture arch = Architecture.parse(dev.clprop.train.TrainingParityTestAccess.specFor(Loss.CROSS_ENTROPY).replaceFirst(",", ",dropout:0.2,")
+                .replaceFirst("(,[0-9]+:[a-z-]+)(,[0-9]+:[a-z]+)$", "$1,dropout:0.3$2"));
+        assertTrue(arch.hasDropout(), arch.toString());
+        Trainer t = Trainer.builder(arch).loss(Loss.CROSS_ENTROPY).optimizer(Optimizer.adam(0.01f)).batchSize(8).epochs(3).seed(5).shuffle(true).device("cpu").build();
+        Model local = t.fit(d).model();
+        assertSameModel(local, t.fit(data(d, 2)).model(), "dropout, exact mode on local[2]");
+        assertSameModel(local, t.fit(data(d, 1).syncEvery(4)).model(), "dropout, averaging over one partition");
+    }
+
     /** Standardization and balanced class weights take their statistics from the cluster: the model is one machine's, its standardizer too. */
     @Test
     void standardizationAndBalancedClassWeightsAreOneMachines() {
