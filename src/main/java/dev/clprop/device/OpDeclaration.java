@@ -65,16 +65,6 @@ public record OpDeclaration(Method method, String name, boolean exact, List<Inte
         return null;
     }
 
-    /** Which elements of output argument {@code i} the call modifies: all, or for a {@link KernelOp}'s arguments the ones it names. */
-    public List<Integer> modifiedElements(int i, Object[] args) {
-        KernelOp k = kernelOp(args);
-        if (k != null && args[i] instanceof Tensor[]) return k.outputs();
-        int n = args[i] instanceof List<?> l ? l.size() : args[i] instanceof Object[] a ? a.length : 1;
-        List<Integer> all = new ArrayList<>();
-        for (int j = 0; j < n; j++) all.add(j);
-        return all;
-    }
-
     /** How closely a correct device's outputs of this call agree with the reference's. */
     public Tolerance tolerance(Object[] args) {
         KernelOp k = kernelOp(args);

@@ -139,7 +139,8 @@ public final class Lockstep implements AutoCloseable {
                 if (args[i] instanceof Tensor t) {
                     compare(what + ": " + op.outputName(i, args), tol, t, (Tensor) refArgs[i]);
                 } else if (args[i] instanceof Tensor[] ts) {
-                    for (int j : op.modifiedElements(i, args)) {
+                    // a layer kind's op: the arguments it names as its outputs
+                    for (int j : OpDeclaration.kernelOp(args).outputs()) {
                         if (ts[j] != null) compare(what + ": " + op.outputName(i, args) + "[" + j + "]", tol, ts[j], ((Tensor[]) refArgs[i])[j]);
                     }
                 } else if (args[i] instanceof List<?> l) {

@@ -17,6 +17,8 @@ class SpecGrammarTest {
                 new BatchNormSpec(), new DenseSpec(3, Activation.SOFTMAX, true)), a.layers());
         assertEquals("6,9:tanh,dropout:0.25,layernorm,5:relu:nobias,batchnorm,3:softmax", a.spelling());
         assertEquals(a, Architecture.parse(a.spelling()), "the spelling reads back");
+        // spaces around fields are no part of them
+        assertEquals(a, Architecture.parse("6,9 : tanh,dropout : 0.25,layernorm,5: relu : nobias,batchnorm,3:softmax"));
     }
 
     @Test
