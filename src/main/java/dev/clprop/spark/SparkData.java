@@ -115,7 +115,7 @@ public final class SparkData implements DistributedData {
         // training reads the slices' arrays directly: as Rows, MNIST's 47 million boxed floats filled a 1 GiB executor
         data.slices = parts;
         data.schema = d.schema();
-        // the rows live in the tasks that parallelize made: once cached, cut them loose, or every step ships them again
+        // once the blocks are cached, cut them loose from the broadcasts they were read from, so no step reads those again
         data.truncateLineage = true;
         return data;
     }
