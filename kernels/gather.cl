@@ -11,17 +11,34 @@
 #error "gather_rows is written for ITEM_WIDTH 8 (float8)"
 #endif
 
+// Copies chunk c (ITEM_WIDTH floats, or the row's last, partial chunk) of source row s to row d.
+inline void copy_chunk(__global const float* s, __global float* d, const int c, const int n)
+{
+    if (c + ITEM_WIDTH <= n) {
+        vstore8(vload8(0, s + c), 0, d + c);
+    } else {
+        for (int q = c; q < n; q++) d[q] = s[q];
+    }
+}
+
 __kernel void gather_rows(__global const float* src, __global const int* index, const int offset,
                           const int count, const int n, __global float* dst)
 {
     const int c = get_global_id(0) * ITEM_WIDTH;
     const int r = get_global_id(1);
     if (c >= n || r >= count) return;
-    __global const float* s = src + (size_t) index[offset + r] * n;
-    __global float* d = dst + (size_t) r * n;
-    if (c + ITEM_WIDTH <= n) {
-        vstore8(vload8(0, s + c), 0, d + c);
-    } else {
-        for (int q = c; q < n; q++) d[q] = s[q]; // the row's last, partial chunk
-    }
+    copy_chunk(src + (size_t) index[offset + r] * n, dst + (size_t) r * n, c, n);
+}
+
+// A training minibatch in one launch: its features and its targets through the same index, the range
+// covering the wider of the two rows (a launch fewer per step than two gather_rows).
+__kernel void gather_batch(__global const float* x, __global const float* y, __global const int* index, const int offset,
+                           const int count, const int nx, const int ny, __global float* bx, __global float* by)
+{
+    const int c = get_global_id(0) * ITEM_WIDTH;
+    const int r = get_global_id(1);
+    if (r >= count) return;
+    const size_t row = (size_t) index[offset + r];
+    if (c < nx) copy_chunk(x + row * nx, bx + (size_t) r * nx, c, nx);
+    if (c < ny) copy_chunk(y + row * ny, by + (size_t) r * ny, c, ny);
 }

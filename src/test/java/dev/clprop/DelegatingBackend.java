@@ -59,6 +59,7 @@ public abstract class DelegatingBackend implements Backend {
     @Override public void optimizerStep(Optimizer o, long step, Tensor p, Tensor g, Tensor s1, Tensor s2) { inner.optimizerStep(o, step, p, g, s1, s2); }
     @Override public void dropout(Tensor s, Tensor d, long key, int threshold, float scale, int m) { inner.dropout(s, d, key, threshold, scale, m); }
     @Override public void run(dev.clprop.device.KernelOp op, Tensor[] args, int m) { inner.run(op, args, m); }
+    @Override public void gatherBatch(Tensor x, Tensor y, IndexBuffer ix, int off, int count, Tensor bx, Tensor by) { inner.gatherBatch(x, y, ix, off, count, bx, by); }
     @Override public void gather(Tensor src, IndexBuffer ix, int off, int count, Tensor dst) { inner.gather(src, ix, off, count, dst); }
     @Override public long capacityBytes() { return inner.capacityBytes(); }
     @Override public GemmWorkspace gemmWorkspace(int batch, java.util.List<dev.clprop.model.ParamShape> w) { return inner.gemmWorkspace(batch, w); }

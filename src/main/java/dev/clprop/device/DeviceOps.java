@@ -238,6 +238,14 @@ public interface DeviceOps {
     void gather(Tensor src, IndexBuffer index, int offset, int count, @Out Tensor dst);
 
     /**
+     * A training minibatch: {@link #gather} of the features {@code x} into {@code batchX} and of the targets
+     * {@code y} into {@code batchY} through the same index, which a backend may do in one launch. Modifies
+     * batchX and batchY. Implementations call {@link #checkGather} for both.
+     */
+    @Op(value = "gather_batch", exact = true)
+    void gatherBatch(Tensor x, Tensor y, IndexBuffer index, int offset, int count, @Out Tensor batchX, @Out Tensor batchY);
+
+    /**
      * Refuses a gather that would read or write outside its buffers (a kernel would do so silently, or
      * crash the process): entries offset..offset+count of the index must exist, and dst must hold count
      * rows of src's width. Each index value is a row of src by construction ({@link DeviceMemory#uploadIndices}

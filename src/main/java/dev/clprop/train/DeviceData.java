@@ -57,8 +57,8 @@ final class DeviceData implements AutoCloseable {
     }
 
     void gatherBatch(int offset, int count) {
-        backend.gather(x, order, offset, count, batchX);
-        if (y != null) backend.gather(y, order, offset, count, batchY);
+        if (y != null) backend.gatherBatch(x, y, order, offset, count, batchX, batchY);
+        else backend.gather(x, order, offset, count, batchX);
     }
 
     static void closeQuietly(AutoCloseable c) {

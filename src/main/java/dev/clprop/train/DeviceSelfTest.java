@@ -84,8 +84,13 @@ public final class DeviceSelfTest {
                         d.gatherBatch(off, BATCH);
                         net.trainStep(d.batchX, d.batchY, BATCH);
                     }
-                    // and a prediction's forward pass: dropout passes values through, batchnorm uses its running statistics
-                    net.forward(d.batchX, BATCH, dev.clprop.nn.Pass.INFERENCE);
+                    // and a prediction's forward pass, its rows gathered without targets as prediction gathers them:
+                    // dropout passes values through, batchnorm uses its running statistics
+                    try (DeviceData rows = new DeviceData(lock.backend(), data.featureMatrix(), data.featureCount(), null, 0, BATCH)) {
+                        rows.setOrder(Splits.permutation(ROWS, 5));
+                        rows.gatherBatch(BATCH, BATCH);
+                        net.forward(rows.batchX, BATCH, dev.clprop.nn.Pass.INFERENCE);
+                    }
                     lock.end("the self-test (" + c.spec() + ", " + c.loss() + ", " + c.optimizer().kind() + ")");
                 } catch (DeviceException e) {
                     throw new DeviceException("device self-test failed: " + e.getMessage() + "; refusing to use " + device.name()

@@ -35,7 +35,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final long buildNanos;
     /** The GEMM family's kernels: the three products, chosen and tuned by {@link GemmConfig}. */
     private final GemmKernels gemm;
-    private final ClKernel biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, dropout,
+    private final ClKernel biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, gatherBatch, dropout,
             classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, and a weight total.
@@ -91,6 +91,7 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             clipCoefficient = ops.kernel("clip_coefficient", this);
             scaleBy = ops.kernel("scale_by", this);
             gatherRows = ops.kernel("gather_rows", this);
+            gatherBatch = ops.kernel("gather_batch", this);
             dropout = ops.kernel("dropout", this);
         } catch (RuntimeException e) {
             close();
@@ -529,6 +530,16 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         int n = src.cols();
         gatherRows.call().floats("src", t(src)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("n", n)
                 .floats("dst", t(dst)).runGrid(ceilDiv(n, KernelConstants.ITEM_WIDTH), count);
+    }
+
+    /** Features and targets in one launch of gather_batch, its range the wider row's chunks by the rows. */
+    @Override
+    public void gatherBatch(Tensor x, Tensor y, IndexBuffer index, int offset, int count, Tensor batchX, Tensor batchY) {
+        DeviceOps.checkGather(x, index, offset, count, batchX);
+        DeviceOps.checkGather(y, index, offset, count, batchY);
+        int nx = x.cols(), ny = y.cols();
+        gatherBatch.call().floats("x", t(x)).floats("y", t(y)).ints("index", t(index)).i32("offset", offset).i32("count", count).i32("nx", nx).i32("ny", ny)
+                .floats("bx", t(batchX)).floats("by", t(batchY)).runGrid(ceilDiv(Math.max(nx, ny), KernelConstants.ITEM_WIDTH), count);
     }
 
     @Override

@@ -522,6 +522,12 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public void gatherBatch(Tensor x, Tensor y, IndexBuffer index, int offset, int count, Tensor batchX, Tensor batchY) {
+        gather(x, index, offset, count, batchX);
+        gather(y, index, offset, count, batchY);
+    }
+
+    @Override
     public long capacityBytes() {
         return dev.clprop.util.Memory.free();
     }
