@@ -53,12 +53,6 @@ public record OpDeclaration(Method method, String name, boolean exact, List<Inte
         return ALL.get(m);
     }
 
-    /** The op whose report name is {@code name}. */
-    public static OpDeclaration named(String name) {
-        for (OpDeclaration d : ALL.values()) if (d.name.equals(name)) return d;
-        throw new IllegalArgumentException("no op is named " + name);
-    }
-
     /** The layer kind's op this call runs ({@link DeviceOps#run}), or null. */
     public static KernelOp kernelOp(Object[] args) {
         for (Object a : args) if (a instanceof KernelOp k) return k;
