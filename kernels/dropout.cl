@@ -3,14 +3,7 @@
 // 24 bits of splitmix64(key + i * golden) reach the threshold round(p * 2^24). Used both ways:
 // forward (input -> output) and backward (the output's gradient -> the input's), with one key, so
 // the backward pass needs no stored mask. The same function as dev.clprop.model.DropoutSpec.keeps.
-// OpenCL C 1.2.
-
-inline ulong mix(ulong z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-    return z ^ (z >> 31);
-}
+// OpenCL C 1.2. mix comes from hash_functions.cl, built before this file.
 
 // dst[i] = src[i] * scale if element i survives, else 0, for i < count.
 __kernel void dropout(__global const float* src, __global float* dst, const int count, const ulong key,

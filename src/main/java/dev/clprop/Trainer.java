@@ -401,14 +401,55 @@ public final class Trainer {
         return String.format(Locale.ROOT, "%d rows, crc %08x", d.rows(), crc.getValue());
     }
 
-    private TrainingResult run(Prepared p, TrainingLoop.Start start) {
-        RunConfig cfg = RunConfig.builder(architecture, settings).checkpoint(checkpoint).standardizer(p.standardizer).checkpointKeys(p.checkpointKeys)
+    private RunConfig config(Prepared p) {
+        return RunConfig.builder(architecture, settings).checkpoint(checkpoint).standardizer(p.standardizer).checkpointKeys(p.checkpointKeys)
                 .classWeights(p.classWeights).schema(p.schema).targetScaling(p.targetScaling).build();
+    }
+
+    private TrainingResult result(Prepared p, TrainingLoop.Result r) {
+        return new TrainingResult(new Model(r.parameters(), settings.loss(), p.standardizer, p.schema, p.targetScaling), r.outcome(), r.epochsDone(), r.message(), r.history());
+    }
+
+    /** A run as {@link #fit(Dataset, Dataset)} would start it (data split, standardized, weighted; first weights drawn), not yet run: for {@link Sweep}. */
+    record PreparedRun(Trainer trainer, RunConfig config, Dataset train, Dataset validation, Parameters initial, Prepared prepared) {
+    }
+
+    PreparedRun prepareRun(Dataset train, Dataset validation) {
+        Prepared p = prepare(train, validation, null);
+        Parameters init = initialWeights != null ? initialWeights.parameters() : Parameters.initialise(architecture, settings.seed());
+        return new PreparedRun(this, config(p), p.train, p.validation, init, p);
+    }
+
+    /** Runs a prepared run's loop on {@code runner}, with this trainer's listener and cancellation. */
+    TrainingResult runOn(PreparedRun run, dev.clprop.spi.StepRunner runner) {
+        TrainingLoop.Result r = new TrainingLoop(run.config(), listener, cancellation).run(runner, run.train().rows(), run.validation(),
+                TrainingLoop.Start.fresh(run.initial()));
+        return result(run.prepared(), r);
+    }
+
+    Device device() {
+        return device;
+    }
+
+    String deviceChoice() {
+        return deviceChoice;
+    }
+
+    GemmFamily gemm() {
+        return gemm;
+    }
+
+    TrainingListener listener() {
+        return listener;
+    }
+
+    private TrainingResult run(Prepared p, TrainingLoop.Start start) {
+        RunConfig cfg = config(p);
         Device d = device != null ? device : Device.openForTraining(deviceChoice, gemm, architecture, Math.min(settings.batchSize(), p.train.rows()),
                 listener::onMessage);
         try {
             TrainingLoop.Result r = d.use(backends -> new TrainingLoop(backends, cfg, listener, cancellation).run(p.train, p.validation, start));
-            return new TrainingResult(new Model(r.parameters(), settings.loss(), p.standardizer, p.schema, p.targetScaling), r.outcome(), r.epochsDone(), r.message(), r.history());
+            return result(p, r);
         } finally {
             if (device == null) d.close();
         }

@@ -13,8 +13,17 @@ public interface KernelOp {
     /** Its name in reports, e.g. {@code prelu_forward}. */
     String name();
 
-    /** The kernel file under {@code kernels/} its kernels are in; built once per backend, after activation_functions.cl. */
+    /** The kernel file under {@code kernels/} its kernels are in; built once per backend, after the shared function files (activations, losses, the dropout hash). */
     String kernelFile();
+
+    /**
+     * -D options its kernel file is built with, e.g. {@code -DHP_LR=0}: constants the file shares with
+     * the host, generated from the class that defines them so that the kernel never retypes them.
+     * Constant per kernel file (the program is built once per backend).
+     */
+    default String buildOptions() {
+        return "";
+    }
 
     /** Indices into the arguments of the tensors it modifies; the others it only reads. */
     List<Integer> outputs();

@@ -107,8 +107,11 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     /** Functions (no kernels) shared by the activation kernels and the tiled GEMM's forward epilogue; built first in the programs that use them. */
     static final String ACTIVATION_FUNCTIONS = "activation_functions.cl";
-    /** The kernel files of every op but the GEMM (which has tunables of its own), built as one program. */
-    static final List<String> OP_FILES = List.of(ACTIVATION_FUNCTIONS, "activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl", "layernorm.cl", "batchnorm.cl");
+    /** The files of functions (no kernels) built first in every op program: activations, losses, the dropout hash. */
+    static final List<String> FUNCTION_FILES = List.of(ACTIVATION_FUNCTIONS, "loss_functions.cl", "hash_functions.cl");
+    /** The kernel files of every op but the GEMM (which has tunables of its own), built as one program after {@link #FUNCTION_FILES}. */
+    static final List<String> OP_FILES = java.util.stream.Stream.concat(FUNCTION_FILES.stream(),
+            java.util.stream.Stream.of("activation.cl", "loss.cl", "optimizer.cl", "gather.cl", "dropout.cl", "layernorm.cl", "batchnorm.cl")).toList();
 
     private ClProgram build(List<String> files, String tunables) {
         ClProgram p = ClProgram.build(ctx, files, tunables);
@@ -475,13 +478,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         return b;
     }
 
-    /** The op's kernels, from its file, built on first use (after activation_functions.cl) and kept. */
+    /** The op's kernels, from its file, built on first use (after the {@link #FUNCTION_FILES}) and kept. */
     @Override
     public void run(KernelOp op, Tensor[] args, int m) {
         op.launch(kernel -> {
             // looked up by file, then by name: no key is built per launch
             ClKernel k = opKernels.computeIfAbsent(op.kernelFile(), f -> new LinkedHashMap<>()).computeIfAbsent(kernel, name -> {
-                ClProgram p = opPrograms.computeIfAbsent(op.kernelFile(), f -> build(List.of(ACTIVATION_FUNCTIONS, f), ""));
+                ClProgram p = opPrograms.computeIfAbsent(op.kernelFile(), f -> build(java.util.stream.Stream.concat(FUNCTION_FILES.stream(), java.util.stream.Stream.of(f)).toList(), op.buildOptions()));
                 return p.kernel(name, this);
             });
             ClKernel.Call c = k.call();
