@@ -4,11 +4,19 @@
 // Layouts: model k's rows of a batch tensor are rows k*cap .. k*cap + m - 1 (cap rows per model, m in
 // use); its parameters are row k of a K x stride block, each layer's weight (n x in, row-major) at
 // w_off and its bias at b_off (-1: none); row k of `hyper` holds its settings at the HP_* columns.
-// Model k of a launch over K*m rows is row / m. Every sum runs in a fixed order, as the one-model
-// kernels' do. OpenCL C 1.2. act_apply/act_derivative, element_loss/element_gradient and mix come from
+// Model k of a launch over K*m rows is row / m. Every sum runs in a fixed order. Where a work-item
+// takes ITEM_WIDTH neighbouring elements as one float8 (a row's last, partial chunk one at a time): PoCL
+// does not vectorize these kernels across work-items (the model index and the loops defeat it), and
+// one float per work-item ran 4-8x slower. OpenCL C 1.2. act_apply/act_derivative, element_loss/element_gradient and mix come from
 // the shared function files, built before this one; HP_* and OPT_* come as -D options generated from
 // dev.clprop.train.ModelBatchOps.
 
+#ifndef ITEM_WIDTH
+#error "build with the -D options clprop generates (ITEM_WIDTH)"
+#endif
+#if ITEM_WIDTH != 8
+#error "model_batch.cl is written for ITEM_WIDTH 8 (float8)"
+#endif
 #if !defined(HP_LR) || !defined(HP_MOMENTUM) || !defined(HP_BETA1) || !defined(HP_BETA2) || !defined(HP_EPSILON) \
     || !defined(HP_GRADIENT_DECAY) || !defined(HP_PARAMETER_DECAY) || !defined(HP_SEED) \
     || !defined(OPT_SGD) || !defined(OPT_MOMENTUM)
@@ -22,37 +30,59 @@ inline ulong hyper_u64(__global const float* h)
 }
 
 // A minibatch per model: row i of model k is row order[k, offset + i] of x (and of y where ny > 0).
-// order holds row numbers as floats (exact below 2^24, which the host checks).
+// order holds row numbers as floats (exact below 2^24, which the host checks). A 2-d range (chunk, row).
+inline void mb_copy_chunk(__global const float* s, __global float* d, const int c, const int n)
+{
+    if (c + ITEM_WIDTH <= n) {
+        vstore8(vload8(0, s + c), 0, d + c);
+    } else {
+        for (int q = c; q < n; q++) d[q] = s[q];
+    }
+}
+
 __kernel void mb_gather(__global const float* x, __global const float* y, __global const float* order, __global float* bx,
                         __global float* by, const int order_len, const int offset, const int m, const int cap, const int nx,
                         const int ny, const int models)
 {
-    const int c = get_global_id(0), r = get_global_id(1);
+    const int c = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
     if (r >= models * m) return;
     const int k = r / m, i = r % m;
     const size_t row = (size_t) order[(size_t) k * order_len + offset + i];
     const size_t dst = (size_t) k * cap + i;
-    if (c < nx) bx[dst * nx + c] = x[row * nx + c];
-    if (c < ny) by[dst * ny + c] = y[row * ny + c];
+    if (c < nx) mb_copy_chunk(x + row * nx, bx + dst * nx, c, nx);
+    if (c < ny) mb_copy_chunk(y + row * ny, by + dst * ny, c, ny);
 }
 
 // A dense layer's forward pass: z = a W^T + b, out = f(z), and pre = z where the layer keeps it.
-// One work-item per output; f is never softmax (mb_softmax follows a linear product).
+// A work-item takes ITEM_WIDTH neighbouring outputs of one row (fewer in the row's last chunk), each a
+// dot product taken ITEM_WIDTH products at a time, then the remainder; the row of a is read once for
+// all of them. A 2-d range (chunks of n, K*m). f is never softmax (mb_softmax follows a linear product).
 __kernel void mb_dense_forward(__global const float* a, __global const float* params, __global float* pre, __global float* out,
                                const int m, const int cap, const int in, const int n, const int stride, const int w_off,
                                const int b_off, const int keep_pre, const int act, const int models)
 {
-    const int j = get_global_id(0), r = get_global_id(1);
-    if (j >= n || r >= models * m) return;
+    const int j0 = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
+    if (j0 >= n || r >= models * m) return;
     const int k = r / m, i = r % m;
+    const int outs = min(ITEM_WIDTH, n - j0);
     __global const float* ar = a + ((size_t) k * cap + i) * in;
-    __global const float* w = params + (size_t) k * stride + w_off + (size_t) j * in;
-    float s = 0.0f;
-    for (int p = 0; p < in; p++) s += ar[p] * w[p];
-    if (b_off >= 0) s += params[(size_t) k * stride + b_off + j];
-    const size_t o = ((size_t) k * cap + i) * n + j;
-    if (keep_pre) pre[o] = s;
-    out[o] = act_apply(act, s);
+    __global const float* w = params + (size_t) k * stride + w_off + (size_t) j0 * in;
+    float8 acc[ITEM_WIDTH];
+    for (int q = 0; q < ITEM_WIDTH; q++) acc[q] = (float8)(0.0f);
+    int p = 0;
+    for (; p + ITEM_WIDTH <= in; p += ITEM_WIDTH) {
+        const float8 av = vload8(0, ar + p);
+        for (int q = 0; q < outs; q++) acc[q] += av * vload8(0, w + (size_t) q * in + p);
+    }
+    const size_t o = ((size_t) k * cap + i) * n + j0;
+    for (int q = 0; q < outs; q++) {
+        const float8 v = acc[q];
+        float s = ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+        for (int t = p; t < in; t++) s += ar[t] * w[(size_t) q * in + t];
+        if (b_off >= 0) s += params[(size_t) k * stride + b_off + j0 + q];
+        if (keep_pre) pre[o + q] = s;
+        out[o + q] = act_apply(act, s);
+    }
 }
 
 // Row-wise softmax in place, the row maximum subtracted first; one work-item per row.
@@ -122,48 +152,76 @@ __kernel void mb_loss(__global const float* out, __global const float* target, _
 }
 
 // grad <- grad * f'(a), f' taken from what the layer keeps (its output, or z for gelu and silu).
+// A 2-d range (chunk, row).
 __kernel void mb_activation_backward(__global float* grad, __global const float* a, const int m, const int cap, const int n,
                                      const int act, const int models)
 {
-    const int c = get_global_id(0), r = get_global_id(1);
+    const int c = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
     if (c >= n || r >= models * m) return;
-    const size_t o = ((size_t) (r / m) * cap + r % m) * n + c;
-    grad[o] *= act_derivative(act, a[o]);
+    const size_t o = ((size_t) (r / m) * cap + r % m) * n;
+    if (c + ITEM_WIDTH <= n) {
+        vstore8(vload8(0, grad + o + c) * act_derivative8(act, vload8(0, a + o + c)), 0, grad + o + c);
+    } else {
+        for (int q = c; q < n; q++) grad[o + q] *= act_derivative(act, a[o + q]);
+    }
 }
 
-// A dense layer's parameter gradients: dW[j,p] = sum_i d[i,j] a[i,p] for p < in, and, in the same
-// launch, the bias's db[j] = sum_i d[i,j] at p = in. Rows in order. A 2-d range (in + 1, K*n).
+// A dense layer's parameter gradients: dW[j,p] = sum_i d[i,j] a[i,p], ITEM_WIDTH neighbouring p per
+// work-item, and, in the same launch, the bias's db[j] = sum_i d[i,j] in the chunk after the last (where
+// b_off >= 0). Rows in order. A 2-d range (chunks of in, plus one, by K*n).
 __kernel void mb_weight_grad(__global const float* d, __global const float* a, __global float* grads, const int m,
                              const int cap, const int in, const int n, const int stride, const int w_off, const int b_off,
                              const int models)
 {
-    const int p = get_global_id(0), r = get_global_id(1);
-    if (p > in || r >= models * n || (p == in && b_off < 0)) return;
+    const int chunk = get_global_id(0), r = get_global_id(1);
+    const int chunks = (in + ITEM_WIDTH - 1) / ITEM_WIDTH;
+    if (chunk > chunks || r >= models * n || (chunk == chunks && b_off < 0)) return;
     const int k = r / n, j = r % n;
-    __global const float* dk = d + (size_t) k * cap * n;
-    float s = 0.0f;
-    if (p < in) {
-        __global const float* ak = a + (size_t) k * cap * in;
-        for (int i = 0; i < m; i++) s += dk[i * n + j] * ak[i * in + p];
-        grads[(size_t) k * stride + w_off + (size_t) j * in + p] = s;
-    } else {
-        for (int i = 0; i < m; i++) s += dk[i * n + j];
+    __global const float* dk = d + (size_t) k * cap * n + j;
+    if (chunk == chunks) {
+        float s = 0.0f;
+        for (int i = 0; i < m; i++) s += dk[(size_t) i * n];
         grads[(size_t) k * stride + b_off + j] = s;
+        return;
+    }
+    const int p = chunk * ITEM_WIDTH;
+    __global const float* ak = a + (size_t) k * cap * in + p;
+    __global float* g = grads + (size_t) k * stride + w_off + (size_t) j * in + p;
+    if (p + ITEM_WIDTH <= in) {
+        float8 s = (float8)(0.0f);
+        for (int i = 0; i < m; i++) s += dk[(size_t) i * n] * vload8(0, ak + (size_t) i * in);
+        vstore8(s, 0, g);
+    } else {
+        for (int q = 0; q < in - p; q++) {
+            float s = 0.0f;
+            for (int i = 0; i < m; i++) s += dk[(size_t) i * n] * ak[(size_t) i * in + q];
+            g[q] = s;
+        }
     }
 }
 
-// The gradient a dense layer passes back: da[i,p] = sum_j d[i,j] W[j,p], j in order.
+// The gradient a dense layer passes back: da[i,p] = sum_j d[i,j] W[j,p], j in order, ITEM_WIDTH
+// neighbouring p per work-item. A 2-d range (chunks of in, K*m).
 __kernel void mb_backward_data(__global const float* d, __global const float* params, __global float* da, const int m,
                                const int cap, const int in, const int n, const int stride, const int w_off, const int models)
 {
-    const int p = get_global_id(0), r = get_global_id(1);
+    const int p = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
     if (p >= in || r >= models * m) return;
     const int k = r / m, i = r % m;
     __global const float* dr = d + ((size_t) k * cap + i) * n;
     __global const float* w = params + (size_t) k * stride + w_off + p;
-    float s = 0.0f;
-    for (int j = 0; j < n; j++) s += dr[j] * w[(size_t) j * in];
-    da[((size_t) k * cap + i) * in + p] = s;
+    __global float* o = da + ((size_t) k * cap + i) * in + p;
+    if (p + ITEM_WIDTH <= in) {
+        float8 s = (float8)(0.0f);
+        for (int j = 0; j < n; j++) s += dr[j] * vload8(0, w + (size_t) j * in);
+        vstore8(s, 0, o);
+    } else {
+        for (int q = 0; q < in - p; q++) {
+            float s = 0.0f;
+            for (int j = 0; j < n; j++) s += dr[j] * w[(size_t) j * in + q];
+            o[q] = s;
+        }
+    }
 }
 
 // Clipping by each model's global gradient norm (torch.nn.utils.clip_grad_norm_): one work-item per
@@ -179,36 +237,52 @@ __kernel void mb_clip_coefficient(__global const float* grads, const int count, 
     coef[k] = fmin(1.0f, max_norm / (sqrt(s) + 1e-6f));
 }
 
-// Every parameter of every model in one launch, a 2-d range (count, K), with each model's own settings
-// from hyper: the updates of optimizer.cl (sgd_step, momentum_step, adam_step), the gradient first
-// multiplied by coef[k] where clip is set. Adam's step size is lr / bc1; bc1 and sqrt_bc2 depend on the
-// step alone, which all models share.
+// Every parameter of every model in one launch, a 2-d range (chunks of count, K), with each model's own
+// settings from hyper: the updates of optimizer.cl (sgd_step, momentum_step, adam_step), the gradient
+// first multiplied by coef[k] where clip is set. Adam's step size is lr / bc1; bc1 and sqrt_bc2 depend
+// on the step alone, which all models share. ITEM_WIDTH elements per work-item as float8, the last
+// chunk one at a time with the same expressions.
+#define MB_UPDATE(T, P, G, S1, S2) { \
+    const T g = clip ? (G) * coef[k] : (G); \
+    if (kind == OPT_SGD) { \
+        P = P - lr * (g + wd * P); \
+    } else if (kind == OPT_MOMENTUM) { \
+        const T vi = h[HP_MOMENTUM] * S1 + (g + wd * P); \
+        S1 = vi; \
+        P = P - lr * vi; \
+    } else { \
+        const float b1 = h[HP_BETA1], b2 = h[HP_BETA2]; \
+        const T pd = h[HP_PARAMETER_DECAY] * P; \
+        const T gi = g + wd * pd; \
+        const T mi = b1 * S1 + (1.0f - b1) * gi; \
+        const T vi = b2 * S2 + (1.0f - b2) * gi * gi; \
+        S1 = mi; \
+        S2 = vi; \
+        P = pd - (lr / bc1) * (mi / (sqrt(vi) / sqrt_bc2 + h[HP_EPSILON])); \
+    } }
+
 __kernel void mb_optimizer(__global float* params, __global const float* grads, __global float* s1, __global float* s2,
                            __global const float* hyper, const int hyper_cols, __global const float* coef, const int clip,
                            const int count, const int kind, const float bc1, const float sqrt_bc2, const int models)
 {
-    const int i = get_global_id(0), k = get_global_id(1);
+    const int i = get_global_id(0) * ITEM_WIDTH, k = get_global_id(1);
     if (i >= count || k >= models) return;
     __global const float* h = hyper + (size_t) k * hyper_cols;
-    const size_t e = (size_t) k * count + i;
-    const float g = clip ? grads[e] * coef[k] : grads[e];
     const float lr = h[HP_LR], wd = h[HP_GRADIENT_DECAY];
-    if (kind == OPT_SGD) {
-        params[e] -= lr * (g + wd * params[e]);
-    } else if (kind == OPT_MOMENTUM) {
-        const float gi = g + wd * params[e];
-        const float vi = h[HP_MOMENTUM] * s1[e] + gi;
-        s1[e] = vi;
-        params[e] -= lr * vi;
+    const size_t e = (size_t) k * count + i;
+    if (i + ITEM_WIDTH <= count) {
+        float8 p = vload8(0, params + e), m1 = vload8(0, s1 + e), m2 = vload8(0, s2 + e);
+        MB_UPDATE(float8, p, vload8(0, grads + e), m1, m2)
+        vstore8(p, 0, params + e);
+        if (kind != OPT_SGD) vstore8(m1, 0, s1 + e);
+        if (kind != OPT_SGD && kind != OPT_MOMENTUM) vstore8(m2, 0, s2 + e);
     } else {
-        const float b1 = h[HP_BETA1], b2 = h[HP_BETA2];
-        const float p = h[HP_PARAMETER_DECAY] * params[e];
-        const float gi = g + wd * p;
-        const float mi = b1 * s1[e] + (1.0f - b1) * gi;
-        const float vi = b2 * s2[e] + (1.0f - b2) * gi * gi;
-        s1[e] = mi;
-        s2[e] = vi;
-        const float denom = sqrt(vi) / sqrt_bc2 + h[HP_EPSILON];
-        params[e] = p - (lr / bc1) * (mi / denom);
+        for (size_t q = e; q < (size_t) k * count + count; q++) {
+            float p = params[q], m1 = s1[q], m2 = s2[q];
+            MB_UPDATE(float, p, grads[q], m1, m2)
+            params[q] = p;
+            if (kind != OPT_SGD) s1[q] = m1;
+            if (kind != OPT_SGD && kind != OPT_MOMENTUM) s2[q] = m2;
+        }
     }
 }

@@ -1,5 +1,17 @@
 package dev.clprop.cli;
 
+import dev.clprop.Device;
+import dev.clprop.Model;
+import dev.clprop.Sweep;
+import dev.clprop.Trainer;
+import dev.clprop.TrainingResult;
+import dev.clprop.data.DataSources;
+import dev.clprop.data.DataSplit;
+import dev.clprop.data.Dataset;
+import dev.clprop.metrics.Metrics;
+import dev.clprop.model.Architecture;
+import dev.clprop.train.Cancellation;
+import dev.clprop.train.Outcome;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -37,9 +49,12 @@ import java.util.Locale;
 import java.util.Map;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains one model per combination of the listed settings (the cross product of --lr, --seed, --weight-decay,",
-                "--momentum and --dropout), each exactly as 'clprop train' trains it with that setting, and tabulates them.",
-                "Every other option is train's and applies to every model. The models train one after another in this process.",
+        description = {"Trains one model per combination of the listed settings (the cross product of --lr, --seed,",
+                "--weight-decay, --momentum and --dropout), each as 'clprop train' trains it with that setting, and",
+                "tabulates them. Every other option is train's and applies to every model.",
+                "The models train together, one launch per op for all of them (up to " + Sweep.MAX_TOGETHER + " at a time); what cannot",
+                "(layer kinds other than dense and dropout, --verify-every) trains one model after another, as",
+                "--sequential does, and the sweep says why.",
                 "Writes DIR/model-NNN.npz per model, DIR/sweep.csv (one row per model) and DIR/sweep.png (the loss curves)."},
         footer = {"", "Examples:",
                 "  clprop sweep --lr 0.001,0.003,0.01 --seed 1,2 --optimizer adam --epochs 10 --out sweeps/digits",
@@ -68,6 +83,10 @@ public final class SweepCommand implements Runnable {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write every model's settings, figures and history here as JSON")
     Path json;
+
+    @Option(names = "--sequential", description = {"Train the models one after another in this process, each by train's own code path, instead of",
+            "together (one launch per op for all of them); the baseline that the together mode is checked and timed against"})
+    boolean sequential;
 
     /** train's options, the same for every model. */
     @Unmatched
@@ -113,30 +132,39 @@ public final class SweepCommand implements Runnable {
         plan.output("out", out.resolve("sweep.csv")).output("out", out.resolve("sweep.png")).output("json", json);
         for (int k = 1; k <= settings.size(); k++) plan.output("out", out.resolve(modelFile(k)));
         try (plan) {
+            List<TrainCommand> commands = new ArrayList<>();
+            for (Setting st : settings) commands.add(trainCommand(st));
+            DataSplit source = DataSources.open(defaults.data, defaults.test, defaults.val, defaults.columns.csv());
+            Dataset train = source.train();
+            Architecture first = defaults.architectureFor(train);
             List<Result> results = new ArrayList<>();
-            Path reports = Files.createTempDirectory("clprop-sweep");
-            try {
-                o.printf(Locale.ROOT, "sweep: %d models%n", settings.size());
+            o.printf(Locale.ROOT, "sweep: %d models, %s%n", settings.size(), sequential ? "one after another" : "trained together");
+            int together = sequential ? 1 : Math.min(settings.size(), Sweep.MAX_TOGETHER);
+            try (Device dev = Device.openForTraining(defaults.device, defaults.gemm.family(), first, defaults.batch * together, o::println)) {
+                Cancellation cancellation = new Cancellation();
+                List<Trainer> trainers = new ArrayList<>();
+                for (TrainCommand c : commands) trainers.add(c.trainerFor(c.architectureFor(train), source).device(dev).cancellation(cancellation).build());
+                long t0 = System.nanoTime();
+                List<TrainingResult> trained = Sweep.of(trainers).mode(sequential ? Sweep.Mode.SEQUENTIAL : Sweep.Mode.TOGETHER).log(o::println)
+                        .fit(train, source.validation());
+                seconds = (System.nanoTime() - t0) / 1e9;
+                Dataset evalSet = source.test() != null ? source.test() : train;
+                String which = source.test() != null ? "test" : "training";
                 for (int k = 1; k <= settings.size(); k++) {
-                    Setting s = settings.get(k - 1);
-                    Path report = reports.resolve(k + ".json");
-                    List<String> args = new ArrayList<>();
-                    args.add("train");
-                    args.addAll(withDropout(trainArgs, s.dropout()));
-                    if (s.lr() != null) args.addAll(List.of("--lr", Float.toString(s.lr())));
-                    if (s.seed() != null) args.addAll(List.of("--seed", Long.toString(s.seed())));
-                    if (s.weightDecay() != null) args.addAll(List.of("--weight-decay", Float.toString(s.weightDecay())));
-                    if (s.momentum() != null) args.addAll(List.of("--momentum", Float.toString(s.momentum())));
-                    args.addAll(List.of("--save", plan.stage(out.resolve(modelFile(k))).toString(), "--json", report.toString(), "--quiet"));
-                    int status = Main.run(args.toArray(String[]::new), new PrintStream(java.io.OutputStream.nullOutputStream()), errorStream());
-                    if (status != 0) throw new Main.Stopped(status, "model " + k + " of " + settings.size() + " (" + describe(s) + ") failed; the sweep stops, and DIR is left as it was");
-                    JsonObject r = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
-                    results.add(new Result(k, s, modelFile(k), r));
+                    TrainingResult r = trained.get(k - 1);
+                    if (r.outcome() == Outcome.DIVERGED) {
+                        throw new Main.Stopped(Main.EXIT_USAGE, "model " + k + " of " + settings.size() + " (" + describe(settings.get(k - 1)) + ") failed: "
+                                + r.message() + "; the sweep stops, and DIR is left as it was");
+                    }
+                    Model model = r.model();
+                    model.save(plan.stage(out.resolve(modelFile(k))));
+                    Metrics m = model.evaluate(evalSet, dev);
+                    JsonObject report = GSON.toJsonTree(commands.get(k - 1).jsonReport(r, which, evalSet, m, model)).getAsJsonObject();
+                    results.add(new Result(k, settings.get(k - 1), modelFile(k), report));
                     o.println(line(results.get(results.size() - 1), defaults));
                 }
-            } finally {
-                deleteTree(reports);
             }
+            o.printf(Locale.ROOT, "trained %d models in %.2f s (%s)%n", results.size(), seconds, sequential ? "one after another" : "together");
             writeCsv(plan.stage(out.resolve("sweep.csv")), results, defaults);
             XYChart chart = chart(results);
             AtomicFiles.write(plan.stage(out.resolve("sweep.png")), os -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG));
@@ -147,8 +175,27 @@ public final class SweepCommand implements Runnable {
             o.printf(Locale.ROOT, "best: %s (%s), %s %.6f%n", best.file(), describe(best.setting()), hasValidation(best) ? "validation loss" : "training loss",
                     figure(best, "val_loss", "train_loss"));
             o.println("wrote " + out.resolve("sweep.csv") + ", sweep.png and " + results.size() + " models" + (json != null ? "; " + json : ""));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Seconds the training of all the models took (data loading, evaluation and writing excluded). */
+    private double seconds;
+
+    private static final com.google.gson.Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().serializeNulls().create();
+
+    /** train, parsed with this setting's values added to the sweep's train options. */
+    private TrainCommand trainCommand(Setting s) {
+        List<String> args = new ArrayList<>();
+        args.add("train");
+        args.addAll(withDropout(trainArgs, s.dropout()));
+        if (s.lr() != null) args.addAll(List.of("--lr", Float.toString(s.lr())));
+        if (s.seed() != null) args.addAll(List.of("--seed", Long.toString(s.seed())));
+        if (s.weightDecay() != null) args.addAll(List.of("--weight-decay", Float.toString(s.weightDecay())));
+        if (s.momentum() != null) args.addAll(List.of("--momentum", Float.toString(s.momentum())));
+        try {
+            return (TrainCommand) new CommandLine(new Main()).parseArgs(args.toArray(String[]::new)).subcommand().commandSpec().userObject();
+        } catch (CommandLine.ParameterException e) {
+            throw new InvalidSettingException("sweep", e.getMessage());
         }
     }
 
@@ -187,23 +234,6 @@ public final class SweepCommand implements Runnable {
             if (out.get(i).equals("--layers")) out.set(i + 1, out.get(i + 1).replaceAll("dropout:[^,]*", "dropout:" + p));
         }
         return out;
-    }
-
-    private PrintStream errorStream() {
-        PrintWriter err = spec.commandLine().getErr();
-        return new PrintStream(new java.io.OutputStream() {
-            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-
-            @Override
-            public void write(int b) {
-                if (b == '\n') {
-                    err.println(line.toString(StandardCharsets.UTF_8));
-                    line.reset();
-                } else {
-                    line.write(b);
-                }
-            }
-        }, true, StandardCharsets.UTF_8);
     }
 
     static String describe(Setting s) {
@@ -306,9 +336,11 @@ public final class SweepCommand implements Runnable {
         return c;
     }
 
-    private static Map<String, Object> jsonReport(List<Result> results, TrainCommand defaults) {
+    private Map<String, Object> jsonReport(List<Result> results, TrainCommand defaults) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("command", "sweep");
+        j.put("mode", sequential ? "sequential" : "together");
+        j.put("training_seconds", seconds);
         List<Object> models = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> m = settings(r, defaults);
@@ -318,13 +350,5 @@ public final class SweepCommand implements Runnable {
         }
         j.put("models", models);
         return j;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a temporary folder left behind costs nothing but space
-        }
     }
 }

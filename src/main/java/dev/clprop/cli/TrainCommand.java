@@ -180,30 +180,13 @@ public final class TrainCommand implements Runnable {
     private void train(PrintWriter report, PrintWriter info, RunFolder folder, OutputPlan plan) {
         DataSplit source = DataSources.open(data, test, val, columns.csv());
         Dataset train = source.train();
-        Architecture arch = layers != null ? Architecture.parse(layers)
-                : init != null ? Model.load(init).architecture()
-                : resume != null ? Model.load(resume).architecture()
-                : Architecture.defaultFor(train.featureCount(), classesToLearn(train), train.targetCount());
-        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
-        Optimizer opt = Optimizer.of(kind, lr != null ? lr : kind.defaultLearningRate()).withMomentum(momentum)
-                .withWeightDecay(weightDecay != null ? weightDecay : kind.defaultWeightDecay());
+        Architecture arch = architectureFor(train);
         RunOutputs outputs = folder == null ? null : new RunOutputs(folder, resume);
         Cancellation cancellation = new Cancellation();
         ConsoleProgress progress = new ConsoleProgress(info, System.console() != null && !quiet, outputs, source.name());
-        Trainer.Builder b = Trainer.builder(arch)
-                .loss(loss == null ? null : Loss.parse(loss))
-                .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
-                // on Spark the split is made here, where the rows are, and the validation rows stay with the driver
-                .validationSplit(spark != null ? 0 : valSplit != null ? valSplit : source.defaultValidationFraction())
-                .earlyStopping(earlyStop).standardize(standardize).standardizeTargets(standardizeTargets).verifyEvery(verifyEvery)
-                .schedule(Schedule.parse(lrSchedule)).clipNorm(clipNorm)
+        Trainer.Builder b = trainerFor(arch, source)
                 .checkpoint(folder == null ? null : folder.staged(RunOutputs.CHECKPOINT))
                 .listener(progress).cancellation(cancellation);
-        if (init != null) b.initialWeights(Model.loadWeights(init, arch));
-        if (classWeights != null) {
-            if (classWeights.trim().equalsIgnoreCase("balanced")) b.balancedClassWeights();
-            else b.classWeights(weights(classWeights));
-        }
 
         try (Device dev = Device.openForTraining(device, gemm.family(), arch, batch, progress::onMessage)) {
             Trainer trainer = b.device(dev).build();
@@ -240,6 +223,34 @@ public final class TrainCommand implements Runnable {
         }
     }
 
+    /** The network these options ask for: --layers, the weights' or checkpoint's, or the default for the data. */
+    Architecture architectureFor(Dataset train) {
+        return layers != null ? Architecture.parse(layers)
+                : init != null ? Model.load(init).architecture()
+                : resume != null ? Model.load(resume).architecture()
+                : Architecture.defaultFor(train.featureCount(), classesToLearn(train), train.targetCount());
+    }
+
+    /** A trainer as these options set it up (no checkpoint, listener or device yet): what train runs, and what sweep runs per model. */
+    Trainer.Builder trainerFor(Architecture arch, DataSplit source) {
+        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
+        Optimizer opt = Optimizer.of(kind, lr != null ? lr : kind.defaultLearningRate()).withMomentum(momentum)
+                .withWeightDecay(weightDecay != null ? weightDecay : kind.defaultWeightDecay());
+        Trainer.Builder b = Trainer.builder(arch)
+                .loss(loss == null ? null : Loss.parse(loss))
+                .optimizer(opt).batchSize(batch).epochs(epochs).seed(seed).shuffle(!noShuffle)
+                // on Spark the split is made here, where the rows are, and the validation rows stay with the driver
+                .validationSplit(spark != null ? 0 : valSplit != null ? valSplit : source.defaultValidationFraction())
+                .earlyStopping(earlyStop).standardize(standardize).standardizeTargets(standardizeTargets).verifyEvery(verifyEvery)
+                .schedule(Schedule.parse(lrSchedule)).clipNorm(clipNorm);
+        if (init != null) b.initialWeights(Model.loadWeights(init, arch));
+        if (classWeights != null) {
+            if (classWeights.trim().equalsIgnoreCase("balanced")) b.balancedClassWeights();
+            else b.classWeights(weights(classWeights));
+        }
+        return b;
+    }
+
     /**
      * The classes a network made from the data learns: a file whose rows are all of one class would give a
      * two-output network a class that no row has, so it is refused (a network given by --layers may still
@@ -268,7 +279,7 @@ public final class TrainCommand implements Runnable {
                         : "; for targets far from 0 or of large spread, try --standardize-targets (and --standardize)");
     }
 
-    private Map<String, Object> jsonReport(TrainingResult result, String which, Dataset evalSet, Metrics m, Model model) {
+    Map<String, Object> jsonReport(TrainingResult result, String which, Dataset evalSet, Metrics m, Model model) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("command", "train");
         j.put("options", Reports.options(spec));

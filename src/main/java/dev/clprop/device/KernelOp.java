@@ -10,6 +10,13 @@ import java.util.List;
  * Arguments are whole tensors, of which batch-shaped ones are read and written in their first m rows.
  */
 public interface KernelOp {
+    /**
+     * Elements a work-item takes as one float8 in the kernels written that way (the kernels' ITEM_WIDTH,
+     * which they receive as a -D option from here and check); a launch over n such elements has
+     * ⌈n / ITEM_WIDTH⌉ work-items.
+     */
+    int ITEM_WIDTH = 8;
+
     /** Its name in reports, e.g. {@code prelu_forward}. */
     String name();
 

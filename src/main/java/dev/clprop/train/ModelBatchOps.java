@@ -84,6 +84,11 @@ public final class ModelBatchOps {
         return v;
     }
 
+    /** Work-items for n elements taken {@link KernelOp#ITEM_WIDTH} at a time. */
+    static long chunks(int n) {
+        return (n + KernelOp.ITEM_WIDTH - 1) / KernelOp.ITEM_WIDTH;
+    }
+
     /** What every op shares: its file, its options, its name. */
     private abstract static class Op implements KernelOp {
         @Override
@@ -138,7 +143,7 @@ public final class ModelBatchOps {
             int nx = args[0].cols(), ny = args[1] == null ? 0 : args[1].cols();
             device.kernel("mb_gather").tensor("x", args[0]).tensor("y", args[1] == null ? args[0] : args[1]).tensor("order", args[2]).tensor("bx", args[3])
                     .tensor("by", args[4] == null ? args[3] : args[4]).i32("order_len", orderLen).i32("offset", offset).i32("m", m).i32("cap", cap)
-                    .i32("nx", nx).i32("ny", ny).i32("models", models).grid(Math.max(nx, ny), (long) models * m);
+                    .i32("nx", nx).i32("ny", ny).i32("models", models).grid(chunks(Math.max(nx, ny)), (long) models * m);
         }
     }
 
@@ -205,7 +210,7 @@ public final class ModelBatchOps {
             device.kernel("mb_dense_forward").tensor("a", args[0]).tensor("params", args[1]).tensor("pre", args[2] == null ? args[3] : args[2])
                     .tensor("out", args[3]).i32("m", m).i32("cap", cap).i32("in", s.in()).i32("n", s.n()).i32("stride", s.stride())
                     .i32("w_off", s.weightOffset()).i32("b_off", s.biasOffset()).i32("keep_pre", args[2] == null ? 0 : 1).i32("act", act.code())
-                    .i32("models", models).grid(s.n(), (long) models * m);
+                    .i32("models", models).grid(chunks(s.n()), (long) models * m);
         }
     }
 
@@ -408,7 +413,7 @@ public final class ModelBatchOps {
         public void launch(KernelLauncher device, Tensor[] args, int m) {
             int n = args[0].cols();
             device.kernel("mb_activation_backward").tensor("grad", args[0]).tensor("a", args[1]).i32("m", m).i32("cap", cap).i32("n", n)
-                    .i32("act", act.code()).i32("models", models).grid(n, (long) models * m);
+                    .i32("act", act.code()).i32("models", models).grid(chunks(n), (long) models * m);
         }
     }
 
@@ -466,7 +471,7 @@ public final class ModelBatchOps {
         public void launch(KernelLauncher device, Tensor[] args, int m) {
             device.kernel("mb_weight_grad").tensor("d", args[0]).tensor("a", args[1]).tensor("grads", args[2]).i32("m", m).i32("cap", cap)
                     .i32("in", s.in()).i32("n", s.n()).i32("stride", s.stride()).i32("w_off", s.weightOffset()).i32("b_off", s.biasOffset())
-                    .i32("models", models).grid(s.in() + 1L, (long) models * s.n());
+                    .i32("models", models).grid(chunks(s.in()) + 1L, (long) models * s.n());
         }
     }
 
@@ -516,7 +521,7 @@ public final class ModelBatchOps {
         public void launch(KernelLauncher device, Tensor[] args, int m) {
             device.kernel("mb_backward_data").tensor("d", args[0]).tensor("params", args[1]).tensor("da", args[2]).i32("m", m).i32("cap", cap)
                     .i32("in", s.in()).i32("n", s.n()).i32("stride", s.stride()).i32("w_off", s.weightOffset()).i32("models", models)
-                    .grid(s.in(), (long) models * m);
+                    .grid(chunks(s.in()), (long) models * m);
         }
     }
 
@@ -630,7 +635,7 @@ public final class ModelBatchOps {
             device.kernel("mb_optimizer").tensor("params", args[0]).tensor("grads", args[1]).tensor("s1", args[2] == null ? args[0] : args[2])
                     .tensor("s2", args[3] == null ? args[0] : args[3]).tensor("hyper", args[4]).i32("hyper_cols", args[4].cols())
                     .tensor("coef", args[5] == null ? args[4] : args[5]).i32("clip", args[5] == null ? 0 : 1).i32("count", count).i32("kind", kind.code())
-                    .f32("bc1", bc1).f32("sqrt_bc2", sqrtBc2).i32("models", models).grid(count, models);
+                    .f32("bc1", bc1).f32("sqrt_bc2", sqrtBc2).i32("models", models).grid(chunks(count), models);
         }
     }
 }

@@ -33,9 +33,12 @@ class SweepCommandTest {
     @Test
     void eachModelOfTheSweepIsItsSoloTrainRun() throws IOException {
         for (String device : List.of("cpu", "opencl:" + OpenClDevices.device().index())) {
-            Path out = dir.resolve("sweep-" + device.replace(':', '-'));
-            CliRunner s = CliRunner.run("sweep", "--lr", "0.01,0.05", "--seed", "1,2", "--epochs", "2", "--optimizer", "momentum", "--device", device,
-                    "--out", out.toString());
+          for (boolean sequential : new boolean[]{false, true}) {
+            Path out = dir.resolve("sweep-" + device.replace(':', '-') + sequential);
+            List<String> args = new java.util.ArrayList<>(List.of("sweep", "--lr", "0.01,0.05", "--seed", "1,2", "--epochs", "2", "--optimizer", "momentum",
+                    "--device", device, "--out", out.toString()));
+            if (sequential) args.add("--sequential");
+            CliRunner s = CliRunner.run(args.toArray(String[]::new));
             assertEquals(0, s.status(), s.err());
             assertTrue(s.out().startsWith("sweep: 4 models"), s.out());
             List<CSVRecord> rows = csv(out.resolve("sweep.csv"));
@@ -55,10 +58,20 @@ class SweepCommandTest {
             CliRunner t = CliRunner.run("train", "--lr", "0.05", "--seed", "2", "--epochs", "2", "--optimizer", "momentum", "--device", device,
                     "--save", solo.toString(), "--quiet");
             assertEquals(0, t.status(), t.err());
-            assertTrue(Model.load(out.resolve("model-004.npz")).parameters().bitwiseEquals(Model.load(solo).parameters()),
-                    "on " + device + " the sweep's model for lr 0.05, seed 2 is the solo run's, bit for bit");
-            assertFalse(Model.load(out.resolve("model-003.npz")).parameters().bitwiseEquals(Model.load(solo).parameters()), "seed 1 is another model");
+            var swept = Model.load(out.resolve("model-004.npz")).parameters();
+            var alone = Model.load(solo).parameters();
+            if (sequential) {
+                assertTrue(swept.bitwiseEquals(alone), "on " + device + " the sequential sweep's model for lr 0.05, seed 2 is the solo run's, bit for bit");
+            } else {
+                assertTrue(s.out().contains("trained together"), s.out());
+                for (var shape : swept.architecture().parameterShapes()) {
+                    var rep = new dev.clprop.device.Tolerance(1e-4, 1e-4).compare(swept.get(shape.name()), alone.get(shape.name()));
+                    assertTrue(rep.ok(), "on " + device + " the model trained together for lr 0.05, seed 2 is the solo run's: " + shape.name() + " " + rep.describe());
+                }
+            }
+            assertFalse(Model.load(out.resolve("model-003.npz")).parameters().bitwiseEquals(alone), "seed 1 is another model");
             assertTrue(Files.size(out.resolve("sweep.png")) > 0);
+          }
         }
     }
 
@@ -116,7 +129,9 @@ class SweepCommandTest {
         CliRunner s = CliRunner.run("sweep", "--lr", "0.001,0.05", "--epochs", "2", "--device", "cpu", "--out", out.toString());
         assertEquals(0, s.status(), s.err());
         List<String> lines = s.out().lines().toList();
-        assertEquals("sweep: 2 models", lines.get(0));
+        assertEquals("sweep: 2 models, trained together", lines.get(0));
+        assertEquals("device: ejml (CPU reference path), as asked", lines.get(1));
+        lines = lines.subList(1, lines.size());
         java.util.regex.Pattern row = java.util.regex.Pattern.compile(
                 "  (model-00[12]\\.npz)  lr [0-9.]+ +train loss ([0-9.]+)  val loss ([0-9.]+)  val acc ([0-9.]+)%");
         List<CSVRecord> rows = csv(out.resolve("sweep.csv"));
@@ -127,9 +142,10 @@ class SweepCommandTest {
             assertEquals(100 * Double.parseDouble(rows.get(k).get("val_accuracy")), Double.parseDouble(m.group(4)), 0.006);
         }
         int best = Double.parseDouble(rows.get(0).get("val_loss")) < Double.parseDouble(rows.get(1).get("val_loss")) ? 0 : 1;
-        assertTrue(lines.get(3).startsWith("best: " + rows.get(best).get("model") + " (lr "), lines.get(3));
-        assertTrue(lines.get(3).contains("validation loss " + String.format(java.util.Locale.ROOT, "%.6f", Double.parseDouble(rows.get(best).get("val_loss")))), lines.get(3));
-        assertEquals("wrote " + out.resolve("sweep.csv") + ", sweep.png and 2 models", lines.get(4));
+        assertTrue(lines.get(3).matches("trained 2 models in [0-9.]+ s \\(together\\)"), lines.get(3));
+        assertTrue(lines.get(4).startsWith("best: " + rows.get(best).get("model") + " (lr "), lines.get(4));
+        assertTrue(lines.get(4).contains("validation loss " + String.format(java.util.Locale.ROOT, "%.6f", Double.parseDouble(rows.get(best).get("val_loss")))), lines.get(4));
+        assertEquals("wrote " + out.resolve("sweep.csv") + ", sweep.png and 2 models", lines.get(5));
     }
 
     @Test
@@ -180,7 +196,7 @@ class SweepCommandTest {
     }
 
     @Test
-    void aFailingModelsOwnMessageComesFirstAndNoTemporaryFilesStay() throws IOException {
+    void aFailingModelSaysWhyInOneLineAndNoTemporaryFilesStay() throws IOException {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long before;
         try (var l = Files.list(tmp)) {
@@ -188,9 +204,9 @@ class SweepCommandTest {
         }
         CliRunner r = CliRunner.run("sweep", "--lr", "1e30", "--epochs", "1", "--device", "cpu", "--out", dir.resolve("g").toString());
         List<String> err = r.err().lines().toList();
-        assertEquals(2, err.size(), r.err());
-        assertTrue(err.get(0).startsWith("clprop: ") && !err.get(0).contains("model 1 of 1"), "train's own line first: " + err);
-        assertTrue(err.get(1).startsWith("clprop: model 1 of 1 (lr 1.0E30) failed"), err.get(1));
+        assertEquals(1, err.size(), r.err());
+        assertEquals("clprop: model 1 of 1 (lr 1.0E30) failed: training diverged in epoch 1 (loss NaN); try a smaller learning rate;"
+                + " the sweep stops, and DIR is left as it was", err.get(0));
         try (var l = Files.list(tmp)) {
             assertEquals(before, l.filter(p -> p.getFileName().toString().startsWith("clprop-sweep")).count(), "the per-model reports are deleted");
         }

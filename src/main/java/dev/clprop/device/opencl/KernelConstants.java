@@ -19,7 +19,7 @@ final class KernelConstants {
      * Elements per work-item of the kernels written with float8 (the optimizers, the minibatch gather,
      * the activations and column sums, and the GEMM's packing: steps of K per work-item).
      */
-    static final int ITEM_WIDTH = 8;
+    static final int ITEM_WIDTH = dev.clprop.device.KernelOp.ITEM_WIDTH;
 
     /** Name → value, e.g. ACT_RELU → 2, LEAKY_SLOPE → (0x1.47ae14p-7f). */
     static Map<String, String> definitions() {
