@@ -7,7 +7,8 @@
 // Model k of a launch over K*m rows is row / m. Every sum runs in a fixed order. Where a work-item
 // takes ITEM_WIDTH neighbouring elements as one float8 (a row's last, partial chunk one at a time): PoCL
 // does not vectorize these kernels across work-items (the model index and the loops defeat it), and
-// one float per work-item ran 4-8x slower. OpenCL C 1.2. act_apply/act_derivative, element_loss/element_gradient and mix come from
+// one float per work-item ran 4-8x slower. Ranges are 1-d over (row, chunk), so that a narrow row
+// does not leave most of a 2-d work-group idle. OpenCL C 1.2. act_apply/act_derivative, element_loss/element_gradient and mix come from
 // the shared function files, built before this one; HP_* and OPT_* come as -D options generated from
 // dev.clprop.train.ModelBatchOps.
 
@@ -30,7 +31,7 @@ inline ulong hyper_u64(__global const float* h)
 }
 
 // A minibatch per model: row i of model k is row order[k, offset + i] of x (and of y where ny > 0).
-// order holds row numbers as floats (exact below 2^24, which the host checks). A 2-d range (chunk, row).
+// order holds row numbers as floats (exact below 2^24, which the host checks). A 1-d range over (row, chunk), chunks fastest.
 inline void mb_copy_chunk(__global const float* s, __global float* d, const int c, const int n)
 {
     if (c + ITEM_WIDTH <= n) {
@@ -44,7 +45,8 @@ __kernel void mb_gather(__global const float* x, __global const float* y, __glob
                         __global float* by, const int order_len, const int offset, const int m, const int cap, const int nx,
                         const int ny, const int models)
 {
-    const int c = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
+    const int chunks = (max(nx, ny) + ITEM_WIDTH - 1) / ITEM_WIDTH, gid = get_global_id(0);
+    const int c = (gid % chunks) * ITEM_WIDTH, r = gid / chunks;
     if (r >= models * m) return;
     const int k = r / m, i = r % m;
     const size_t row = (size_t) order[(size_t) k * order_len + offset + i];
@@ -56,13 +58,14 @@ __kernel void mb_gather(__global const float* x, __global const float* y, __glob
 // A dense layer's forward pass: z = a W^T + b, out = f(z), and pre = z where the layer keeps it.
 // A work-item takes ITEM_WIDTH neighbouring outputs of one row (fewer in the row's last chunk), each a
 // dot product taken ITEM_WIDTH products at a time, then the remainder; the row of a is read once for
-// all of them. A 2-d range (chunks of n, K*m). f is never softmax (mb_softmax follows a linear product).
+// all of them. A 1-d range over (K*m, chunks of n), chunks fastest. f is never softmax (mb_softmax follows a linear product).
 __kernel void mb_dense_forward(__global const float* a, __global const float* params, __global float* pre, __global float* out,
                                const int m, const int cap, const int in, const int n, const int stride, const int w_off,
                                const int b_off, const int keep_pre, const int act, const int models)
 {
-    const int j0 = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
-    if (j0 >= n || r >= models * m) return;
+    const int chunks = (n + ITEM_WIDTH - 1) / ITEM_WIDTH, gid = get_global_id(0);
+    const int j0 = (gid % chunks) * ITEM_WIDTH, r = gid / chunks;
+    if (r >= models * m) return;
     const int k = r / m, i = r % m;
     const int outs = min(ITEM_WIDTH, n - j0);
     __global const float* ar = a + ((size_t) k * cap + i) * in;
@@ -108,8 +111,9 @@ __kernel void mb_softmax(__global float* z, const int m, const int cap, const in
 __kernel void mb_dropout(__global const float* src, __global float* dst, __global const float* hyper, const int hyper_cols,
                          const int field, const int m, const int cap, const int n, const int mask_step, const int layer, const int models)
 {
-    const int c = get_global_id(0), r = get_global_id(1);
-    if (c >= n || r >= models * m) return;
+    const int gid = get_global_id(0);
+    const int c = gid % n, r = gid / n;
+    if (r >= models * m) return;
     const int k = r / m, i = r % m;
     __global const float* h = hyper + (size_t) k * hyper_cols;
     const ulong key = mix(mix(mix(hyper_u64(h + HP_SEED)) ^ (ulong) mask_step) ^ (ulong) layer);
@@ -118,16 +122,32 @@ __kernel void mb_dropout(__global const float* src, __global float* dst, __globa
     dst[o] = drawn >= (int) h[field] ? src[o] * h[field + 1] : 0.0f;
 }
 
-// The loss gradient of each model's batch, one work-item per model, rows in order: as loss_gradient then
+// The loss gradient of each model's batch, one work-item per model, rows in order (where softmax is
+// set, the logits in out are first made probabilities, as mb_softmax does): as loss_gradient then
 // loss_accumulate compute it (loss_sum[k] += scale * sum of the rows' terms), or, with class weights (row k
 // of class_weights), as class_weight_total and weighted_loss_gradient do.
-__kernel void mb_loss(__global const float* out, __global const float* target, __global float* grad, __global float* loss_sum,
-                      __global const float* class_weights, const int weighted, const int m, const int cap, const int n,
-                      const int loss, const float scale, const int models)
+__kernel void mb_loss(__global float* out, __global const float* target, __global float* grad, __global float* loss_sum,
+                      __global const float* class_weights, const int weighted, const int softmax, const int m, const int cap,
+                      const int n, const int loss, const float scale, const int models)
 {
     const int k = get_global_id(0);
     if (k >= models) return;
     const size_t base = (size_t) k * cap * n;
+    if (softmax) {
+        // the output layer's softmax, fused here in training (its forward launch left the logits)
+        for (int i = 0; i < m; i++) {
+            __global float* row = out + base + (size_t) i * n;
+            float mx = -INFINITY;
+            for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
+            float sum = 0.0f;
+            for (int j = 0; j < n; j++) {
+                const float e = exp(row[j] - mx);
+                row[j] = e;
+                sum += e;
+            }
+            for (int j = 0; j < n; j++) row[j] /= sum;
+        }
+    }
     __global const float* w = class_weights + (size_t) k * n;
     float total = 0.0f;
     if (weighted) {
@@ -152,12 +172,13 @@ __kernel void mb_loss(__global const float* out, __global const float* target, _
 }
 
 // grad <- grad * f'(a), f' taken from what the layer keeps (its output, or z for gelu and silu).
-// A 2-d range (chunk, row).
+// A 1-d range over (row, chunk), chunks fastest.
 __kernel void mb_activation_backward(__global float* grad, __global const float* a, const int m, const int cap, const int n,
                                      const int act, const int models)
 {
-    const int c = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
-    if (c >= n || r >= models * m) return;
+    const int chunks = (n + ITEM_WIDTH - 1) / ITEM_WIDTH, gid = get_global_id(0);
+    const int c = (gid % chunks) * ITEM_WIDTH, r = gid / chunks;
+    if (r >= models * m) return;
     const size_t o = ((size_t) (r / m) * cap + r % m) * n;
     if (c + ITEM_WIDTH <= n) {
         vstore8(vload8(0, grad + o + c) * act_derivative8(act, vload8(0, a + o + c)), 0, grad + o + c);
@@ -168,14 +189,14 @@ __kernel void mb_activation_backward(__global float* grad, __global const float*
 
 // A dense layer's parameter gradients: dW[j,p] = sum_i d[i,j] a[i,p], ITEM_WIDTH neighbouring p per
 // work-item, and, in the same launch, the bias's db[j] = sum_i d[i,j] in the chunk after the last (where
-// b_off >= 0). Rows in order. A 2-d range (chunks of in, plus one, by K*n).
+// b_off >= 0). Rows in order. A 1-d range over (K*n, chunks of in plus one), chunks fastest.
 __kernel void mb_weight_grad(__global const float* d, __global const float* a, __global float* grads, const int m,
                              const int cap, const int in, const int n, const int stride, const int w_off, const int b_off,
                              const int models)
 {
-    const int chunk = get_global_id(0), r = get_global_id(1);
-    const int chunks = (in + ITEM_WIDTH - 1) / ITEM_WIDTH;
-    if (chunk > chunks || r >= models * n || (chunk == chunks && b_off < 0)) return;
+    const int chunks = (in + ITEM_WIDTH - 1) / ITEM_WIDTH, gid = get_global_id(0);
+    const int chunk = gid % (chunks + 1), r = gid / (chunks + 1);
+    if (r >= models * n || (chunk == chunks && b_off < 0)) return;
     const int k = r / n, j = r % n;
     __global const float* dk = d + (size_t) k * cap * n + j;
     if (chunk == chunks) {
@@ -201,25 +222,30 @@ __kernel void mb_weight_grad(__global const float* d, __global const float* a, _
 }
 
 // The gradient a dense layer passes back: da[i,p] = sum_j d[i,j] W[j,p], j in order, ITEM_WIDTH
-// neighbouring p per work-item. A 2-d range (chunks of in, K*m).
-__kernel void mb_backward_data(__global const float* d, __global const float* params, __global float* da, const int m,
-                               const int cap, const int in, const int n, const int stride, const int w_off, const int models)
+// neighbouring p per work-item; where the layer below is dense with activation act (not ACT_LINEAR),
+// times its derivative f'(below[i,p]) (what mb_activation_backward would do next, fused). A 1-d range over (K*m, chunks of in), chunks fastest.
+__kernel void mb_backward_data(__global const float* d, __global const float* params, __global float* da, __global const float* below,
+                               const int act, const int m, const int cap, const int in, const int n, const int stride,
+                               const int w_off, const int models)
 {
-    const int p = get_global_id(0) * ITEM_WIDTH, r = get_global_id(1);
-    if (p >= in || r >= models * m) return;
+    const int chunks = (in + ITEM_WIDTH - 1) / ITEM_WIDTH, gid = get_global_id(0);
+    const int p = (gid % chunks) * ITEM_WIDTH, r = gid / chunks;
+    if (r >= models * m) return;
     const int k = r / m, i = r % m;
     __global const float* dr = d + ((size_t) k * cap + i) * n;
     __global const float* w = params + (size_t) k * stride + w_off + p;
-    __global float* o = da + ((size_t) k * cap + i) * in + p;
+    const size_t at = ((size_t) k * cap + i) * in + p;
     if (p + ITEM_WIDTH <= in) {
         float8 s = (float8)(0.0f);
         for (int j = 0; j < n; j++) s += dr[j] * vload8(0, w + (size_t) j * in);
-        vstore8(s, 0, o);
+        if (act != ACT_LINEAR) s *= act_derivative8(act, vload8(0, below + at));
+        vstore8(s, 0, da + at);
     } else {
         for (int q = 0; q < in - p; q++) {
             float s = 0.0f;
             for (int j = 0; j < n; j++) s += dr[j] * w[(size_t) j * in + q];
-            o[q] = s;
+            if (act != ACT_LINEAR) s *= act_derivative(act, below[at + q]);
+            da[at + q] = s;
         }
     }
 }
@@ -237,7 +263,7 @@ __kernel void mb_clip_coefficient(__global const float* grads, const int count, 
     coef[k] = fmin(1.0f, max_norm / (sqrt(s) + 1e-6f));
 }
 
-// Every parameter of every model in one launch, a 2-d range (chunks of count, K), with each model's own
+// Every parameter of every model in one launch, a 1-d range over (K, chunks of count), with each model's own
 // settings from hyper: the updates of optimizer.cl (sgd_step, momentum_step, adam_step), the gradient
 // first multiplied by coef[k] where clip is set. Adam's step size is lr / bc1; bc1 and sqrt_bc2 depend
 // on the step alone, which all models share. ITEM_WIDTH elements per work-item as float8, the last
@@ -265,8 +291,9 @@ __kernel void mb_optimizer(__global float* params, __global const float* grads, 
                            __global const float* hyper, const int hyper_cols, __global const float* coef, const int clip,
                            const int count, const int kind, const float bc1, const float sqrt_bc2, const int models)
 {
-    const int i = get_global_id(0) * ITEM_WIDTH, k = get_global_id(1);
-    if (i >= count || k >= models) return;
+    const int chunks = (count + ITEM_WIDTH - 1) / ITEM_WIDTH, gid = get_global_id(0);
+    const int i = (gid % chunks) * ITEM_WIDTH, k = gid / chunks;
+    if (k >= models) return;
     __global const float* h = hyper + (size_t) k * hyper_cols;
     const float lr = h[HP_LR], wd = h[HP_GRADIENT_DECAY];
     const size_t e = (size_t) k * count + i;

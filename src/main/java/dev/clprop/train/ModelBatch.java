@@ -334,18 +334,28 @@ public final class ModelBatch implements AutoCloseable {
         b.run(new ModelBatchOps.Gather(models, cap, trainRows, offset), new Tensor[]{x, y, order, bx, by}, m);
         Tensor out = forward(m, maskStep);
         Stage last = stages.get(stages.size() - 1);
-        b.run(new ModelBatchOps.LossGradient(models, cap, loss), new Tensor[]{out, by, last.grad, lossSum, classWeights}, m);
+        // in training the output layer's softmax is the loss launch's first part
+        b.run(new ModelBatchOps.LossGradient(models, cap, loss, last.act == Activation.SOFTMAX), new Tensor[]{out, by, last.grad, lossSum, classWeights}, m);
+        boolean derivativeApplied = false;
         for (int l = stages.size() - 1; l >= 0; l--) {
             Stage s = stages.get(l);
             Tensor input = l == 0 ? bx : stages.get(l - 1).out;
             Tensor inputGrad = l == 0 ? null : stages.get(l - 1).grad;
             if (s.dense != null) {
-                if (!s.lossFused && s.act != Activation.LINEAR) {
+                if (!s.lossFused && s.act != Activation.LINEAR && !derivativeApplied) {
                     b.run(new ModelBatchOps.ActivationBackward(models, cap, s.act), new Tensor[]{s.grad, s.keepsPre ? s.pre : s.out}, m);
                 }
                 b.run(new ModelBatchOps.WeightGrad(models, cap, s.dense), new Tensor[]{s.grad, input, grads}, m);
-                if (inputGrad != null) b.run(new ModelBatchOps.BackwardData(models, cap, s.dense), new Tensor[]{s.grad, params, inputGrad}, m);
+                // a dense layer below takes its activation's derivative in this launch
+                Stage below = l == 0 ? null : stages.get(l - 1);
+                derivativeApplied = below != null && below.dense != null;
+                if (inputGrad != null) {
+                    Activation act = derivativeApplied ? below.act : Activation.LINEAR;
+                    b.run(new ModelBatchOps.BackwardData(models, cap, s.dense, act),
+                            new Tensor[]{s.grad, params, inputGrad, derivativeApplied ? (below.keepsPre ? below.pre : below.out) : null}, m);
+                }
             } else if (inputGrad != null) {
+                derivativeApplied = false;
                 b.run(new ModelBatchOps.Dropout(models, cap, s.dropoutField, maskStep, s.index), new Tensor[]{s.grad, inputGrad, hyper}, m);
             }
         }
@@ -357,14 +367,18 @@ public final class ModelBatch implements AutoCloseable {
         b.run(new ModelBatchOps.Update(models, kind, bc1, sqrtBc2), new Tensor[]{params, grads, state1, state2, hyper, clipNorm > 0 ? coef : null}, 1);
     }
 
-    /** The forward pass of bx's first m rows per model; maskStep > 0 trains (draws dropout masks), 0 infers. Returns the output tensor. */
+    /**
+     * The forward pass of bx's first m rows per model; maskStep > 0 trains (draws dropout masks, and
+     * leaves a softmax output's logits for the loss launch), 0 infers. Returns the output tensor.
+     */
     private Tensor forward(int m, int maskStep) {
         Tensor in = bx;
         for (Stage s : stages) {
             if (s.dense != null) {
                 boolean softmax = s.act == Activation.SOFTMAX;
                 b.run(new ModelBatchOps.DenseForward(models, cap, s.dense, softmax ? Activation.LINEAR : s.act), new Tensor[]{in, params, s.pre, s.out}, m);
-                if (softmax) b.run(new ModelBatchOps.Softmax(models, cap), new Tensor[]{s.out}, m);
+                // in training the loss launch applies the softmax
+                if (softmax && maskStep == 0) b.run(new ModelBatchOps.Softmax(models, cap), new Tensor[]{s.out}, m);
                 in = s.out;
             } else if (maskStep > 0) {
                 b.run(new ModelBatchOps.Dropout(models, cap, s.dropoutField, maskStep, s.index), new Tensor[]{in, s.out, hyper}, m);

@@ -143,7 +143,7 @@ public final class ModelBatchOps {
             int nx = args[0].cols(), ny = args[1] == null ? 0 : args[1].cols();
             device.kernel("mb_gather").tensor("x", args[0]).tensor("y", args[1] == null ? args[0] : args[1]).tensor("order", args[2]).tensor("bx", args[3])
                     .tensor("by", args[4] == null ? args[3] : args[4]).i32("order_len", orderLen).i32("offset", offset).i32("m", m).i32("cap", cap)
-                    .i32("nx", nx).i32("ny", ny).i32("models", models).grid(chunks(Math.max(nx, ny)), (long) models * m);
+                    .i32("nx", nx).i32("ny", ny).i32("models", models).items(chunks(Math.max(nx, ny)) * models * m);
         }
     }
 
@@ -210,7 +210,7 @@ public final class ModelBatchOps {
             device.kernel("mb_dense_forward").tensor("a", args[0]).tensor("params", args[1]).tensor("pre", args[2] == null ? args[3] : args[2])
                     .tensor("out", args[3]).i32("m", m).i32("cap", cap).i32("in", s.in()).i32("n", s.n()).i32("stride", s.stride())
                     .i32("w_off", s.weightOffset()).i32("b_off", s.biasOffset()).i32("keep_pre", args[2] == null ? 0 : 1).i32("act", act.code())
-                    .i32("models", models).grid(chunks(s.n()), (long) models * m);
+                    .i32("models", models).items(chunks(s.n()) * models * m);
         }
     }
 
@@ -304,7 +304,7 @@ public final class ModelBatchOps {
             int n = args[0].cols();
             device.kernel("mb_dropout").tensor("src", args[0]).tensor("dst", args[1]).tensor("hyper", args[2]).i32("hyper_cols", args[2].cols())
                     .i32("field", field).i32("m", m).i32("cap", cap).i32("n", n).i32("mask_step", step).i32("layer", layer).i32("models", models)
-                    .grid(n, (long) models * m);
+                    .items((long) n * models * m);
         }
     }
 
@@ -312,16 +312,19 @@ public final class ModelBatchOps {
      * The loss gradient of each model's batch and its loss added to lossSum[k], as {@link Loss#scale}
      * of the element terms; with class weights (row k of classWeights), cross-entropy weighted as
      * torch.nn.CrossEntropyLoss(weight=w). Args: out, target, grad, lossSum, classWeights (or null).
-     * Modifies grad, lossSum.
+     * Modifies grad, lossSum, and out where it applies the softmax.
      */
     static final class LossGradient extends Op {
         final int models, cap;
         final Loss loss;
+        final boolean softmax;
 
-        LossGradient(int models, int cap, Loss loss) {
+        /** softmax: out holds the output layer's logits, which this op first turns into probabilities (in place, as {@link Softmax}). */
+        LossGradient(int models, int cap, Loss loss, boolean softmax) {
             this.models = models;
             this.cap = cap;
             this.loss = loss;
+            this.softmax = softmax;
         }
 
         @Override
@@ -331,7 +334,7 @@ public final class ModelBatchOps {
 
         @Override
         public List<Integer> outputs() {
-            return List.of(2, 3);
+            return softmax ? List.of(0, 2, 3) : List.of(2, 3);
         }
 
         @Override
@@ -343,6 +346,7 @@ public final class ModelBatchOps {
         public void reference(float[][] v, Tensor[] args, int m) {
             int n = args[0].cols();
             float[] out = v[0], y = v[1], grad = v[2], sums = v[3], w = v[4];
+            if (softmax) new Softmax(models, cap).reference(new float[][]{out}, new Tensor[]{args[0]}, m);
             float scale = (float) loss.scale(1.0, m, n);
             for (int k = 0; k < models; k++) {
                 int base = k * cap * n;
@@ -374,7 +378,7 @@ public final class ModelBatchOps {
         public void launch(KernelLauncher device, Tensor[] args, int m) {
             int n = args[0].cols();
             device.kernel("mb_loss").tensor("out", args[0]).tensor("target", args[1]).tensor("grad", args[2]).tensor("loss_sum", args[3])
-                    .tensor("class_weights", args[4] == null ? args[3] : args[4]).i32("weighted", args[4] == null ? 0 : 1).i32("m", m).i32("cap", cap)
+                    .tensor("class_weights", args[4] == null ? args[3] : args[4]).i32("weighted", args[4] == null ? 0 : 1).i32("softmax", softmax ? 1 : 0).i32("m", m).i32("cap", cap)
                     .i32("n", n).i32("loss", loss.code()).f32("scale", (float) loss.scale(1.0, m, n)).i32("models", models).items(models);
         }
     }
@@ -413,7 +417,7 @@ public final class ModelBatchOps {
         public void launch(KernelLauncher device, Tensor[] args, int m) {
             int n = args[0].cols();
             device.kernel("mb_activation_backward").tensor("grad", args[0]).tensor("a", args[1]).i32("m", m).i32("cap", cap).i32("n", n)
-                    .i32("act", act.code()).i32("models", models).grid(chunks(n), (long) models * m);
+                    .i32("act", act.code()).i32("models", models).items(chunks(n) * models * m);
         }
     }
 
@@ -471,19 +475,26 @@ public final class ModelBatchOps {
         public void launch(KernelLauncher device, Tensor[] args, int m) {
             device.kernel("mb_weight_grad").tensor("d", args[0]).tensor("a", args[1]).tensor("grads", args[2]).i32("m", m).i32("cap", cap)
                     .i32("in", s.in()).i32("n", s.n()).i32("stride", s.stride()).i32("w_off", s.weightOffset()).i32("b_off", s.biasOffset())
-                    .i32("models", models).grid(chunks(s.in()) + 1L, (long) models * s.n());
+                    .i32("models", models).items((chunks(s.in()) + 1L) * models * s.n());
         }
     }
 
-    /** The gradient a dense layer passes back: da = d·W. Args: d, params, da. Modifies da. */
+    /**
+     * The gradient a dense layer passes back: da = d·W, times f′(below) where the layer below is dense
+     * with activation f (its {@link ActivationBackward}, fused; {@link Activation#LINEAR}: none). Args: d,
+     * params, da, below (what that layer keeps for its derivative, or null). Modifies da.
+     */
     static final class BackwardData extends Op {
         final int models, cap;
         final DenseShape s;
+        final Activation below;
 
-        BackwardData(int models, int cap, DenseShape s) {
+        BackwardData(int models, int cap, DenseShape s, Activation below) {
+            if (below == Activation.SOFTMAX) throw new IllegalArgumentException("softmax is an output layer's");
             this.models = models;
             this.cap = cap;
             this.s = s;
+            this.below = below;
         }
 
         @Override
@@ -511,7 +522,8 @@ public final class ModelBatchOps {
                     for (int q = 0; q < in; q++) {
                         float sum = 0f;
                         for (int j = 0; j < n; j++) sum += d[dr + j] * p[w + j * in + q];
-                        da[(k * cap + i) * in + q] = sum;
+                        int at = (k * cap + i) * in + q;
+                        da[at] = below == Activation.LINEAR ? sum : sum * below.derivative(v[3][at]);
                     }
                 }
             }
@@ -519,9 +531,10 @@ public final class ModelBatchOps {
 
         @Override
         public void launch(KernelLauncher device, Tensor[] args, int m) {
-            device.kernel("mb_backward_data").tensor("d", args[0]).tensor("params", args[1]).tensor("da", args[2]).i32("m", m).i32("cap", cap)
+            device.kernel("mb_backward_data").tensor("d", args[0]).tensor("params", args[1]).tensor("da", args[2])
+                    .tensor("below", args[3] == null ? args[2] : args[3]).i32("act", below.code()).i32("m", m).i32("cap", cap)
                     .i32("in", s.in()).i32("n", s.n()).i32("stride", s.stride()).i32("w_off", s.weightOffset()).i32("models", models)
-                    .grid(chunks(s.in()), (long) models * m);
+                    .items(chunks(s.in()) * models * m);
         }
     }
 
@@ -635,7 +648,7 @@ public final class ModelBatchOps {
             device.kernel("mb_optimizer").tensor("params", args[0]).tensor("grads", args[1]).tensor("s1", args[2] == null ? args[0] : args[2])
                     .tensor("s2", args[3] == null ? args[0] : args[3]).tensor("hyper", args[4]).i32("hyper_cols", args[4].cols())
                     .tensor("coef", args[5] == null ? args[4] : args[5]).i32("clip", args[5] == null ? 0 : 1).i32("count", count).i32("kind", kind.code())
-                    .f32("bc1", bc1).f32("sqrt_bc2", sqrtBc2).i32("models", models).grid(chunks(count), models);
+                    .f32("bc1", bc1).f32("sqrt_bc2", sqrtBc2).i32("models", models).items(chunks(count) * models);
         }
     }
 }

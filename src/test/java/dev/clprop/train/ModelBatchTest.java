@@ -208,8 +208,9 @@ class ModelBatchTest {
                 for (Thread t : threads) join(t);
                 assertEquals(List.of(), failures);
                 assertEquals(2, mb.lane(0).step());
-                // per step: gather, 2 dense forwards, softmax, dropout forward and backward, loss, activation backward,
-                // 2 weight gradients (biases fused), 1 backward-data through the output layer and 1 through dropout's input, update
+                // per step: gather, 2 dense forwards, dropout forward and backward, loss (the softmax fused), activation
+                // backward (the relu layer's: dropout stands between it and the backward-data), 2 weight gradients (biases fused),
+                // 1 backward-data, update
                 var profile = b.profile();
                 assertEquals(2L, profile.get("mb_gather")[1], profile.keySet().toString());
                 assertEquals(4L, profile.get("mb_dense_forward")[1]);
@@ -218,7 +219,8 @@ class ModelBatchTest {
                 assertEquals(2L, profile.get("mb_backward_data")[1]);
                 assertEquals(2L, profile.get("mb_optimizer")[1]);
                 long launches = profile.entrySet().stream().filter(e -> e.getKey().startsWith("mb_")).mapToLong(e -> e.getValue()[1]).sum();
-                assertEquals(2 * 12L, launches, profile.keySet().toString());
+                assertEquals(2 * 11L, launches, profile.keySet().toString());
+                assertEquals(null, profile.get("mb_softmax"), "training applies the softmax in the loss launch");
                 assertFalse(mb.lane(0).parameters().get("W1")[0] == mb.lane(1).parameters().get("W1")[0]);
             }
         }
@@ -327,8 +329,11 @@ class ModelBatchTest {
                     int[][] wg = {{K * CAP, n}, {K * CAP, in}, {K, stride}};
                     assertAgrees(new ModelBatchOps.WeightGrad(K, CAP, shape), wg, randoms(r, wg), m);
                     assertAgrees(new ModelBatchOps.WeightGrad(K, CAP, noBias), wg, randoms(r, wg), m);
-                    int[][] bd = {{K * CAP, n}, {K, stride}, {K * CAP, in}};
-                    assertAgrees(new ModelBatchOps.BackwardData(K, CAP, shape), bd, randoms(r, bd), m);
+                    int[][] bd = {{K * CAP, n}, {K, stride}, {K * CAP, in}, {K * CAP, in}};
+                    assertAgrees(new ModelBatchOps.BackwardData(K, CAP, shape, Activation.LINEAR), new int[][]{bd[0], bd[1], bd[2], null}, randoms(r, bd), m);
+                    for (Activation below : Activation.values()) {
+                        if (below != Activation.SOFTMAX) assertAgrees(new ModelBatchOps.BackwardData(K, CAP, shape, below), bd, randoms(r, bd), m);
+                    }
                 }
             }
         }
@@ -341,10 +346,16 @@ class ModelBatchTest {
                     float[][] v = randoms(r, ls);
                     probabilities(v[0]);
                     probabilities(v[1]);
-                    assertAgrees(new ModelBatchOps.LossGradient(K, CAP, loss), new int[][]{ls[0], ls[1], ls[2], ls[3], null}, v, m);
+                    assertAgrees(new ModelBatchOps.LossGradient(K, CAP, loss, false), new int[][]{ls[0], ls[1], ls[2], ls[3], null}, v, m);
                     if (loss == Loss.CROSS_ENTROPY) {
                         for (int i = 0; i < v[4].length; i++) v[4][i] = Math.abs(v[4][i]);
-                        assertAgrees(new ModelBatchOps.LossGradient(K, CAP, loss), ls, v, m);
+                        assertAgrees(new ModelBatchOps.LossGradient(K, CAP, loss, false), ls, v, m);
+                        // from logits: the softmax fused in front
+                        float[][] logits = randoms(r, ls);
+                        logits[1] = v[1];
+                        logits[4] = v[4];
+                        assertAgrees(new ModelBatchOps.LossGradient(K, CAP, loss, true), ls, logits, m);
+                        assertAgrees(new ModelBatchOps.LossGradient(K, CAP, loss, true), new int[][]{ls[0], ls[1], ls[2], ls[3], null}, logits, m);
                     }
                 }
             }
