@@ -6,6 +6,7 @@ import dev.clprop.error.ClpropException;
 import dev.clprop.error.InvalidSettingException;
 import dev.clprop.spi.RunConfig;
 import dev.clprop.spi.StepRunner;
+import dev.clprop.train.DeviceSelfTest;
 import dev.clprop.train.ModelBatch;
 
 import java.util.ArrayList;
@@ -133,8 +134,19 @@ public final class Sweep {
         return v;
     }
 
+    /** Backends whose model-batch ops have passed {@link DeviceSelfTest#checkModelBatch} (the EJML path runs the references themselves). */
+    private static final java.util.Set<Backend> CHECKED = java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
     /** One batch of models: each model's loop on its own thread, its steps run together. */
     private static List<TrainingResult> together(Backend backend, List<Trainer.PreparedRun> runs, int batch) {
+        if (!(backend instanceof dev.clprop.device.reference.EjmlBackend) && CHECKED.add(backend)) {
+            try {
+                DeviceSelfTest.checkModelBatch(backend);
+            } catch (RuntimeException e) {
+                CHECKED.remove(backend);
+                throw e;
+            }
+        }
         int k = runs.size();
         try (ModelBatch mb = new ModelBatch(backend, configs(runs), trains(runs), validations(runs), batch)) {
             ExecutorService pool = Executors.newFixedThreadPool(k, r -> {

@@ -100,6 +100,51 @@ public final class DeviceSelfTest {
         }
     }
 
+    /**
+     * The ops of models trained together ({@link ModelBatchOps}), compared with their references the same way:
+     * two training steps of three small models (every activation's derivative, in the layer's own launch
+     * and fused into the backward-data of the layer above; dropout; the softmax fused into cross-entropy
+     * with class weights; clipping; every optimizer kind) and a validation pass. Run by {@code Sweep} once
+     * per device before it trains models together; throws a {@link DeviceException} naming the op.
+     */
+    public static void checkModelBatch(Backend device) {
+        Random rng = new Random(13);
+        List<Case> cases = new java.util.ArrayList<>();
+        cases.add(new Case("37,19:gelu,dropout:0.25,11:tanh,5:softmax", Loss.CROSS_ENTROPY, Optimizer.adam(0.01f), 0.01f, new float[]{1f, 0.5f, 2f, 0.25f, 1.5f}));
+        cases.add(new Case("37,9:relu,5:linear", Loss.HUBER, Optimizer.momentum(0.05f, 0.9f).withWeightDecay(0.01f)));
+        cases.add(new Case("37,9:silu,5:sigmoid", Loss.BCE, Optimizer.sgd(0.05f)));
+        cases.add(new Case(everyActivation(), Loss.MSE, Optimizer.adamw(0.01f)));
+        try (Lockstep lock = new Lockstep(device)) {
+            for (Case c : cases) {
+                Architecture arch = Architecture.parse(c.spec());
+                Dataset data = data(arch, c.loss(), rng), validation = data(arch, c.loss(), rng);
+                List<dev.clprop.spi.RunConfig> cfgs = new java.util.ArrayList<>();
+                for (int k = 0; k < 3; k++) {
+                    Optimizer o = c.optimizer().withLearningRate(c.optimizer().learningRate() * (k + 1));
+                    cfgs.add(dev.clprop.spi.RunConfig.builder(arch, dev.clprop.settings.TrainingSettings.DEFAULTS.withLoss(c.loss()).withOptimizer(o)
+                            .withSeed(k).withClipNorm(c.clipNorm()).withBatchSize(BATCH)).classWeights(c.classWeights()).build());
+                }
+                lock.begin();
+                try (ModelBatch mb = new ModelBatch(lock.backend(), cfgs, List.of(data, data, data), List.of(validation, validation, validation), BATCH)) {
+                    for (int k = 0; k < 3; k++) {
+                        mb.lane(k).setParameters(Parameters.initialise(arch, k));
+                        mb.lane(k).setClassWeights(c.classWeights());
+                        mb.lane(k).setOrder(Splits.permutation(ROWS, k));
+                    }
+                    // lanes 1 and 2 leave, so that lane 0's requests run each step, for all three models, on this thread
+                    mb.lane(1).close();
+                    mb.lane(2).close();
+                    for (int off = 0; off < 2 * BATCH; off += BATCH) mb.lane(0).trainBatch(off, BATCH);
+                    mb.lane(0).validationOutputs();
+                    lock.end("the self-test of models trained together (" + c.spec() + ", " + c.loss() + ", " + c.optimizer().kind() + ")");
+                } catch (DeviceException e) {
+                    throw new DeviceException("device self-test failed: " + e.getMessage() + "; refusing to train models together on " + device.name()
+                            + " (choose device cpu, or --sequential)", e);
+                }
+            }
+        }
+    }
+
     private static Dataset data(Architecture arch, Loss loss, Random rng) {
         int f = arch.inputs(), n = arch.outputs();
         float[] x = new float[ROWS * f];

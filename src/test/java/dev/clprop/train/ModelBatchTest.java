@@ -413,6 +413,41 @@ class ModelBatchTest {
         }
     }
 
+    /** Adds 1e-3·(1 + |v|) to the first element of every output of the op named {@code target}. */
+    static final class SkewedOp extends dev.clprop.DelegatingBackend {
+        final String target;
+
+        SkewedOp(Backend inner, String target) {
+            super(inner);
+            this.target = target;
+        }
+
+        @Override
+        public void run(KernelOp op, Tensor[] args, int m) {
+            inner.run(op, args, m);
+            if (!op.name().equals(target)) return;
+            for (int i : op.outputs()) {
+                if (args[i] == null) continue;
+                float[] v = new float[args[i].size()];
+                inner.download(args[i], v);
+                perturb(args[i], 0, 1e-3f * (1 + Math.abs(v[0])));
+            }
+        }
+    }
+
+    @Test
+    void theSelfTestOfModelsTrainedTogetherPassesOnTheDeviceAndCatchesEachSkewedOp() {
+        try (Backend cl = OpenClDevices.backend()) {
+            DeviceSelfTest.checkModelBatch(cl);
+            for (String op : List.of("mb_gather", "mb_dense_forward", "mb_softmax", "mb_dropout", "mb_loss", "mb_activation_backward", "mb_weight_grad",
+                    "mb_backward_data", "mb_clip_coefficient", "mb_optimizer")) {
+                dev.clprop.error.DeviceException e = assertThrows(dev.clprop.error.DeviceException.class,
+                        () -> DeviceSelfTest.checkModelBatch(new SkewedOp(cl, op)), op + " skewed, yet the self-test passed");
+                assertTrue(e.getMessage().contains(op) && e.getMessage().contains("refusing to train models together"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void seedsTravelExactlyInSixteenBitParts() {
         float[] row = new float[6];
