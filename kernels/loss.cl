@@ -1,29 +1,76 @@
-// Losses: per-row loss terms and the gradient with respect to the output (for cross-entropy,
-// with respect to the logits: (p - y) / m, fused), then a fixed-order reduction of the row
-// terms into a running loss sum. No atomics: the sum is bit-reproducible.
+// Losses: the gradient with respect to the output (for cross-entropy, with respect to the logits:
+// (p - y) / m, fused) and the batch's loss added to a running sum, in one launch of one work-group:
+// each work-item takes rows lid, lid + LOSS_GROUP, ..., and the partial sums combine in a fixed tree
+// order in local memory. No atomics: the sum is bit-reproducible. (Two launches before, a row kernel
+// and a one-item sum; three with class weights.)
 // OpenCL C 1.2. element_loss and element_gradient come from loss_functions.cl, built before this file.
 
-// One work-item per row: grad[i,:] and row_loss[i] = sum_j element_loss.
-__kernel void loss_gradient(__global const float* out, __global const float* target, const int m, const int n,
-                            const int loss, __global float* grad, __global float* row_loss)
+#ifndef LOSS_GROUP
+#error "build with the -D options clprop generates (LOSS_GROUP)"
+#endif
+
+// part[0] <- the sum of part[0 .. LOSS_GROUP-1], pairwise in a fixed order; every work-item of the group calls it.
+inline void group_sum(__local float* part)
 {
-    const int i = get_global_id(0);
-    if (i >= m) return;
-    float sum = 0.0f;
-    for (int j = i * n; j < i * n + n; j++) {
-        sum += element_loss(loss, out[j], target[j]);
-        grad[j] = element_gradient(loss, out[j], target[j], m, n);
+    const int lid = get_local_id(0);
+    for (int stride = LOSS_GROUP / 2; stride > 0; stride >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < stride) part[lid] += part[lid + stride];
     }
-    row_loss[i] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
 }
 
-// A single work-item adds scale * sum_i row_loss[i] (in row order) to loss_sum[0].
-__kernel void loss_accumulate(__global const float* row_loss, const int m, const float scale, __global float* loss_sum)
+// grad[i,:] for every row and loss_sum[0] += scale * sum_ij element_loss.
+__kernel __attribute__((reqd_work_group_size(LOSS_GROUP, 1, 1)))
+void loss_gradient_sum(__global const float* out, __global const float* target, const int m, const int n, const int loss,
+                       const float scale, __global float* grad, __global float* loss_sum)
 {
-    if (get_global_id(0) != 0) return;
-    float sum = 0.0f;
-    for (int i = 0; i < m; i++) sum += row_loss[i];
-    loss_sum[0] += sum * scale;
+    __local float part[LOSS_GROUP];
+    const int lid = get_local_id(0);
+    float s = 0.0f;
+    for (int i = lid; i < m; i += LOSS_GROUP) {
+        float row = 0.0f;
+        for (int j = i * n; j < i * n + n; j++) {
+            row += element_loss(loss, out[j], target[j]);
+            grad[j] = element_gradient(loss, out[j], target[j], m, n);
+        }
+        s += row;
+    }
+    part[lid] = s;
+    group_sum(part);
+    if (lid == 0) loss_sum[0] += part[0] * scale;
+}
+
+// Class-weighted cross-entropy (torch.nn.CrossEntropyLoss(weight=w)): each row weighs
+// r_i = sum_j w_j * target[i,j]; grad = r_i (p - y) / total (w.r.t. the logits), and the batch adds
+// sum_i r_i * sum_j -y ln p / total to loss_sum[0] (nothing, and zero gradients, when every row weighs 0).
+__kernel __attribute__((reqd_work_group_size(LOSS_GROUP, 1, 1)))
+void weighted_loss_gradient_sum(__global const float* out, __global const float* target, __global const float* class_weights,
+                                const int m, const int n, __global float* grad, __global float* loss_sum)
+{
+    __local float part[LOSS_GROUP];
+    const int lid = get_local_id(0);
+    float w = 0.0f;
+    for (int i = lid; i < m; i += LOSS_GROUP) {
+        for (int j = 0; j < n; j++) w += class_weights[j] * target[i * n + j];
+    }
+    part[lid] = w;
+    group_sum(part);
+    const float t = part[0];
+    barrier(CLK_LOCAL_MEM_FENCE); // every work-item has read the total before part is reused
+    float s = 0.0f;
+    for (int i = lid; i < m; i += LOSS_GROUP) {
+        float r = 0.0f, row = 0.0f;
+        for (int j = 0; j < n; j++) r += class_weights[j] * target[i * n + j];
+        for (int j = i * n; j < i * n + n; j++) {
+            row += element_loss(LOSS_CROSS_ENTROPY, out[j], target[j]);
+            grad[j] = t == 0.0f ? 0.0f : r * (out[j] - target[j]) / t;
+        }
+        s += t == 0.0f ? 0.0f : r * row / t;
+    }
+    part[lid] = s;
+    group_sum(part);
+    if (lid == 0) loss_sum[0] += part[0];
 }
 
 #ifndef ITEM_WIDTH
@@ -51,37 +98,4 @@ __kernel void column_sums(__global const float* delta, const int m, const int n,
             out[j] = sum;
         }
     }
-}
-
-// Class-weighted cross-entropy (torch.nn.CrossEntropyLoss(weight=w)). One work-item: the weight of
-// each row, r_i = sum_j w_j * target[i,j], and their total, in row order.
-__kernel void class_weight_total(__global const float* target, __global const float* class_weights, const int m, const int n,
-                                 __global float* row_weight, __global float* total)
-{
-    if (get_global_id(0) != 0) return;
-    float sum = 0.0f;
-    for (int i = 0; i < m; i++) {
-        float r = 0.0f;
-        for (int j = 0; j < n; j++) r += class_weights[j] * target[i * n + j];
-        row_weight[i] = r;
-        sum += r;
-    }
-    total[0] = sum;
-}
-
-// One work-item per row: grad = r_i (p - y) / total (w.r.t. the logits) and the row's share of the
-// weighted mean loss, r_i * sum_j -y ln p / total (0 when every row weighs 0).
-__kernel void weighted_loss_gradient(__global const float* out, __global const float* target, __global const float* row_weight,
-                                     __global const float* total, const int m, const int n, __global float* grad, __global float* row_loss)
-{
-    const int i = get_global_id(0);
-    if (i >= m) return;
-    const float t = total[0];
-    const float r = row_weight[i];
-    float sum = 0.0f;
-    for (int j = i * n; j < i * n + n; j++) {
-        sum += element_loss(LOSS_CROSS_ENTROPY, out[j], target[j]);
-        grad[j] = t == 0.0f ? 0.0f : r * (out[j] - target[j]) / t;
-    }
-    row_loss[i] = t == 0.0f ? 0.0f : r * sum / t;
 }

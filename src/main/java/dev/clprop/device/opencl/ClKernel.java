@@ -161,6 +161,11 @@ final class ClKernel {
         }
 
         /** Enqueues a single work-item, for the kernels that reduce in a fixed order. */
+        /** One work-group of exactly {@code size} work-items (a kernel with that reqd_work_group_size). */
+        void runGroup(long size) {
+            run(new long[]{size}, new long[]{size});
+        }
+
         void runOnce() {
             run(new long[]{1}, new long[]{1});
         }

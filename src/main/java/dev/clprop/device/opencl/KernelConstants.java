@@ -21,6 +21,9 @@ final class KernelConstants {
      */
     static final int ITEM_WIDTH = dev.clprop.device.KernelOp.ITEM_WIDTH;
 
+    /** Work-items of the one work-group that computes a batch's loss gradient and loss sum (a power of two). */
+    static final int LOSS_GROUP = 64;
+
     /** Name → value, e.g. ACT_RELU → 2, LEAKY_SLOPE → (0x1.47ae14p-7f). */
     static Map<String, String> definitions() {
         Map<String, String> d = new LinkedHashMap<>();
@@ -34,6 +37,7 @@ final class KernelConstants {
         d.put("BATCHNORM_EPS", floatLiteral(dev.clprop.model.BatchNormSpec.EPS));
         d.put("BATCHNORM_MOMENTUM", floatLiteral(dev.clprop.model.BatchNormSpec.MOMENTUM));
         d.put("ITEM_WIDTH", Integer.toString(ITEM_WIDTH));
+        d.put("LOSS_GROUP", Integer.toString(LOSS_GROUP));
         return d;
     }
 

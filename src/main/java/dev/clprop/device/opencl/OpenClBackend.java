@@ -35,12 +35,11 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     private final long buildNanos;
     /** The GEMM family's kernels: the three products, chosen and tuned by {@link GemmConfig}. */
     private final GemmKernels gemm;
-    private final ClKernel biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, lossAccumulate, columnSums, sgd, momentum, adam, gatherRows, gatherBatch, dropout,
-            classWeightTotal, weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
+    private final ClKernel biasActivation, biasSoftmax, activationForward, activationBackward, layerNormForward, layerNormBackwardData, layerNormBackwardParams, batchNormTrain, batchNormEval, batchNormBackward, softmaxBackward, lossGradient, columnSums, sgd, momentum, adam, gatherRows, gatherBatch, dropout,
+            weightedLossGradient, sumSquares, clipCoefficient, scaleBy;
     /**
      * Scratch, grown to the largest size seen: per-row loss terms and row weights, and a weight total.
      */
-    private ClTensor rowLoss, rowWeight, weightTotal;
     /** Programs and kernels of the ops layer kinds bring ({@link #run}), by kernel file (and kernel name). */
     private final Map<String, ClProgram> opPrograms = new LinkedHashMap<>();
     private final Map<String, Map<String, ClKernel>> opKernels = new LinkedHashMap<>();
@@ -79,11 +78,9 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
             batchNormEval = ops.kernel("batchnorm_eval", this);
             batchNormBackward = ops.kernel("batchnorm_backward", this);
             softmaxBackward = ops.kernel("softmax_backward", this);
-            lossGradient = ops.kernel("loss_gradient", this);
-            lossAccumulate = ops.kernel("loss_accumulate", this);
+            lossGradient = ops.kernel("loss_gradient_sum", this);
             columnSums = ops.kernel("column_sums", this);
-            classWeightTotal = ops.kernel("class_weight_total", this);
-            weightedLossGradient = ops.kernel("weighted_loss_gradient", this);
+            weightedLossGradient = ops.kernel("weighted_loss_gradient_sum", this);
             sgd = ops.kernel("sgd_step", this);
             momentum = ops.kernel("momentum_step", this);
             adam = ops.kernel("adam_step", this);
@@ -390,28 +387,15 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
     @Override
     public void lossGradient(Loss loss, Tensor output, Tensor target, int m, Tensor grad, Tensor lossSum) {
         int n = output.cols();
-        ensureRowLoss(m);
-        lossGradient.call().floats("out", t(output)).floats("target", t(target)).i32("m", m).i32("n", n).i32("loss", loss.code())
-                .floats("grad", t(grad)).floats("row_loss", rowLoss).runItemsInGroupsOf(m, ROW_GROUP);
         float scale = (float) loss.scale(1.0, m, n);
-        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", scale).floats("loss_sum", t(lossSum)).runOnce();
-    }
-
-    private void ensureRowLoss(int m) {
-        rowLoss = ClTensor.grown(this, ctx, rowLoss, m);
+        lossGradient.call().floats("out", t(output)).floats("target", t(target)).i32("m", m).i32("n", n).i32("loss", loss.code())
+                .f32("scale", scale).floats("grad", t(grad)).floats("loss_sum", t(lossSum)).runGroup(KernelConstants.LOSS_GROUP);
     }
 
     @Override
     public void weightedLossGradient(Tensor output, Tensor target, Tensor classWeights, int m, Tensor grad, Tensor lossSum) {
-        int n = output.cols();
-        ensureRowLoss(m);
-        rowWeight = ClTensor.grown(this, ctx, rowWeight, m);
-        if (weightTotal == null) weightTotal = new ClTensor(this, ctx, 1, 1);
-        classWeightTotal.call().floats("target", t(target)).floats("class_weights", t(classWeights)).i32("m", m).i32("n", n)
-                .floats("row_weight", rowWeight).floats("total", weightTotal).runOnce();
-        weightedLossGradient.call().floats("out", t(output)).floats("target", t(target)).floats("row_weight", rowWeight).floats("total", weightTotal)
-                .i32("m", m).i32("n", n).floats("grad", t(grad)).floats("row_loss", rowLoss).runItemsInGroupsOf(m, ROW_GROUP);
-        lossAccumulate.call().floats("row_loss", rowLoss).i32("m", m).f32("scale", 1f).floats("loss_sum", t(lossSum)).runOnce();
+        weightedLossGradient.call().floats("out", t(output)).floats("target", t(target)).floats("class_weights", t(classWeights))
+                .i32("m", m).i32("n", output.cols()).floats("grad", t(grad)).floats("loss_sum", t(lossSum)).runGroup(KernelConstants.LOSS_GROUP);
     }
 
     @Override
@@ -562,14 +546,8 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public int liveBuffers() {
-        // the scratch buffers are not the caller's
-        int scratch = 0;
-        for (ClTensor t : scratch()) if (t != null) scratch++;
-        return live - scratch - (gemm == null ? 0 : gemm.scratchBuffers());
-    }
-
-    private ClTensor[] scratch() {
-        return new ClTensor[]{weightTotal, rowWeight, rowLoss};
+        // the GEMM's scratch buffers are not the caller's
+        return live - (gemm == null ? 0 : gemm.scratchBuffers());
     }
 
     private static long ceilDiv(long a, long b) {
@@ -598,8 +576,6 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
 
     @Override
     public void close() {
-        for (ClTensor t : scratch()) if (t != null) t.close();
-        rowLoss = rowWeight = weightTotal = null;
         if (gemm != null) gemm.close();
         for (int i = programs.size() - 1; i >= 0; i--) programs.get(i).close();
         programs.clear();
