@@ -3,22 +3,7 @@
 // each work-item takes rows lid, lid + LOSS_GROUP, ..., and the partial sums combine in a fixed tree
 // order in local memory. No atomics: the sum is bit-reproducible. (Two launches before, a row kernel
 // and a one-item sum; three with class weights.)
-// OpenCL C 1.2. element_loss and element_gradient come from loss_functions.cl, built before this file.
-
-#ifndef LOSS_GROUP
-#error "build with the -D options clprop generates (LOSS_GROUP)"
-#endif
-
-// part[0] <- the sum of part[0 .. LOSS_GROUP-1], pairwise in a fixed order; every work-item of the group calls it.
-inline void group_sum(__local float* part)
-{
-    const int lid = get_local_id(0);
-    for (int stride = LOSS_GROUP / 2; stride > 0; stride >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < stride) part[lid] += part[lid + stride];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
+// OpenCL C 1.2. element_loss, element_gradient and group_sum come from loss_functions.cl, built before this file.
 
 // grad[i,:] for every row and loss_sum[0] += scale * sum_ij element_loss.
 __kernel __attribute__((reqd_work_group_size(LOSS_GROUP, 1, 1)))

@@ -2,6 +2,7 @@
 // many-model kernels (model_batch.cl). The host builds this file before those in each program; a file
 // never includes another. element_loss is one element's unscaled term, element_gradient its gradient
 // (for cross-entropy with respect to the logits, the softmax fused). Same formulas as dev.clprop.loss.Loss.
+// group_sum: the fixed-order sum of a work-group's partial sums.
 // OpenCL C 1.2. LOSS_*, BCE_LOG_FLOOR, BCE_GRAD_EPS and HUBER_DELTA come as -D options generated from
 // dev.clprop.loss.Loss (dev.clprop.device.opencl.KernelConstants); they are never retyped here.
 
@@ -30,4 +31,20 @@ inline float element_gradient(const int loss, const float p, const float y, cons
         case LOSS_HUBER: return clamp(p - y, -HUBER_DELTA, HUBER_DELTA) / ((float) m * n);
         default: return (p - y) / m;
     }
+}
+
+// The work-group size of the loss kernels, which sum a batch's terms in one work-group (a power of two).
+#ifndef LOSS_GROUP
+#error "build with the -D options clprop generates (LOSS_GROUP)"
+#endif
+
+// part[0] <- the sum of part[0 .. LOSS_GROUP-1], pairwise in a fixed order; every work-item of the group calls it.
+inline void group_sum(__local float* part)
+{
+    const int lid = get_local_id(0);
+    for (int stride = LOSS_GROUP / 2; stride > 0; stride >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < stride) part[lid] += part[lid + stride];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
 }

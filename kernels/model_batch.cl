@@ -122,53 +122,55 @@ __kernel void mb_dropout(__global const float* src, __global float* dst, __globa
     dst[o] = drawn >= (int) h[field] ? src[o] * h[field + 1] : 0.0f;
 }
 
-// The loss gradient of each model's batch, one work-item per model, rows in order (where softmax is
-// set, the logits in out are first made probabilities, as mb_softmax does): as loss_gradient then
-// loss_accumulate compute it (loss_sum[k] += scale * sum of the rows' terms), or, with class weights (row k
-// of class_weights), as class_weight_total and weighted_loss_gradient do.
-__kernel void mb_loss(__global float* out, __global const float* target, __global float* grad, __global float* loss_sum,
-                      __global const float* class_weights, const int weighted, const int softmax, const int m, const int cap,
-                      const int n, const int loss, const float scale, const int models)
+// The loss gradient of each model's batch and its loss added to loss_sum[k], one work-group of
+// LOSS_GROUP work-items per model (rows over its work-items, the sum in group_sum's fixed order), as
+// loss_gradient_sum computes it (loss_sum[k] += scale * the sum of the terms), or, with class weights
+// (row k of class_weights), as weighted_loss_gradient_sum does. Where softmax is set, each row's
+// logits in out are first made probabilities (as mb_softmax does): the output layer's softmax, fused
+// here in training.
+__kernel __attribute__((reqd_work_group_size(LOSS_GROUP, 1, 1)))
+void mb_loss(__global float* out, __global const float* target, __global float* grad, __global float* loss_sum,
+             __global const float* class_weights, const int weighted, const int softmax, const int m, const int cap,
+             const int n, const int loss, const float scale, const int models)
 {
-    const int k = get_global_id(0);
-    if (k >= models) return;
+    __local float part[LOSS_GROUP];
+    const int k = get_group_id(0), lid = get_local_id(0);
     const size_t base = (size_t) k * cap * n;
-    if (softmax) {
-        // the output layer's softmax, fused here in training (its forward launch left the logits)
-        for (int i = 0; i < m; i++) {
-            __global float* row = out + base + (size_t) i * n;
-            float mx = -INFINITY;
-            for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
-            float sum = 0.0f;
-            for (int j = 0; j < n; j++) {
-                const float e = exp(row[j] - mx);
-                row[j] = e;
-                sum += e;
-            }
-            for (int j = 0; j < n; j++) row[j] /= sum;
-        }
-    }
     __global const float* w = class_weights + (size_t) k * n;
     float total = 0.0f;
     if (weighted) {
-        for (int i = 0; i < m; i++) {
-            float r = 0.0f;
-            for (int j = 0; j < n; j++) r += w[j] * target[base + i * n + j];
-            total += r;
-        }
+        float s = 0.0f;
+        for (int i = lid; i < m; i += LOSS_GROUP) for (int j = 0; j < n; j++) s += w[j] * target[base + i * n + j];
+        part[lid] = s;
+        group_sum(part);
+        total = part[0];
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
     float sum = 0.0f;
-    for (int i = 0; i < m; i++) {
-        float row = 0.0f, r = 0.0f;
+    for (int i = lid; i < m; i += LOSS_GROUP) {
+        __global float* row = out + base + (size_t) i * n;
+        if (softmax) {
+            float mx = -INFINITY;
+            for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
+            float e = 0.0f;
+            for (int j = 0; j < n; j++) {
+                row[j] = exp(row[j] - mx);
+                e += row[j];
+            }
+            for (int j = 0; j < n; j++) row[j] /= e;
+        }
+        float terms = 0.0f, r = 0.0f;
         if (weighted) for (int j = 0; j < n; j++) r += w[j] * target[base + i * n + j];
         for (int j = 0; j < n; j++) {
             const size_t e = base + i * n + j;
-            row += element_loss(loss, out[e], target[e]);
+            terms += element_loss(loss, out[e], target[e]);
             grad[e] = !weighted ? element_gradient(loss, out[e], target[e], m, n) : total == 0.0f ? 0.0f : r * (out[e] - target[e]) / total;
         }
-        sum += !weighted ? row : total == 0.0f ? 0.0f : r * row / total;
+        sum += !weighted ? terms : total == 0.0f ? 0.0f : r * terms / total;
     }
-    loss_sum[k] += weighted ? sum : sum * scale;
+    part[lid] = sum;
+    group_sum(part);
+    if (lid == 0) loss_sum[k] += weighted ? part[0] : part[0] * scale;
 }
 
 // grad <- grad * f'(a), f' taken from what the layer keeps (its output, or z for gelu and silu).

@@ -25,5 +25,8 @@ public interface KernelLauncher {
 
         /** {@code items} work-items in one dimension (rounded up to work-groups). */
         void items(long items);
+
+        /** {@code count} work-groups of exactly {@code size} work-items each, in one dimension (for a kernel with that reqd_work_group_size). */
+        void groups(long count, int size);
     }
 }

@@ -17,6 +17,9 @@ public interface KernelOp {
      */
     int ITEM_WIDTH = 8;
 
+    /** Work-items of a work-group that sums a batch's loss terms (the kernels' LOSS_GROUP, a power of two). */
+    int LOSS_GROUP = 64;
+
     /** Its name in reports, e.g. {@code prelu_forward}. */
     String name();
 

@@ -379,7 +379,7 @@ public final class ModelBatchOps {
             int n = args[0].cols();
             device.kernel("mb_loss").tensor("out", args[0]).tensor("target", args[1]).tensor("grad", args[2]).tensor("loss_sum", args[3])
                     .tensor("class_weights", args[4] == null ? args[3] : args[4]).i32("weighted", args[4] == null ? 0 : 1).i32("softmax", softmax ? 1 : 0).i32("m", m).i32("cap", cap)
-                    .i32("n", n).i32("loss", loss.code()).f32("scale", (float) loss.scale(1.0, m, n)).i32("models", models).items(models);
+                    .i32("n", n).i32("loss", loss.code()).f32("scale", (float) loss.scale(1.0, m, n)).i32("models", models).groups(models, KernelOp.LOSS_GROUP);
         }
     }
 

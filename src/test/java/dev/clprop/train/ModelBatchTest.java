@@ -362,6 +362,21 @@ class ModelBatchTest {
         }
     }
 
+    @Test
+    void theLossSpreadsRowsOverItsWorkGroupForBatchesLargerThanTheGroup() {
+        Random r = new Random(29);
+        int cap = 2 * KernelOp.LOSS_GROUP + 11, n = 10, k = 2;
+        for (int m : new int[]{KernelOp.LOSS_GROUP + 1, cap}) {
+            int[][] ls = {{k * cap, n}, {k * cap, n}, {k * cap, n}, {k, 1}, {k, n}};
+            float[][] v = randoms(r, ls);
+            probabilities(v[0]);
+            probabilities(v[1]);
+            for (int i = 0; i < v[4].length; i++) v[4][i] = Math.abs(v[4][i]);
+            for (Loss loss : Loss.values()) assertAgrees(new ModelBatchOps.LossGradient(k, cap, loss, false), new int[][]{ls[0], ls[1], ls[2], ls[3], null}, v, m);
+            assertAgrees(new ModelBatchOps.LossGradient(k, cap, Loss.CROSS_ENTROPY, true), ls, v, m);
+        }
+    }
+
     /** Values in (0, 1), as outputs of a sigmoid or softmax and targets of bce. */
     private static void probabilities(float[] v) {
         for (int i = 0; i < v.length; i++) v[i] = 1f / (1f + (float) Math.exp(-v[i]));

@@ -22,7 +22,7 @@ final class KernelConstants {
     static final int ITEM_WIDTH = dev.clprop.device.KernelOp.ITEM_WIDTH;
 
     /** Work-items of the one work-group that computes a batch's loss gradient and loss sum (a power of two). */
-    static final int LOSS_GROUP = 64;
+    static final int LOSS_GROUP = dev.clprop.device.KernelOp.LOSS_GROUP;
 
     /** Name → value, e.g. ACT_RELU → 2, LEAKY_SLOPE → (0x1.47ae14p-7f). */
     static Map<String, String> definitions() {

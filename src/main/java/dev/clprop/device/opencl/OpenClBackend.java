@@ -500,6 +500,11 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
                 public void items(long items) {
                     c.runItems(items);
                 }
+
+                @Override
+                public void groups(long count, int size) {
+                    c.run(new long[]{count * size}, new long[]{size});
+                }
             };
         }, args, m);
     }
