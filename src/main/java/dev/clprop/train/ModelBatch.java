@@ -53,7 +53,6 @@ public final class ModelBatch implements AutoCloseable {
     private final List<Tensor> owned = new ArrayList<>();
     private final Tensor x, y, vx, order, vorder, bx, by, params, grads, state1, state2, hyper, classWeights, coef, lossSum;
     private final float[] hyperHost, orderHost, paramsHost, classWeightsHost;
-    private final float[] vorderHost;
     private boolean hyperDirty = true, orderDirty = true, paramsDirty = true, classWeightsDirty = true;
     private final double[] banked;
     private final Lane[] lanes;
@@ -61,7 +60,7 @@ public final class ModelBatch implements AutoCloseable {
     private int active, arrived;
     private long generation;
     private RuntimeException failure;
-    private long cachedParamsStep = -1, cachedValidationStep = -1;
+    private long cachedParamsStep = -1, cachedValidationStep = -1, bankedAtStep = -1;
     private float[] cachedParams;
     private float[][] cachedValidation;
 
@@ -163,13 +162,12 @@ public final class ModelBatch implements AutoCloseable {
                 List<Dataset> vd = distinct(validations, validationBase);
                 vx = upload(concat(vd, true), rowsOf(vd), arch.inputs());
                 vorder = own(models, validationRows);
-                vorderHost = new float[models * validationRows];
+                float[] vorderHost = new float[models * validationRows];
                 for (int k = 0; k < models; k++) for (int i = 0; i < validationRows; i++) vorderHost[k * validationRows + i] = validationBase[k] + i;
                 b.upload(vorder, vorderHost);
             } else {
                 vx = null;
                 vorder = null;
-                vorderHost = null;
             }
             order = own(models, trainRows);
             orderHost = new float[models * trainRows];
@@ -474,10 +472,14 @@ public final class ModelBatch implements AutoCloseable {
     }
 
     private synchronized double takeLossSum(int k) {
-        float[] now = new float[models];
-        b.download(lossSum, now);
-        b.zero(lossSum);
-        for (int j = 0; j < models; j++) banked[j] += now[j];
+        // every lane takes its sum at the same step (an epoch's end): one read serves them all
+        if (bankedAtStep != step) {
+            float[] now = new float[models];
+            b.download(lossSum, now);
+            b.zero(lossSum);
+            for (int j = 0; j < models; j++) banked[j] += now[j];
+            bankedAtStep = step;
+        }
         double v = banked[k];
         banked[k] = 0;
         return v;
