@@ -67,22 +67,38 @@ __kernel void mb_dense_forward(__global const float* a, __global const float* pa
     const int j0 = (gid % chunks) * ITEM_WIDTH, r = gid / chunks;
     if (r >= models * m) return;
     const int k = r / m, i = r % m;
-    const int outs = min(ITEM_WIDTH, n - j0);
     __global const float* ar = a + ((size_t) k * cap + i) * in;
     __global const float* w = params + (size_t) k * stride + w_off + (size_t) j0 * in;
-    float8 acc[ITEM_WIDTH];
-    for (int q = 0; q < ITEM_WIDTH; q++) acc[q] = (float8)(0.0f);
-    int p = 0;
-    for (; p + ITEM_WIDTH <= in; p += ITEM_WIDTH) {
-        const float8 av = vload8(0, ar + p);
-        for (int q = 0; q < outs; q++) acc[q] += av * vload8(0, w + (size_t) q * in + p);
-    }
     const size_t o = ((size_t) k * cap + i) * n + j0;
-    for (int q = 0; q < outs; q++) {
-        const float8 v = acc[q];
-        float s = ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
-        for (int t = p; t < in; t++) s += ar[t] * w[(size_t) q * in + t];
-        if (b_off >= 0) s += params[(size_t) k * stride + b_off + j0 + q];
+    float z[ITEM_WIDTH];
+    if (j0 + ITEM_WIDTH <= n) {
+        // a whole chunk of outputs: the accumulators unrolled, so that they stay in registers
+        float8 acc[ITEM_WIDTH];
+        #pragma unroll
+        for (int q = 0; q < ITEM_WIDTH; q++) acc[q] = (float8)(0.0f);
+        int p = 0;
+        for (; p + ITEM_WIDTH <= in; p += ITEM_WIDTH) {
+            const float8 av = vload8(0, ar + p);
+            #pragma unroll
+            for (int q = 0; q < ITEM_WIDTH; q++) acc[q] += av * vload8(0, w + (size_t) q * in + p);
+        }
+        #pragma unroll
+        for (int q = 0; q < ITEM_WIDTH; q++) {
+            const float8 v = acc[q];
+            z[q] = ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+            for (int t = p; t < in; t++) z[q] += ar[t] * w[(size_t) q * in + t];
+        }
+    } else {
+        for (int q = 0; q < n - j0; q++) {
+            float8 acc = (float8)(0.0f);
+            int p = 0;
+            for (; p + ITEM_WIDTH <= in; p += ITEM_WIDTH) acc += vload8(0, ar + p) * vload8(0, w + (size_t) q * in + p);
+            z[q] = ((acc.s0 + acc.s1) + (acc.s2 + acc.s3)) + ((acc.s4 + acc.s5) + (acc.s6 + acc.s7));
+            for (int t = p; t < in; t++) z[q] += ar[t] * w[(size_t) q * in + t];
+        }
+    }
+    for (int q = 0; q < min(ITEM_WIDTH, n - j0); q++) {
+        const float s = b_off >= 0 ? z[q] + params[(size_t) k * stride + b_off + j0 + q] : z[q];
         if (keep_pre) pre[o + q] = s;
         out[o + q] = act_apply(act, s);
     }
