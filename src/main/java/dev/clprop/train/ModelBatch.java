@@ -170,8 +170,7 @@ public final class ModelBatch implements AutoCloseable {
                 vorder = null;
             }
             order = own(models, trainRows);
-            orderHost = new float[models * trainRows];
-            for (int k = 0; k < models; k++) for (int i = 0; i < trainRows; i++) orderHost[k * trainRows + i] = trainBase[k] + i;
+            orderHost = new float[models * trainRows]; // each lane sets its order before its first step
             bx = own(models * cap, arch.inputs());
             by = own(models * cap, outputs);
             params = own(models, stride);
@@ -315,6 +314,11 @@ public final class ModelBatch implements AutoCloseable {
     /** How many models train together. */
     public int models() {
         return models;
+    }
+
+    /** Training rows held on the device: equal training sets are stored once. */
+    int storedTrainingRows() {
+        return x.rows();
     }
 
     private void flush() {

@@ -168,6 +168,22 @@ class ModelBatchTest {
         assertEquals("the models' optimizers differ in kind or betas", reason("7,4:relu,3:softmax", "7,4:relu,3:softmax", Optimizer.adam(0.01f), Optimizer.sgd(0.01f), data, data));
         assertEquals("the models' training sets differ in size",
                 reason("7,4:relu,3:softmax", "7,4:relu,3:softmax", Optimizer.sgd(0.01f), Optimizer.sgd(0.01f), data, data.subset(new int[]{1, 2, 3}, "part")));
+        Dataset other = classes(2);
+        assertEquals("the models' validation sets differ in size", ModelBatch.unsupported(configs("7,3:softmax", 2), List.of(data, data),
+                java.util.Arrays.asList(data, null)));
+        assertNull(ModelBatch.unsupported(configs("7,3:softmax", 2), List.of(data, other), List.of(other, data)), "different rows, same sizes");
+        var settings = dev.clprop.settings.TrainingSettings.DEFAULTS;
+        Architecture arch = Architecture.parse("7,3:softmax");
+        java.util.function.BiFunction<dev.clprop.settings.TrainingSettings, dev.clprop.spi.RunConfig.Builder, String> second = (st, bld) ->
+                ModelBatch.unsupported(List.of(dev.clprop.spi.RunConfig.builder(arch, settings).build(), bld.build()), List.of(data, data), null);
+        assertEquals("the models' batch sizes differ", second.apply(null, dev.clprop.spi.RunConfig.builder(arch, settings.withBatchSize(7))));
+        assertEquals("the models' gradient clipping differs", second.apply(null, dev.clprop.spi.RunConfig.builder(arch, settings.withClipNorm(1f))));
+        assertEquals("some models weight classes and some do not", second.apply(null, dev.clprop.spi.RunConfig.builder(arch, settings).classWeights(new float[]{1, 2, 3})));
+        assertEquals("lockstep verification (verifyEvery) checks one model at a time", second.apply(null, dev.clprop.spi.RunConfig.builder(arch, settings.withVerifyEvery(5))));
+        assertEquals("a checkpoint file is written for one model at a time", second.apply(null, dev.clprop.spi.RunConfig.builder(arch, settings).checkpoint(java.nio.file.Path.of("c.npz"))));
+        Architecture sigmoid = Architecture.parse("7,3:sigmoid");
+        assertEquals("the models' losses differ", ModelBatch.unsupported(List.of(dev.clprop.spi.RunConfig.builder(sigmoid, settings.withLoss(Loss.BCE)).build(),
+                dev.clprop.spi.RunConfig.builder(sigmoid, settings.withLoss(Loss.MSE)).build()), List.of(data, data), null));
         List<dev.clprop.spi.RunConfig> mse = List.of(dev.clprop.spi.RunConfig.builder(Architecture.parse("7,4:relu,3:softmax"),
                 dev.clprop.settings.TrainingSettings.DEFAULTS.withLoss(Loss.MSE)).build());
         assertEquals("softmax is trained together only as the output of cross-entropy", ModelBatch.unsupported(mse, List.of(data), null));
@@ -231,6 +247,54 @@ class ModelBatchTest {
             t.join();
         } catch (InterruptedException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    static List<dev.clprop.spi.RunConfig> configs(String spec, int k) {
+        List<dev.clprop.spi.RunConfig> cfgs = new ArrayList<>();
+        for (int i = 0; i < k; i++) cfgs.add(dev.clprop.spi.RunConfig.builder(Architecture.parse(spec), dev.clprop.settings.TrainingSettings.DEFAULTS.withSeed(i)).build());
+        return cfgs;
+    }
+
+    @Test
+    void equalTrainingSetsAreStoredOnceAndAllBuffersAreReleased() {
+        Dataset a = classes(4), b = classes(5);
+        Dataset aCopy = a.subset(dev.clprop.data.Splits.identity(a.rows()), "copy");
+        try (OpenClBackend cl = OpenClDevices.backend()) {
+            int before = cl.liveBuffers();
+            try (ModelBatch mb = new ModelBatch(cl, configs("7,3:softmax", 3), List.of(a, aCopy, a), null, 10)) {
+                assertEquals(a.rows(), mb.storedTrainingRows(), "equal rows, even as another object, are one copy");
+                assertTrue(cl.liveBuffers() > before);
+            }
+            assertEquals(before, cl.liveBuffers(), "closing the batch releases every buffer it allocated");
+            try (ModelBatch mb = new ModelBatch(cl, configs("7,3:softmax", 3), List.of(a, b, a), null, 10)) {
+                assertEquals(2 * a.rows(), mb.storedTrainingRows());
+            }
+        }
+    }
+
+    @Test
+    void weightsReadBeforeAnyStepAreTheOnesSetAndALaneThatLeavesLetsTheOthersStep() {
+        Dataset data = classes(4);
+        Architecture a = Architecture.parse("7,3:softmax");
+        try (ModelBatch mb = new ModelBatch(new EjmlBackend(), configs("7,3:softmax", 2), List.of(data, data), null, 10)) {
+            for (int k = 0; k < 2; k++) {
+                mb.lane(k).setParameters(dev.clprop.model.Parameters.initialise(a, k + 1));
+                mb.lane(k).setOrder(dev.clprop.data.Splits.identity(data.rows()));
+            }
+            assertTrue(mb.lane(1).parameters().bitwiseEquals(dev.clprop.model.Parameters.initialise(a, 2)), "read back before any step");
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread waiting = new Thread(() -> mb.lane(1).trainBatch(0, 10));
+            waiting.setUncaughtExceptionHandler((t, e) -> failures.add(e));
+            waiting.start();
+            // lane 1 waits for lane 0, which leaves instead: the step runs for lane 1
+            while (waiting.getState() != Thread.State.WAITING && waiting.isAlive()) Thread.onSpinWait();
+            mb.lane(0).close();
+            join(waiting);
+            assertEquals(List.of(), failures);
+            assertEquals(1, mb.lane(1).step());
+            assertFalse(mb.lane(1).parameters().bitwiseEquals(dev.clprop.model.Parameters.initialise(a, 2)), "the step changed the weights");
+            assertThrows(IllegalStateException.class, () -> mb.lane(0).trainBatch(10, 10), "a lane that left cannot step");
         }
     }
 
