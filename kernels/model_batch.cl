@@ -104,12 +104,9 @@ __kernel void mb_dense_forward(__global const float* a, __global const float* pa
     }
 }
 
-// Row-wise softmax in place, the row maximum subtracted first; one work-item per row.
-__kernel void mb_softmax(__global float* z, const int m, const int cap, const int n, const int models)
+// A row of n logits made probabilities in place, the row maximum subtracted first (bias_softmax's arithmetic).
+inline void softmax_row(__global float* row, const int n)
 {
-    const int r = get_global_id(0);
-    if (r >= models * m) return;
-    __global float* row = z + ((size_t) (r / m) * cap + r % m) * n;
     float mx = -INFINITY;
     for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
     float sum = 0.0f;
@@ -119,6 +116,14 @@ __kernel void mb_softmax(__global float* z, const int m, const int cap, const in
         sum += e;
     }
     for (int j = 0; j < n; j++) row[j] /= sum;
+}
+
+// Row-wise softmax in place; one work-item per row.
+__kernel void mb_softmax(__global float* z, const int m, const int cap, const int n, const int models)
+{
+    const int r = get_global_id(0);
+    if (r >= models * m) return;
+    softmax_row(z + ((size_t) (r / m) * cap + r % m) * n, n);
 }
 
 // Inverted dropout with each model's own mask: the key of DropoutSpec.key(seed, step, layer), from the
@@ -164,17 +169,7 @@ void mb_loss(__global float* out, __global const float* target, __global float* 
     }
     float sum = 0.0f;
     for (int i = lid; i < m; i += LOSS_GROUP) {
-        __global float* row = out + base + (size_t) i * n;
-        if (softmax) {
-            float mx = -INFINITY;
-            for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
-            float e = 0.0f;
-            for (int j = 0; j < n; j++) {
-                row[j] = exp(row[j] - mx);
-                e += row[j];
-            }
-            for (int j = 0; j < n; j++) row[j] /= e;
-        }
+        if (softmax) softmax_row(out + base + (size_t) i * n, n);
         float terms = 0.0f, r = 0.0f;
         if (weighted) for (int j = 0; j < n; j++) r += w[j] * target[base + i * n + j];
         for (int j = 0; j < n; j++) {
