@@ -13,7 +13,6 @@ import dev.clprop.model.ParamShape;
 import dev.clprop.model.Parameters;
 import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.OptimizerState;
-import dev.clprop.spi.DataParallelTiming;
 import dev.clprop.spi.RunConfig;
 import dev.clprop.spi.StepRunner;
 
@@ -626,11 +625,6 @@ public final class ModelBatch implements AutoCloseable {
 
         @Override
         public String endVerify(String what) {
-            return null;
-        }
-
-        @Override
-        public DataParallelTiming timing() {
             return null;
         }
 

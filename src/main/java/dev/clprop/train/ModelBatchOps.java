@@ -89,8 +89,26 @@ public final class ModelBatchOps {
         return (n + KernelOp.ITEM_WIDTH - 1) / KernelOp.ITEM_WIDTH;
     }
 
-    /** What every op shares: its file, its options, its name. */
+    /** What every op shares: its file, its options, its name and the arguments it modifies. */
     private abstract static class Op implements KernelOp {
+        private final String name;
+        private final List<Integer> outputs;
+
+        Op(String name, Integer... outputs) {
+            this.name = name;
+            this.outputs = List.of(outputs);
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public List<Integer> outputs() {
+            return outputs;
+        }
+
         @Override
         public String kernelFile() {
             return FILE;
@@ -110,20 +128,11 @@ public final class ModelBatchOps {
         final int models, cap, orderLen, offset;
 
         Gather(int models, int cap, int orderLen, int offset) {
+            super("mb_gather", 3, 4);
             this.models = models;
             this.cap = cap;
             this.orderLen = orderLen;
             this.offset = offset;
-        }
-
-        @Override
-        public String name() {
-            return "mb_gather";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(3, 4);
         }
 
         @Override
@@ -164,21 +173,12 @@ public final class ModelBatchOps {
         final Activation act;
 
         DenseForward(int models, int cap, DenseShape s, Activation act) {
+            super("mb_dense_forward", 2, 3);
             if (act == Activation.SOFTMAX) throw new IllegalArgumentException("softmax is row-wise: a linear product, then Softmax");
             this.models = models;
             this.cap = cap;
             this.s = s;
             this.act = act;
-        }
-
-        @Override
-        public String name() {
-            return "mb_dense_forward";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(2, 3);
         }
 
         @Override
@@ -219,18 +219,9 @@ public final class ModelBatchOps {
         final int models, cap;
 
         Softmax(int models, int cap) {
+            super("mb_softmax", 0);
             this.models = models;
             this.cap = cap;
-        }
-
-        @Override
-        public String name() {
-            return "mb_softmax";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(0);
         }
 
         @Override
@@ -266,21 +257,12 @@ public final class ModelBatchOps {
         final int models, cap, field, step, layer;
 
         Dropout(int models, int cap, int field, int step, int layer) {
+            super("mb_dropout", 1);
             this.models = models;
             this.cap = cap;
             this.field = field;
             this.step = step;
             this.layer = layer;
-        }
-
-        @Override
-        public String name() {
-            return "mb_dropout";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(1);
         }
 
         @Override
@@ -321,20 +303,11 @@ public final class ModelBatchOps {
 
         /** softmax: out holds the output layer's logits, which this op first turns into probabilities (in place, as {@link Softmax}). */
         LossGradient(int models, int cap, Loss loss, boolean softmax) {
+            super("mb_loss", softmax ? new Integer[]{0, 2, 3} : new Integer[]{2, 3});
             this.models = models;
             this.cap = cap;
             this.loss = loss;
             this.softmax = softmax;
-        }
-
-        @Override
-        public String name() {
-            return "mb_loss";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return softmax ? List.of(0, 2, 3) : List.of(2, 3);
         }
 
         @Override
@@ -389,20 +362,11 @@ public final class ModelBatchOps {
         final Activation act;
 
         ActivationBackward(int models, int cap, Activation act) {
+            super("mb_activation_backward", 0);
             if (act == Activation.SOFTMAX) throw new IllegalArgumentException("softmax's Jacobian is row-wise; a model batch fuses it into cross-entropy only");
             this.models = models;
             this.cap = cap;
             this.act = act;
-        }
-
-        @Override
-        public String name() {
-            return "mb_activation_backward";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(0);
         }
 
         @Override
@@ -430,19 +394,10 @@ public final class ModelBatchOps {
         final DenseShape s;
 
         WeightGrad(int models, int cap, DenseShape s) {
+            super("mb_weight_grad", 2);
             this.models = models;
             this.cap = cap;
             this.s = s;
-        }
-
-        @Override
-        public String name() {
-            return "mb_weight_grad";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(2);
         }
 
         @Override
@@ -490,21 +445,12 @@ public final class ModelBatchOps {
         final Activation below;
 
         BackwardData(int models, int cap, DenseShape s, Activation below) {
+            super("mb_backward_data", 2);
             if (below == Activation.SOFTMAX) throw new IllegalArgumentException("softmax is an output layer's");
             this.models = models;
             this.cap = cap;
             this.s = s;
             this.below = below;
-        }
-
-        @Override
-        public String name() {
-            return "mb_backward_data";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(2);
         }
 
         @Override
@@ -544,18 +490,9 @@ public final class ModelBatchOps {
         final float maxNorm;
 
         ClipCoefficient(int models, float maxNorm) {
+            super("mb_clip_coefficient", 1);
             this.models = models;
             this.maxNorm = maxNorm;
-        }
-
-        @Override
-        public String name() {
-            return "mb_clip_coefficient";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(1);
         }
 
         @Override
@@ -593,20 +530,11 @@ public final class ModelBatchOps {
 
         /** bc1 and sqrtBc2: Adam's bias corrections at this step (1 for the others). */
         Update(int models, Optimizer.Kind kind, float bc1, float sqrtBc2) {
+            super("mb_optimizer", 0, 2, 3);
             this.models = models;
             this.kind = kind;
             this.bc1 = bc1;
             this.sqrtBc2 = sqrtBc2;
-        }
-
-        @Override
-        public String name() {
-            return "mb_optimizer";
-        }
-
-        @Override
-        public List<Integer> outputs() {
-            return List.of(0, 2, 3);
         }
 
         @Override
