@@ -1,7 +1,7 @@
 // Activations: the forward epilogue (bias + activation, in place) and the backward delta
 // (incoming gradient times the activation's derivative, in place). Derivatives are taken from
 // the layer's output a = f(z), or from z where a does not determine it (gelu, silu).
-// OpenCL C 1.2. act_apply and act_derivative come from activation_functions.cl, built before this file.
+// OpenCL C 1.2. act_apply, act_derivative and softmax_row come from activation_functions.cl, built before this file.
 
 #ifndef ITEM_WIDTH
 #error "build with the -D options clprop generates (ITEM_WIDTH)"
@@ -39,20 +39,8 @@ __kernel void bias_softmax(__global float* z, __global const float* bias, const 
     const int i = get_global_id(0);
     if (i >= m) return;
     __global float* row = z + i * n;
-    float mx = -INFINITY;
-    for (int j = 0; j < n; j++) {
-        float v = row[j];
-        if (has_bias) v += bias[j];
-        row[j] = v;
-        mx = fmax(mx, v);
-    }
-    float sum = 0.0f;
-    for (int j = 0; j < n; j++) {
-        const float e = exp(row[j] - mx);
-        row[j] = e;
-        sum += e;
-    }
-    for (int j = 0; j < n; j++) row[j] /= sum;
+    if (has_bias) for (int j = 0; j < n; j++) row[j] += bias[j];
+    softmax_row(row, n);
 }
 
 // out[i] <- f(z[i]), z unchanged: for activations whose derivative needs z (gelu, silu), which the

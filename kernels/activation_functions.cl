@@ -1,6 +1,6 @@
-// The activations and their derivatives as functions, shared by the programs that need them: the
-// activation kernels (activation.cl) and the tiled GEMM's forward epilogue (gemm.cl). The host
-// builds this file first in each of those programs; a file never includes another.
+// The activations and their derivatives, and a row's softmax, as functions shared by the programs that
+// need them: the op kernels (activation.cl, model_batch.cl, ...) and the tiled GEMM's forward epilogue
+// (gemm.cl). The host builds this file first in each of those programs; a file never includes another.
 // act_derivative takes what the layer keeps: the output a = f(z), or z itself for gelu and silu (not
 // monotonic, so a does not determine z; dev.clprop.model.Activation#derivativeNeedsInput).
 // OpenCL C 1.2. ACT_* and LEAKY_SLOPE come as -D options generated from
@@ -72,4 +72,18 @@ inline float8 act_derivative8(const int act, const float8 a)
         case ACT_ELU: return select(a + 1.0f, (float8)(1.0f), isgreater(a, (float8)(0.0f)));
         default: return (float8)(1.0f);
     }
+}
+
+// A row of n logits made probabilities in place, the row maximum subtracted first (bias_softmax's and the many-model kernels').
+inline void softmax_row(__global float* row, const int n)
+{
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
+    float sum = 0.0f;
+    for (int j = 0; j < n; j++) {
+        const float e = exp(row[j] - mx);
+        row[j] = e;
+        sum += e;
+    }
+    for (int j = 0; j < n; j++) row[j] /= sum;
 }

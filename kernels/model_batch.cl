@@ -8,7 +8,7 @@
 // takes ITEM_WIDTH neighbouring elements as one float8 (a row's last, partial chunk one at a time): PoCL
 // does not vectorize these kernels across work-items (the model index and the loops defeat it), and
 // one float per work-item ran 4-8x slower. Ranges are 1-d over (row, chunk), so that a narrow row
-// does not leave most of a 2-d work-group idle. OpenCL C 1.2. act_apply/act_derivative, element_loss/element_gradient and mix come from
+// does not leave most of a 2-d work-group idle. OpenCL C 1.2. act_apply/act_derivative/softmax_row, element_loss/element_gradient and mix come from
 // the shared function files, built before this one; HP_* and OPT_* come as -D options generated from
 // dev.clprop.train.ModelBatchOps.
 
@@ -102,20 +102,6 @@ __kernel void mb_dense_forward(__global const float* a, __global const float* pa
         if (keep_pre) pre[o + q] = s;
         out[o + q] = act_apply(act, s);
     }
-}
-
-// A row of n logits made probabilities in place, the row maximum subtracted first (bias_softmax's arithmetic).
-inline void softmax_row(__global float* row, const int n)
-{
-    float mx = -INFINITY;
-    for (int j = 0; j < n; j++) mx = fmax(mx, row[j]);
-    float sum = 0.0f;
-    for (int j = 0; j < n; j++) {
-        const float e = exp(row[j] - mx);
-        row[j] = e;
-        sum += e;
-    }
-    for (int j = 0; j < n; j++) row[j] /= sum;
 }
 
 // Row-wise softmax in place; one work-item per row.

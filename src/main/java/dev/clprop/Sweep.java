@@ -85,19 +85,19 @@ public final class Sweep {
      * have finished; a model that diverges or stops early returns that outcome like its {@code fit}.
      */
     public List<TrainingResult> fit(Dataset train, Dataset validation) {
-        if (mode == Mode.SEQUENTIAL) return sequential(train, validation);
+        List<Trainer.PreparedRun> runs = new ArrayList<>();
+        for (Trainer t : trainers) runs.add(t.prepareRun(train, validation));
+        if (mode == Mode.SEQUENTIAL) return sequential(runs);
         Trainer first = trainers.get(0);
         for (Trainer t : trainers) {
             if (t.device() != first.device() || (first.device() == null && !t.deviceChoice().equals(first.deviceChoice()))) {
                 throw new InvalidSettingException("device", "differs between the sweep's trainers; a sweep trains on one device");
             }
         }
-        List<Trainer.PreparedRun> runs = new ArrayList<>();
-        for (Trainer t : trainers) runs.add(t.prepareRun(train, validation));
         String why = ModelBatch.unsupported(configs(runs), trains(runs), validations(runs));
         if (why != null) {
             log.accept("sweep: training the models one at a time, because " + why);
-            return sequential(train, validation);
+            return sequential(runs);
         }
         int batch = Math.min(first.settings().batchSize(), runs.get(0).train().rows());
         Device d = first.device() != null ? first.device()
@@ -114,9 +114,10 @@ public final class Sweep {
         }
     }
 
-    private List<TrainingResult> sequential(Dataset train, Dataset validation) {
+    /** Each prepared run in turn, as its trainer's {@code fit} runs it (the data split and scaled once, here). */
+    private static List<TrainingResult> sequential(List<Trainer.PreparedRun> runs) {
         List<TrainingResult> out = new ArrayList<>();
-        for (Trainer t : trainers) out.add(t.fit(train, validation));
+        for (Trainer.PreparedRun r : runs) out.add(r.trainer().fit(r));
         return out;
     }
 

@@ -420,6 +420,11 @@ public final class Trainer {
         return new PreparedRun(this, config(p), p.train, p.validation, init, p);
     }
 
+    /** Runs a prepared run as {@link #fit(Dataset, Dataset)} would, on this trainer's device. */
+    TrainingResult fit(PreparedRun run) {
+        return run(run.prepared(), TrainingLoop.Start.fresh(run.initial()));
+    }
+
     /** Runs a prepared run's loop on {@code runner}, with this trainer's listener and cancellation. */
     TrainingResult runOn(PreparedRun run, dev.clprop.spi.StepRunner runner) {
         TrainingLoop.Result r = new TrainingLoop(run.config(), listener, cancellation).run(runner, run.train().rows(), run.validation(),
@@ -437,10 +442,6 @@ public final class Trainer {
 
     GemmFamily gemm() {
         return gemm;
-    }
-
-    TrainingListener listener() {
-        return listener;
     }
 
     private TrainingResult run(Prepared p, TrainingLoop.Start start) {

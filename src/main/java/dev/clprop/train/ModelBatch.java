@@ -64,8 +64,12 @@ public final class ModelBatch implements AutoCloseable {
     private float[][] cachedValidation;
 
     /** One layer of the plan: a dense layer or a dropout layer, its tensors for all K models. */
-    private record Stage(int index, ModelBatchOps.DenseShape dense, Activation act, boolean keepsPre, boolean lossFused, int dropoutField,
+    private record Stage(int index, ModelBatchOps.DenseShape dense, Activation act, boolean lossFused, int dropoutField,
                          Tensor out, Tensor grad, Tensor pre) {
+        /** What the activation's derivative is taken from: z where the layer keeps it (gelu, silu), else its output. */
+        Tensor derivativeInput() {
+            return pre != null ? pre : out;
+        }
     }
 
     /**
@@ -205,12 +209,11 @@ public final class ModelBatch implements AutoCloseable {
                 int w = param++;
                 int bias = d.bias() ? param++ : -1;
                 var shape = new ModelBatchOps.DenseShape(in, n, stride, offsets[w], bias < 0 ? -1 : offsets[bias]);
-                boolean keepsPre = d.activation().derivativeNeedsInput();
-                stages.add(new Stage(i, shape, d.activation(), keepsPre, last && loss.fusedWithOutputActivation(), -1,
-                        own(models * cap, n), own(models * cap, n), keepsPre ? own(models * cap, n) : null));
+                stages.add(new Stage(i, shape, d.activation(), last && loss.fusedWithOutputActivation(), -1,
+                        own(models * cap, n), own(models * cap, n), d.activation().derivativeNeedsInput() ? own(models * cap, n) : null));
             } else {
                 int field = ModelBatchOps.Hyper.fixedColumns() + 2 * dropout++;
-                stages.add(new Stage(i, null, null, false, false, field, own(models * cap, n), own(models * cap, n), null));
+                stages.add(new Stage(i, null, null, false, field, own(models * cap, n), own(models * cap, n), null));
             }
         }
     }
@@ -344,7 +347,7 @@ public final class ModelBatch implements AutoCloseable {
             Tensor inputGrad = l == 0 ? null : stages.get(l - 1).grad;
             if (s.dense != null) {
                 if (!s.lossFused && s.act != Activation.LINEAR && !derivativeApplied) {
-                    b.run(new ModelBatchOps.ActivationBackward(models, cap, s.act), new Tensor[]{s.grad, s.keepsPre ? s.pre : s.out}, m);
+                    b.run(new ModelBatchOps.ActivationBackward(models, cap, s.act), new Tensor[]{s.grad, s.derivativeInput()}, m);
                 }
                 b.run(new ModelBatchOps.WeightGrad(models, cap, s.dense), new Tensor[]{s.grad, input, grads}, m);
                 // a dense layer below takes its activation's derivative in this launch
@@ -353,7 +356,7 @@ public final class ModelBatch implements AutoCloseable {
                 if (inputGrad != null) {
                     Activation act = derivativeApplied ? below.act : Activation.LINEAR;
                     b.run(new ModelBatchOps.BackwardData(models, cap, s.dense, act),
-                            new Tensor[]{s.grad, params, inputGrad, derivativeApplied ? (below.keepsPre ? below.pre : below.out) : null}, m);
+                            new Tensor[]{s.grad, params, inputGrad, derivativeApplied ? below.derivativeInput() : null}, m);
                 }
             } else if (inputGrad != null) {
                 derivativeApplied = false;
