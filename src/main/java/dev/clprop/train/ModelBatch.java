@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * K models of one shape trained together on one device, each launch of {@link ModelBatchOps} covering
@@ -57,8 +58,9 @@ public final class ModelBatch implements AutoCloseable {
     private final Lane[] lanes;
     private long step;
     private int active, arrived;
-    private long generation;
-    private RuntimeException failure;
+    /** Steps run so far by the rendezvous; a parked lane watches it change (volatile: read without the monitor). */
+    private volatile long generation;
+    private volatile RuntimeException failure;
     private long cachedParamsStep = -1, cachedValidationStep = -1, bankedAtStep = -1;
     private float[] cachedParams;
     private float[][] cachedValidation;
@@ -420,30 +422,30 @@ public final class ModelBatch implements AutoCloseable {
         return cachedValidation;
     }
 
-    // ---- the lanes' rendezvous: every method below holds this object's monitor
+    // ---- the lanes' rendezvous: every method below holds this object's monitor (arrive parks outside it)
 
-    private synchronized void arrive(Lane lane, int offset, int m) {
-        if (failure != null) throw failure;
-        if (lane.closed) throw new IllegalStateException("model " + lane.k + " has left the batch");
-        lane.offset = offset;
-        lane.m = m;
-        lane.waiting = true;
-        arrived++;
-        long gen = generation;
-        if (arrived == active) {
-            advance();
-        } else {
-            boolean interrupted = false;
-            // the step runs once every lane has asked; an interrupt is kept for the loop to see after it
-            while (gen == generation && failure == null) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
+    private void arrive(Lane lane, int offset, int m) {
+        long gen;
+        synchronized (this) {
+            if (failure != null) throw failure;
+            if (lane.closed) throw new IllegalStateException("model " + lane.k + " has left the batch");
+            lane.offset = offset;
+            lane.m = m;
+            lane.waiting = true;
+            lane.thread = Thread.currentThread();
+            arrived++;
+            gen = generation;
+            if (arrived == active) advance();
         }
+        // a waiting lane parks outside the monitor, and the step's runner unparks each one: notifyAll
+        // woke every lane to queue for the monitor in turn, a convoy that cost more than the step
+        boolean interrupted = false;
+        while (gen == generation && failure == null) {
+            LockSupport.park(this);
+            // an interrupt is kept for the loop to see after the step, not spun on
+            if (Thread.interrupted()) interrupted = true;
+        }
+        if (interrupted) Thread.currentThread().interrupt();
         if (failure != null) throw failure;
     }
 
@@ -464,9 +466,11 @@ public final class ModelBatch implements AutoCloseable {
             failure = e;
         } finally {
             arrived = 0;
-            for (Lane l : lanes) l.waiting = false;
             generation++;
-            notifyAll();
+            for (Lane l : lanes) {
+                if (l.waiting) LockSupport.unpark(l.thread);
+                l.waiting = false;
+            }
         }
     }
 
@@ -550,6 +554,8 @@ public final class ModelBatch implements AutoCloseable {
         Optimizer optimizer;
         int offset, m;
         boolean waiting, closed;
+        /** The thread that last asked for a step (unparked when the step has run). */
+        Thread thread;
 
         Lane(int k) {
             this.k = k;

@@ -299,6 +299,31 @@ class ModelBatchTest {
     }
 
     @Test
+    void anInterruptedWaitingLaneStillGetsItsStepAndKeepsTheInterrupt() {
+        Dataset data = classes(4);
+        try (ModelBatch mb = new ModelBatch(new EjmlBackend(), configs("7,3:softmax", 2), List.of(data, data), null, 10)) {
+            for (int k = 0; k < 2; k++) mb.lane(k).setOrder(dev.clprop.data.Splits.identity(data.rows()));
+            java.util.concurrent.atomic.AtomicBoolean keptInterrupt = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong stepSeen = new java.util.concurrent.atomic.AtomicLong(-1);
+            Thread waiting = new Thread(() -> {
+                mb.lane(1).trainBatch(0, 10);
+                keptInterrupt.set(Thread.currentThread().isInterrupted());
+                stepSeen.set(mb.lane(1).step());
+            });
+            waiting.start();
+            while (waiting.getState() != Thread.State.WAITING && waiting.isAlive()) Thread.onSpinWait();
+            waiting.interrupt();
+            // the interrupted lane waits on (it neither returns early nor spins) until lane 0 asks too
+            for (int i = 0; i < 100 && waiting.isAlive(); i++) Thread.onSpinWait();
+            assertEquals(0, mb.lane(0).step(), "no step ran before every lane asked");
+            mb.lane(0).trainBatch(0, 10);
+            join(waiting);
+            assertEquals(1, stepSeen.get(), "the interrupted lane returned after the step ran");
+            assertTrue(keptInterrupt.get(), "the interrupt is kept for the loop to see");
+        }
+    }
+
+    @Test
     void lanesThatAskForDifferentBatchesFailLoudly() {
         Dataset data = classes(4);
         Architecture a = Architecture.parse("7,3:softmax");
