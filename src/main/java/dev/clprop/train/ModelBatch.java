@@ -56,7 +56,8 @@ public final class ModelBatch implements AutoCloseable {
     private boolean hyperDirty = true, orderDirty = true, paramsDirty = true, classWeightsDirty = true;
     private final double[] banked;
     private final Lane[] lanes;
-    private long step;
+    /** Steps run (volatile: a lane reads it without the monitor, between steps, when no step can run). */
+    private volatile long step;
     private int active, arrived;
     /** Steps run so far by the rendezvous; a parked lane watches it change (volatile: read without the monitor). */
     private volatile long generation;
@@ -519,10 +520,13 @@ public final class ModelBatch implements AutoCloseable {
         orderDirty = true;
     }
 
-    private synchronized void setLearningRate(Lane lane, float rate) {
+    private void setLearningRate(Lane lane, float rate) {
+        // each step asks; only a change takes the monitor, which sixteen lanes would otherwise queue for
         if (rate == lane.optimizer.learningRate()) return;
-        lane.optimizer = lane.optimizer.withLearningRate(rate);
-        writeHyper(lane.k, lane.optimizer);
+        synchronized (this) {
+            lane.optimizer = lane.optimizer.withLearningRate(rate);
+            writeHyper(lane.k, lane.optimizer);
+        }
     }
 
     private synchronized void setClassWeights(int k, float[] w) {
@@ -538,7 +542,7 @@ public final class ModelBatch implements AutoCloseable {
         return validationNow()[k].clone();
     }
 
-    private synchronized long currentStep() {
+    private long currentStep() {
         return step;
     }
 
