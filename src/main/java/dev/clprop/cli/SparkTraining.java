@@ -36,6 +36,10 @@ final class SparkTraining {
             SparkSession.Builder b = SparkSession.builder().appName("clprop train");
             // under spark-submit the master it was given wins; alone, --spark's
             if (System.getProperty("spark.master") == null) b.master(master).config("spark.ui.enabled", "false");
+            // a round's result (a partition's weights and optimizer state, 12 bytes per parameter) above Spark's
+            // 1 MiB default goes through the block manager, a second fetch per partition per round; unless the
+            // user set it, results up to 64 MiB come back with the task's status
+            if (System.getProperty("spark.task.maxDirectResultSize") == null) b.config("spark.task.maxDirectResultSize", "64m");
             spark = b.getOrCreate();
             if (System.getProperty("log4j2.configurationFile") == null) spark.sparkContext().setLogLevel("WARN");
         } catch (NoClassDefFoundError e) {

@@ -20,7 +20,8 @@ import java.util.Map;
  * executor: from the broadcast weights and optimizer state it takes, for each of the round's K
  * batches in order, the rows of that batch its block holds and makes one optimizer step on them, on
  * its own device; it returns its final weights and optimizer state weighted by the rows it trained
- * on, and each batch's loss weighted as {@link ShardWeights} says. The driver averages. Steps keep
+ * on (as float; combining makes the weighted sums in double), and each batch's loss weighted as
+ * {@link ShardWeights} says. The driver averages. Steps keep
  * their global numbers (Adam's bias correction, the schedule's rate per step) and a partition with
  * no rows of a batch skips that step. Pure: a retried task computes the same round.
  *
@@ -43,10 +44,22 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
         return new Optimizer(kind, 1f, o[0], o[1], o[2], o[3], o[4]);
     }
 
-    /** What a partition sends back for a round, summed by Spark. */
+    /** The weights and optimizer state a round starts from: one broadcast. */
+    record Start(float[][] params, float[][][] state) implements Serializable {
+    }
+
+    /**
+     * What a partition sends back for a round, combined by Spark. A partition's own weights and state
+     * travel as float (half of what the weighted sums take in double); combining two results makes the
+     * sums of rows × value in double, from which {@link #averagedParams} divides.
+     */
     static final class Result implements Serializable {
-        double[][] params;
-        double[][][] state;
+        /** One partition's weights and optimizer state, unweighted (null once combined into the sums, or with no rows). */
+        float[][] params;
+        float[][][] state;
+        /** Sums over partitions of rows × weight and rows × state (null until two results with rows are combined). */
+        double[][] paramSums;
+        double[][][] stateSums;
         double weight;
         double[] batchLoss;
         double[] batchWeight;
@@ -55,14 +68,25 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
         java.util.TreeSet<String> devices = new java.util.TreeSet<>();
 
         Result add(Result o) {
-            if (o.params != null) {
-                if (params == null) {
+            if (o.params != null || o.paramSums != null) {
+                if (params == null && paramSums == null) {
+                    // the first result with rows is taken as it is: a lone partition's values stay float
                     params = o.params;
                     state = o.state;
+                    paramSums = o.paramSums;
+                    stateSums = o.stateSums;
                 } else {
-                    for (int p = 0; p < params.length; p++) {
-                        for (int i = 0; i < params[p].length; i++) params[p][i] += o.params[p][i];
-                        for (int k = 0; k < state[p].length; k++) for (int i = 0; i < state[p][k].length; i++) state[p][k][i] += o.state[p][k][i];
+                    toSums();
+                    if (o.paramSums != null) {
+                        for (int p = 0; p < paramSums.length; p++) {
+                            for (int i = 0; i < paramSums[p].length; i++) paramSums[p][i] += o.paramSums[p][i];
+                            for (int k = 0; k < stateSums[p].length; k++) for (int i = 0; i < stateSums[p][k].length; i++) stateSums[p][k][i] += o.stateSums[p][k][i];
+                        }
+                    } else {
+                        for (int p = 0; p < paramSums.length; p++) {
+                            for (int i = 0; i < paramSums[p].length; i++) paramSums[p][i] += o.weight * o.params[p][i];
+                            for (int k = 0; k < stateSums[p].length; k++) for (int i = 0; i < stateSums[p][k].length; i++) stateSums[p][k][i] += o.weight * o.state[p][k][i];
+                        }
                     }
                 }
             }
@@ -82,11 +106,52 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
             if (o.devices != null) devices.addAll(o.devices);
             return this;
         }
+
+        /** This result's own values as sums weighted by its rows (weight, before another is added). */
+        private void toSums() {
+            if (paramSums != null) return;
+            paramSums = new double[params.length][];
+            stateSums = new double[params.length][][];
+            for (int p = 0; p < params.length; p++) {
+                paramSums[p] = new double[params[p].length];
+                for (int i = 0; i < params[p].length; i++) paramSums[p][i] = weight * params[p][i];
+                stateSums[p] = new double[state[p].length][];
+                for (int k = 0; k < state[p].length; k++) {
+                    stateSums[p][k] = new double[state[p][k].length];
+                    for (int i = 0; i < state[p][k].length; i++) stateSums[p][k][i] = weight * state[p][k][i];
+                }
+            }
+            params = null;
+            state = null;
+        }
+
+        /** Parameter p averaged over the partitions, weighted by their rows (a lone partition's own values). */
+        float[] averagedParams(int p) {
+            if (paramSums == null) return params[p].clone();
+            float[] v = new float[paramSums[p].length];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (paramSums[p][i] / weight);
+            return v;
+        }
+
+        /** Parameter p's optimizer state averaged the same way. */
+        float[][] averagedState(int p) {
+            if (stateSums == null) {
+                float[][] c = new float[state[p].length][];
+                for (int k = 0; k < c.length; k++) c[k] = state[p][k].clone();
+                return c;
+            }
+            float[][] v = new float[stateSums[p].length][];
+            for (int k = 0; k < v.length; k++) {
+                v[k] = new float[stateSums[p][k].length];
+                for (int i = 0; i < v[k].length; i++) v[k][i] = (float) (stateSums[p][k][i] / weight);
+            }
+            return v;
+        }
     }
 
-    Result run(Block b, long[][] batches, float[][] params, float[][][] state) {
+    Result run(Block b, long[][] batches, Start start) {
         long t0 = System.nanoTime();
-        Result r = compute(b, batches, params, state);
+        Result r = compute(b, batches, start.params(), start.state());
         r.slowestNanos = System.nanoTime() - t0;
         return r;
     }
@@ -144,18 +209,11 @@ record RoundTask(String architecture, Loss loss, float[] optimizerSettings, Opti
             if (rows == 0) return r;
             Parameters p = s.net.parameters();
             OptimizerState st = s.net.optimizerState();
-            r.params = new double[shapes.size()][];
-            r.state = new double[shapes.size()][][];
+            r.params = new float[shapes.size()][];
+            r.state = new float[shapes.size()][][];
             for (int q = 0; q < shapes.size(); q++) {
-                float[] v = p.get(shapes.get(q).name());
-                r.params[q] = new double[v.length];
-                for (int i = 0; i < v.length; i++) r.params[q][i] = rows * v[i];
-                float[][] sl = st.slots().get(shapes.get(q).name());
-                r.state[q] = new double[sl.length][];
-                for (int k = 0; k < sl.length; k++) {
-                    r.state[q][k] = new double[sl[k].length];
-                    for (int i = 0; i < sl[k].length; i++) r.state[q][k][i] = rows * sl[k][i];
-                }
+                r.params[q] = p.get(shapes.get(q).name());
+                r.state[q] = st.slots().get(shapes.get(q).name());
             }
             r.devices.add(s.backend.name());
             return r;

@@ -208,34 +208,25 @@ final class SparkRunner implements StepRunner {
         float[][][] state = new float[shapes.size()][][];
         for (int p = 0; p < state.length; p++) state[p] = before.slots().get(shapes.get(p).name());
         RoundTask task = RoundTask.of(cfg.architecture().spelling(), cfg.loss(), cfg.optimizer(), clipNorm, classWeights, executorDevice, executorBatch, first, rates, cfg.seed());
-        Broadcast<float[][]> weights = sc.broadcast(params);
-        Broadcast<float[][][]> states = sc.broadcast(state);
+        Broadcast<RoundTask.Start> start = sc.broadcast(new RoundTask.Start(params, state));
         RoundTask.Result r;
         try {
-            r = blocks.map(b -> task.run(b, batches, weights.value(), states.value()))
+            r = blocks.map(b -> task.run(b, batches, start.value()))
                     .treeAggregate(new RoundTask.Result(), RoundTask.Result::add, RoundTask.Result::add, treeDepth);
         } catch (ClpropException e) {
             throw e;
         } catch (Exception e) {
             throw new DeviceException("the Spark job of steps " + first + ".." + (first + k - 1) + " failed: " + rootMessage(e), e);
         } finally {
-            weights.destroy();
-            states.destroy();
+            start.destroy();
         }
         combineNanos += Math.max(0, System.nanoTime() - t0 - r.slowestNanos);
         if (devicesSeen.addAll(r.devices)) messages.accept("executors computed on: " + String.join("; ", devicesSeen));
         Map<String, float[]> avg = new java.util.LinkedHashMap<>();
         Map<String, float[][]> avgState = new java.util.LinkedHashMap<>();
         for (int p = 0; p < shapes.size(); p++) {
-            float[] v = new float[shapes.get(p).size()];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (r.params[p][i] / r.weight);
-            avg.put(shapes.get(p).name(), v);
-            float[][] sl = new float[r.state[p].length][];
-            for (int s = 0; s < sl.length; s++) {
-                sl[s] = new float[r.state[p][s].length];
-                for (int i = 0; i < sl[s].length; i++) sl[s][i] = (float) (r.state[p][s][i] / r.weight);
-            }
-            avgState.put(shapes.get(p).name(), sl);
+            avg.put(shapes.get(p).name(), r.averagedParams(p));
+            avgState.put(shapes.get(p).name(), r.averagedState(p));
         }
         net.setParameters(new Parameters(cfg.architecture(), avg));
         net.setOptimizerState(new OptimizerState(cfg.optimizer().kind(), first - 1 + k, avgState));
