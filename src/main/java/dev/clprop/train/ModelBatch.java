@@ -423,7 +423,8 @@ public final class ModelBatch implements AutoCloseable {
         return cachedValidation;
     }
 
-    // ---- the lanes' rendezvous: every method below holds this object's monitor (arrive parks outside it)
+    // ---- the lanes' rendezvous: the methods below hold this object's monitor, except where a lane waits or reads
+    // without it (arrive's parking, the step count, an unchanged learning rate)
 
     private void arrive(Lane lane, int offset, int m) {
         long gen;
