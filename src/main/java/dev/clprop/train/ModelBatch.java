@@ -59,7 +59,7 @@ public final class ModelBatch implements AutoCloseable {
     /** Steps run (volatile: a lane reads it without the monitor, between steps, when no step can run). */
     private volatile long step;
     private int active, arrived;
-    /** Steps run so far by the rendezvous; a parked lane watches it change (volatile: read without the monitor). */
+    /** Times the rendezvous has run a step (or failed to); a parked lane watches it change (volatile: read without the monitor). */
     private volatile long generation;
     private volatile RuntimeException failure;
     private long cachedParamsStep = -1, cachedValidationStep = -1, bankedAtStep = -1;
