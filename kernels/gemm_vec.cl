@@ -95,13 +95,25 @@ __kernel void gemm_nt(const int M, const int N, const int K,
     }
 }
 
+// With row_sums set, the work-items one column past C's also write sums[i] = sum over p of A'(i,p),
+// p in order, added one at a time as column_sums adds (the same bits): the weight-gradient form's bias
+// gradient, in the product's launch.
 __kernel void gemm_nn(const int M, const int N, const int K,
                       __global const float* restrict a, const int a_rs, const int a_cs,
                       __global const float* restrict b, const int ldb,
-                      __global float* restrict c, const int ldc)
+                      __global float* restrict c, const int ldc,
+                      const int row_sums, __global float* restrict sums)
 {
     const int j0 = get_global_id(0) * (VW * NN_CV);
     const int i0 = get_global_id(1) * NN_RM;
+    if (row_sums && get_global_id(0) == (N + VW * NN_CV - 1) / (VW * NN_CV)) {
+        for (int r = 0; r < NN_RM && i0 + r < M; r++) {
+            float s = 0.0f;
+            for (int p = 0; p < K; p++) s += a[(i0 + r) * a_rs + p * a_cs];
+            sums[i0 + r] = s;
+        }
+        return;
+    }
     if (i0 >= M || j0 >= N) return;
     int arow[NN_RM];
     #pragma unroll

@@ -80,6 +80,20 @@ public interface DeviceOps {
     void gemmWeightGrad(Tensor delta, Tensor a, @Out Tensor out, @SumLength(Dim.VALUE) int m);
 
     /**
+     * A dense layer's parameter gradients: {@code weightGrad[n,k] = delta[m,n]ᵀ · a[m,k]} ({@link #gemmWeightGrad})
+     * and, unless {@code biasGrad} is null, {@code biasGrad[j] = Σ_{i<m} delta[i,j]} ({@link #columnSums}), which
+     * a backend may do in one launch with the same arithmetic. Modifies weightGrad and biasGrad.
+     */
+    @Op("dense_param_grads")
+    void denseParamGrads(Tensor delta, Tensor a, @Out Tensor weightGrad, @Out Tensor biasGrad, @SumLength(Dim.VALUE) int m);
+
+    /** {@link #denseParamGrads} as its two ops on {@code b}: the unfused form. */
+    static void denseParamGradsUnfused(DeviceOps b, Tensor delta, Tensor a, Tensor weightGrad, Tensor biasGrad, int m) {
+        b.gemmWeightGrad(delta, a, weightGrad, m);
+        if (biasGrad != null) b.columnSums(delta, biasGrad, m);
+    }
+
+    /**
      * {@code out[m,n] = f(a[m,k] · w[n,k]ᵀ + b)}, a dense layer's forward pass: {@link #gemmForward} then
      * {@link #biasActivation} ({@code bias} may be null), which a backend may do in one launch with the
      * same arithmetic. Modifies out.

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * {@code a = f(x·Wᵀ + b)}. Forward: one GEMM and the bias + activation epilogue into the output
  * buffer ({@link Backend#denseForward}: one launch where the backend's GEMM fuses them). Backward: ∂L/∂z from ∂L/∂a through f' (taken from the output a), then
- * dW = (∂L/∂z)ᵀ·x, db = column sums of ∂L/∂z, and ∂L/∂x = ∂L/∂z·W.
+ * dW = (∂L/∂z)ᵀ·x and db = column sums of ∂L/∂z ({@link Backend#denseParamGrads}: one launch where the backend's
+ * GEMM fuses them), and ∂L/∂x = ∂L/∂z·W.
  * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), the activation step
  * is skipped. An activation whose f' needs z (gelu, silu) keeps z: the GEMM writes it, then a = f(z).
  */
@@ -60,8 +61,7 @@ final class DenseLayer extends BufferedLayer<DenseSpec> {
     @Override
     public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
         if (!gradientIsPreActivation) b.activationBackward(outputGradient, preActivation != null ? preActivation : output, spec.activation(), m);
-        b.gemmWeightGrad(outputGradient, input, weight.gradient(), m);
-        if (bias != null) b.columnSums(outputGradient, bias.gradient(), m);
+        b.denseParamGrads(outputGradient, input, weight.gradient(), bias == null ? null : bias.gradient(), m);
         if (inputGradient != null) b.gemmBackwardData(outputGradient, weight.value(), inputGradient, m);
     }
 }

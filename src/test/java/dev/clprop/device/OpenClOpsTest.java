@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -195,6 +196,41 @@ class OpenClOpsTest extends ClpropTestBase {
                     assertArrayEquals(unfused[0], fused[0], "fused and unfused forward on the device, " + v);
                 }
             }
+        }
+    }
+
+    /**
+     * A dense layer's weight and bias gradients (one launch where the vector GEMM writes the bias beside the
+     * weights; 600 rows: the weight gradient on packed panels, then column_sums) against EJML, on both GEMM
+     * variants, and on the device bit for bit against its own two unfused launches: the same sums in the
+     * same order. Without a bias, the weight gradient alone.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @CsvSource({"1,1,1", "7,17,33", "33,7,129", "17,129,7", "65,63,31", "600,65,9"})
+    void denseParamGradsMatchEjmlAndTheUnfusedOps(int m, int n, int k) {
+        float[] d = randomArray(m * n, 1), a = randomArray(m * k, 1);
+        int[][] shapes = {{m, n}, {m, k}, {n, k}, {1, n}};
+        float[][] in = {d, a, null, null};
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            String v = " (" + device.gemmConfig() + ", m=" + m + ")";
+            device.resetProfile();
+            device.setProfiling(true);
+            float[][] w = both(device, shapes, in, 2, (b, t) -> b.denseParamGrads(t[0], t[1], t[2], t[3], m));
+            device.setProfiling(false);
+            // one launch where the vector GEMM forms the product itself; the GEMM then column_sums otherwise
+            boolean fuses = device.gemmConfig() instanceof GemmConfig.Vector g && !g.packsWeightGrad(n, k, m);
+            long[] sums = device.profile().get("column_sums");
+            assertEquals(fuses ? 0 : 1, sums == null ? 0 : sums[1], "column_sums launches" + v);
+            if (device.gemmConfig() instanceof GemmConfig.Vector) assertEquals(m != 600, fuses, "only the 600-row case packs its weight gradient" + v);
+            float[][] bias = both(device, shapes, in, 3, (b, t) -> b.denseParamGrads(t[0], t[1], t[2], t[3], m));
+            assertClose(Tolerance.gemm(m), w[0], w[1], "weight gradient" + v);
+            assertClose(Tolerance.gemm(m), bias[0], bias[1], "bias gradient" + v);
+            float[][] wUnfused = both(device, shapes, in, 2, (b, t) -> b.gemmWeightGrad(t[0], t[1], t[2], m));
+            float[][] biasUnfused = both(device, shapes, in, 3, (b, t) -> b.columnSums(t[0], t[3], m));
+            assertArrayEquals(wUnfused[0], w[0], "weight gradient, fused against gemm_weight_grad" + v);
+            assertArrayEquals(biasUnfused[0], bias[0], "bias gradient, fused against column_sums" + v);
+            float[][] noBias = both(device, shapes, in, 2, (b, t) -> b.denseParamGrads(t[0], t[1], t[2], null, m));
+            assertArrayEquals(wUnfused[0], noBias[0], "weight gradient without a bias" + v);
         }
     }
 

@@ -139,10 +139,11 @@ class SafetyNetTest extends ClpropTestBase {
 
     /**
      * Ops a network never calls through its backend: backends build {@code dense_forward} from the first
-     * two and {@code optimizer_step_all} from the last. A fault in one is injected under the op that
-     * uses it, and lockstep names that op.
+     * two, {@code optimizer_step_all} from the third and {@code dense_param_grads} from the last two. A
+     * fault in one is injected under the op that uses it, and lockstep names that op.
      */
-    static final Map<String, String> PARTS = Map.of("gemm_forward", "dense_forward", "bias_activation", "dense_forward", "optimizer_step", "optimizer_step_all");
+    static final Map<String, String> PARTS = Map.of("gemm_forward", "dense_forward", "bias_activation", "dense_forward", "optimizer_step", "optimizer_step_all",
+            "gemm_weight_grad", "dense_param_grads", "column_sums", "dense_param_grads");
 
     /** One output of one declared op, off by a relative 1e-3 in one element: the kind of kernel bug that matters. */
     record OutputFault(OpDeclaration op, int output) {
@@ -168,6 +169,10 @@ class SafetyNetTest extends ClpropTestBase {
                     // a part's fault reaches the op built from it: that op runs in its unfused form here
                     if (part && m.getName().equals("denseForward")) {
                         DeviceOps.denseForwardUnfused((Backend) proxy, (Tensor) a[0], (Tensor) a[1], (Tensor) a[2], (Activation) a[3], (Tensor) a[4], (Integer) a[5]);
+                        return null;
+                    }
+                    if (part && m.getName().equals("denseParamGrads")) {
+                        DeviceOps.denseParamGradsUnfused((Backend) proxy, (Tensor) a[0], (Tensor) a[1], (Tensor) a[2], (Tensor) a[3], (Integer) a[4]);
                         return null;
                     }
                     if (part && m.getName().equals("optimizerStepAll")) {
@@ -423,7 +428,8 @@ class SafetyNetTest extends ClpropTestBase {
             }
         }) {
             List<String> r = train(near, 1);
-            assertTrue(r.get(0).contains("largest difference column_sums"), r.get(0));
+            // the bias gradient is the column sums of dense_param_grads
+            assertTrue(r.get(0).contains("largest difference dense_param_grads") && r.get(0).contains("biasGrad: max |diff|"), r.get(0));
             double diff = Double.parseDouble(r.get(0).replaceAll(".*max \\|diff\\| ", ""));
             assertEquals(5e-6, diff, 1e-7, r.get(0));
         }

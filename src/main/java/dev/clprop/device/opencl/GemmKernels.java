@@ -30,6 +30,12 @@ interface GemmKernels extends AutoCloseable {
     /** {@code out[n,k] = delta[m,n]ᵀ · a[m,k]}. */
     void weightGrad(Tensor delta, Tensor a, Tensor out, int m);
 
+    /**
+     * {@link #weightGrad} and, in the same launch, {@code biasOut[j] = Σ_{i<m} delta[i,j]} summed as
+     * column_sums sums; false (nothing launched) where the family does not fuse them at these sizes.
+     */
+    boolean fusedWeightGrad(Tensor delta, Tensor a, Tensor out, Tensor biasOut, int m);
+
     /** The working memory these products need at up to {@code batch} rows (upper bounds). */
     GemmWorkspace workspace(int batch, List<ParamShape> weights);
 

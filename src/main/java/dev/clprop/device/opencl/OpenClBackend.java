@@ -316,6 +316,12 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         gemm.weightGrad(delta, a, out, m);
     }
 
+    /** One launch where the GEMM family writes the bias gradient beside the product; otherwise the GEMM then column_sums. */
+    @Override
+    public void denseParamGrads(Tensor delta, Tensor a, Tensor weightGrad, Tensor biasGrad, int m) {
+        if (biasGrad == null || !gemm.fusedWeightGrad(delta, a, weightGrad, biasGrad, m)) DeviceOps.denseParamGradsUnfused(this, delta, a, weightGrad, biasGrad, m);
+    }
+
     @Override
     public void biasActivation(Tensor z, Tensor bias, Activation act, int m) {
         int n = z.cols();

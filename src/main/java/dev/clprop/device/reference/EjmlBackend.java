@@ -240,6 +240,11 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public void denseParamGrads(Tensor delta, Tensor a, Tensor weightGrad, Tensor biasGrad, int m) {
+        DeviceOps.denseParamGradsUnfused(this, delta, a, weightGrad, biasGrad, m);
+    }
+
+    @Override
     public void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
         DeviceOps.optimizerStepEach(this, opt, step, params, grads, state1, state2);
     }
