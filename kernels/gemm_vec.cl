@@ -10,6 +10,7 @@
 // Every output is accumulated by one work-item in a fixed order: results are bit-reproducible.
 // The register-block loops carry #pragma unroll: without it PoCL's LLVM kept the accumulators in
 // a stack array and every FMA went through memory.
+// act_derivative and act_derivative8 come from activation_functions.cl, built before this file.
 // OpenCL C 1.2. Tunables below are defaults; the host overrides them with -D options.
 
 #ifndef VW
@@ -95,14 +96,29 @@ __kernel void gemm_nt(const int M, const int N, const int K,
     }
 }
 
+// g ⊙ f'(x) for one vector, f' taken as activation_backward takes it (float8 at a time)
+inline floatV times_derivative(const int act, const floatV g, const floatV x)
+{
+#if VW == 16
+    return g * (float16)(act_derivative8(act, x.lo), act_derivative8(act, x.hi));
+#elif VW == 8
+    return g * act_derivative8(act, x);
+#else
+    return g * act_derivative8(act, (float8)(x, x)).lo;
+#endif
+}
+
 // With row_sums set, the work-items one column past C's also write sums[i] = sum over p of A'(i,p),
 // p in order, added one at a time as column_sums adds (the same bits): the weight-gradient form's bias
-// gradient, in the product's launch.
+// gradient, in the product's launch. With deriv_act other than ACT_LINEAR, each C(i,j) is stored times
+// f'(deriv_in[i*ldc + j]): the backward-data form's product with the derivative of the layer below,
+// which activation_backward would apply next.
 __kernel void gemm_nn(const int M, const int N, const int K,
                       __global const float* restrict a, const int a_rs, const int a_cs,
                       __global const float* restrict b, const int ldb,
                       __global float* restrict c, const int ldc,
-                      const int row_sums, __global float* restrict sums)
+                      const int row_sums, __global float* restrict sums,
+                      const int deriv_act, __global const float* restrict deriv_in)
 {
     const int j0 = get_global_id(0) * (VW * NN_CV);
     const int i0 = get_global_id(1) * NN_RM;
@@ -141,7 +157,10 @@ __kernel void gemm_nn(const int M, const int N, const int K,
         for (int r = 0; r < NN_RM; r++) {
             #pragma unroll
             for (int v = 0; v < NN_CV; v++) {
-                if (i0 + r < M) vstoreV(acc[r][v], v, c + (i0 + r) * ldc + j0);
+                if (i0 + r < M) {
+                    const int at = (i0 + r) * ldc + j0;
+                    vstoreV(deriv_act == ACT_LINEAR ? acc[r][v] : times_derivative(deriv_act, acc[r][v], vloadV(v, deriv_in + at)), v, c + at);
+                }
             }
         }
     } else {
@@ -159,13 +178,17 @@ __kernel void gemm_nn(const int M, const int N, const int K,
             }
             #pragma unroll
             for (int r = 0; r < NN_RM; r++) {
-                if (i0 + r < M) vstoreV(acc[r], v, c + (i0 + r) * ldc + j0);
+                if (i0 + r < M) {
+                    const int at = (i0 + r) * ldc + j0;
+                    vstoreV(deriv_act == ACT_LINEAR ? acc[r] : times_derivative(deriv_act, acc[r], vloadV(v, deriv_in + at)), v, c + at);
+                }
             }
         }
         for (int r = 0; r < NN_RM && i0 + r < M; r++) {
             for (int j = j0 + nv * VW; j < N; j++) {
                 float sum = 0.0f;
                 for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);
+                if (deriv_act != ACT_LINEAR) sum *= act_derivative(deriv_act, deriv_in[(i0 + r) * ldc + j]);
                 c[(i0 + r) * ldc + j] = sum;
             }
         }

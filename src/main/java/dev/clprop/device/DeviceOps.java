@@ -75,6 +75,21 @@ public interface DeviceOps {
     @Op("gemm_backward_data")
     void gemmBackwardData(Tensor delta, @SumLength(Dim.ROWS) Tensor w, @Out Tensor out, int m);
 
+    /**
+     * The gradient a dense layer passes back: {@code out[m,k] = delta[m,n] · w[n,k]} ({@link #gemmBackwardData}),
+     * then, unless {@code act} is linear, {@code out ← out ⊙ f'(below)} as {@link #activationBackward} takes it
+     * (the derivative of the dense layer below, f' from what that layer keeps: its output, or z), which a
+     * backend may do in one launch. {@code act} is never softmax. Modifies out.
+     */
+    @Op("dense_backward_data")
+    void denseBackwardData(Tensor delta, @SumLength(Dim.ROWS) Tensor w, Tensor below, Activation act, @Out Tensor out, int m);
+
+    /** {@link #denseBackwardData} as its two ops on {@code b}: the unfused form. */
+    static void denseBackwardDataUnfused(DeviceOps b, Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m) {
+        b.gemmBackwardData(delta, w, out, m);
+        if (act != Activation.LINEAR) b.activationBackward(out, below, act, m);
+    }
+
     /** {@code out[n,k] = delta[m,n]ᵀ · a[m,k]} (backward, weight gradient). Modifies out. */
     @Op("gemm_weight_grad")
     void gemmWeightGrad(Tensor delta, Tensor a, @Out Tensor out, @SumLength(Dim.VALUE) int m);

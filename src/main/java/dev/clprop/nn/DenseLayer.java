@@ -12,11 +12,17 @@ import java.util.List;
  * buffer ({@link Backend#denseForward}: one launch where the backend's GEMM fuses them). Backward: ∂L/∂z from ∂L/∂a through f' (taken from the output a), then
  * dW = (∂L/∂z)ᵀ·x and db = column sums of ∂L/∂z ({@link Backend#denseParamGrads}: one launch where the backend's
  * GEMM fuses them), and ∂L/∂x = ∂L/∂z·W.
- * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), the activation step
- * is skipped. An activation whose f' needs z (gelu, silu) keeps z: the GEMM writes it, then a = f(z).
+ * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), or the dense layer above
+ * applies f' as it writes ∂L/∂a ({@link #takeDerivativeOf}: {@link Backend#denseBackwardData}, one launch where
+ * the backend's GEMM fuses it), the activation step is skipped. An activation whose f' needs z (gelu,
+ * silu) keeps z: the GEMM writes it, then a = f(z).
  */
 final class DenseLayer extends BufferedLayer<DenseSpec> {
-    private final boolean gradientIsPreActivation;
+    /** Whether ∂L/∂z arrives in place of ∂L/∂a: from the loss, or from the layer above. */
+    private boolean gradientIsPreActivation;
+    /** The activation of the dense layer below whose derivative this layer applies to the gradient it passes back (linear: none), and its input. */
+    private Activation belowActivation = Activation.LINEAR;
+    private Tensor belowDerivativeInput;
     /** z, kept for activations whose derivative needs it; else null. */
     private final Tensor preActivation;
     private final Param weight;
@@ -36,6 +42,24 @@ final class DenseLayer extends BufferedLayer<DenseSpec> {
         weight = layerParams.get(0);
         bias = spec.bias() ? layerParams.get(1) : null;
         params = bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+
+    /**
+     * From now on this layer passes back ∂L/∂z of {@code below}, the dense layer under it, applying below's
+     * f' as it writes the gradient, and below takes it as such. Nothing changes where f' is not element-wise
+     * (softmax) or is 1 (linear).
+     */
+    void takeDerivativeOf(DenseLayer below) {
+        Activation act = below.spec.activation();
+        if (act == Activation.SOFTMAX || act == Activation.LINEAR || below.gradientIsPreActivation) return;
+        belowActivation = act;
+        belowDerivativeInput = below.derivativeInput();
+        below.gradientIsPreActivation = true;
+    }
+
+    /** What f' is taken from: z where the activation needs it, else the output a. */
+    private Tensor derivativeInput() {
+        return preActivation != null ? preActivation : output;
     }
 
     /** Whether the layer keeps z besides a = f(z): one more buffer of its output's size. */
@@ -60,8 +84,8 @@ final class DenseLayer extends BufferedLayer<DenseSpec> {
 
     @Override
     public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
-        if (!gradientIsPreActivation) b.activationBackward(outputGradient, preActivation != null ? preActivation : output, spec.activation(), m);
+        if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
         b.denseParamGrads(outputGradient, input, weight.gradient(), bias == null ? null : bias.gradient(), m);
-        if (inputGradient != null) b.gemmBackwardData(outputGradient, weight.value(), inputGradient, m);
+        if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
     }
 }

@@ -83,6 +83,10 @@ public final class DeviceNetwork implements AutoCloseable {
                 layers.add(Layers.create(backend, architecture, i, params.subList(next, next + count), layerBuffers, maxBatch, last ? loss : null));
                 next += count;
             }
+            // a dense layer on a dense layer applies the lower one's derivative as it passes the gradient back
+            for (int i = 1; i < layers.size(); i++) {
+                if (layers.get(i) instanceof DenseLayer above && layers.get(i - 1) instanceof DenseLayer below) above.takeDerivativeOf(below);
+            }
             this.values = values;
             this.gradients = grads;
             int nSlots = optimizer == null ? 0 : optimizer.kind().slots().size();

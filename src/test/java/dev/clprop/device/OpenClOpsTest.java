@@ -234,6 +234,48 @@ class OpenClOpsTest extends ClpropTestBase {
         }
     }
 
+    static Stream<Arguments> denseBackwardDataShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (Activation act : Activation.values()) {
+            if (act == Activation.SOFTMAX) continue; // a row's Jacobian: never fused, refused by the op
+            // n = 520: the product over n runs on packed panels, then activation_backward
+            for (int[] s : new int[][]{{1, 1, 1}, {7, 17, 33}, {33, 7, 129}, {17, 129, 7}, {65, 63, 31}, {3, 520, 9}}) out.add(Arguments.of(act, s[0], s[1], s[2]));
+        }
+        return out.stream();
+    }
+
+    /**
+     * The gradient a dense layer passes back, times the layer below's derivative (one launch where the vector
+     * GEMM forms the product itself) against EJML on both GEMM variants, and on the device against its own
+     * two unfused launches (bit for bit for the piecewise-linear activations); the profile shows no
+     * activation_backward launch exactly where it fuses.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("denseBackwardDataShapes")
+    void denseBackwardDataMatchesEjmlAndTheUnfusedOps(Activation act, int m, int n, int k) {
+        float[] d = randomArray(m * n, 1), w = randomArray(n * k, 1), below = randomArray(m * k, 1);
+        int[][] shapes = {{m, n}, {n, k}, {m, k}, {m, k}};
+        float[][] in = {d, w, below, null};
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            String v = act + " (" + device.gemmConfig() + ", m=" + m + ", n=" + n + ")";
+            device.resetProfile();
+            device.setProfiling(true);
+            float[][] fused = both(device, shapes, in, 3, (b, t) -> b.denseBackwardData(t[0], t[1], t[2], act, t[3], m));
+            device.setProfiling(false);
+            boolean fuses = act != Activation.LINEAR && device.gemmConfig() instanceof GemmConfig.Vector g && !g.packs(n);
+            long[] derivatives = device.profile().get("activation_backward");
+            assertEquals(fuses || act == Activation.LINEAR ? 0 : 1, derivatives == null ? 0 : derivatives[1], "activation_backward launches, " + v);
+            if (device.gemmConfig() instanceof GemmConfig.Vector && act != Activation.LINEAR) assertEquals(n != 520, fuses, "only n = 520 packs, " + v);
+            assertClose(Tolerance.gemm(n), fused[0], fused[1], "backward-data with the derivative, " + v);
+            float[][] unfused = both(device, shapes, in, 3, (b, t) -> {
+                b.gemmBackwardData(t[0], t[1], t[3], m);
+                if (act != Activation.LINEAR) b.activationBackward(t[3], t[2], act, m);
+            });
+            if (EXACT_WHEN_FUSED.contains(act)) assertArrayEquals(unfused[0], fused[0], "fused and unfused on the device, " + v);
+            else assertClose(Tolerance.OP, fused[0], unfused[0], "fused against unfused on the device, " + v);
+        }
+    }
+
     @Test
     void gemmTouchesOnlyTheFirstMRows() {
         int rows = 40, m = 33, n = 17, k = 7;

@@ -53,8 +53,12 @@ class SafetyNetTest extends ClpropTestBase {
      * op's outputs are also skewed one by one ({@link #everyDeclaredOutput}), from DeviceOps' own list.
      */
     enum Fault {
-        /** tanh' written as 1 − a instead of 1 − a²: right at 0 and 1, wrong in between. */
-        ACTIVATION_DERIVATIVE("activation_backward tanh"),
+        /**
+         * tanh' written as 1 − a instead of 1 − a²: right at 0 and 1, wrong in between. Reported under the op
+         * that applies it: a dense layer above a tanh layer does as it passes the gradient back (the
+         * self-test's network), else the layer itself (the training run's, where a prelu layer is above).
+         */
+        ACTIVATION_DERIVATIVE("dense_backward_data tanh", "activation_backward tanh"),
         /** Only the output layer's softmax is off (the one forward epilogue no backend fuses into its GEMM). */
         SOFTMAX_EPILOGUE("dense_forward softmax"),
         /** The fused forward pass (GEMM with its epilogue) forgets the bias. */
@@ -66,10 +70,15 @@ class SafetyNetTest extends ClpropTestBase {
         /** Copies the batch's rows in file order, as if the shuffled index were not there. */
         GATHER_IGNORES_ORDER("gather");
 
-        final String opName;
+        /** How lockstep may name the op the fault is in (one of these). */
+        final List<String> opNames;
 
-        Fault(String opName) {
-            this.opName = opName;
+        Fault(String... opNames) {
+            this.opNames = List.of(opNames);
+        }
+
+        boolean namedIn(String message) {
+            return opNames.stream().anyMatch(message::contains);
         }
 
         Backend on(Backend inner) {
@@ -139,11 +148,12 @@ class SafetyNetTest extends ClpropTestBase {
 
     /**
      * Ops a network never calls through its backend: backends build {@code dense_forward} from the first
-     * two, {@code optimizer_step_all} from the third and {@code dense_param_grads} from the last two. A
-     * fault in one is injected under the op that uses it, and lockstep names that op.
+     * two, {@code optimizer_step_all} from the third, {@code dense_param_grads} from the next two and
+     * {@code dense_backward_data} from the last. A fault in one is injected under the op that uses it,
+     * and lockstep names that op.
      */
     static final Map<String, String> PARTS = Map.of("gemm_forward", "dense_forward", "bias_activation", "dense_forward", "optimizer_step", "optimizer_step_all",
-            "gemm_weight_grad", "dense_param_grads", "column_sums", "dense_param_grads");
+            "gemm_weight_grad", "dense_param_grads", "column_sums", "dense_param_grads", "gemm_backward_data", "dense_backward_data");
 
     /** One output of one declared op, off by a relative 1e-3 in one element: the kind of kernel bug that matters. */
     record OutputFault(OpDeclaration op, int output) {
@@ -169,6 +179,10 @@ class SafetyNetTest extends ClpropTestBase {
                     // a part's fault reaches the op built from it: that op runs in its unfused form here
                     if (part && m.getName().equals("denseForward")) {
                         DeviceOps.denseForwardUnfused((Backend) proxy, (Tensor) a[0], (Tensor) a[1], (Tensor) a[2], (Activation) a[3], (Tensor) a[4], (Integer) a[5]);
+                        return null;
+                    }
+                    if (part && m.getName().equals("denseBackwardData")) {
+                        DeviceOps.denseBackwardDataUnfused((Backend) proxy, (Tensor) a[0], (Tensor) a[1], (Tensor) a[2], (Activation) a[3], (Tensor) a[4], (Integer) a[5]);
                         return null;
                     }
                     if (part && m.getName().equals("denseParamGrads")) {
@@ -280,7 +294,7 @@ class SafetyNetTest extends ClpropTestBase {
         try (Backend bad = fault.on(new EjmlBackend())) {
             DeviceException e = assertThrows(DeviceException.class, () -> DeviceSelfTest.check(bad));
             assertTrue(e.getMessage().startsWith("device self-test failed: lockstep verification failed"), e.getMessage());
-            assertTrue(e.getMessage().contains("disagree on ") && e.getMessage().contains(fault.opName), e.getMessage());
+            assertTrue(e.getMessage().contains("disagree on ") && fault.namedIn(e.getMessage()), e.getMessage());
             assertTrue(e.getMessage().contains("max |diff|"), "the numbers are given: " + e.getMessage());
             if (fault == Fault.UPDATE_OF_ALL_STOPS_SHORT) {
                 assertTrue(java.util.regex.Pattern.compile("parameter (\\d+) of \\1,").matcher(e.getMessage()).find(), "names the last parameter: " + e.getMessage());
@@ -382,7 +396,7 @@ class SafetyNetTest extends ClpropTestBase {
         try (Backend bad = fault.on(new EjmlBackend())) {
             DeviceException e = assertThrows(DeviceException.class, () -> train(bad, 5, false, Optimizer.momentum(0.05f, 0.9f)));
             assertTrue(e.getMessage().startsWith("lockstep verification failed at step 5: "), e.getMessage());
-            assertTrue(e.getMessage().contains(fault.opName), e.getMessage());
+            assertTrue(fault.namedIn(e.getMessage()), e.getMessage());
         }
     }
 

@@ -186,7 +186,8 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
 
         @Override
         public List<String> files() {
-            return List.of("gemm_vec.cl");
+            // the activation functions: gemm_nn's backward-data form applies the layer below's derivative
+            return List.of(OpenClBackend.ACTIVATION_FUNCTIONS, "gemm_vec.cl");
         }
 
         @Override

@@ -36,6 +36,13 @@ interface GemmKernels extends AutoCloseable {
      */
     boolean fusedWeightGrad(Tensor delta, Tensor a, Tensor out, Tensor biasOut, int m);
 
+    /**
+     * {@link #backwardData} with each element then multiplied by {@code act}'s derivative taken from
+     * {@code below} (as activation_backward takes it), in the same launch; false (nothing launched) where
+     * the family does not fuse them at these sizes.
+     */
+    boolean fusedBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m);
+
     /** The working memory these products need at up to {@code batch} rows (upper bounds). */
     GemmWorkspace workspace(int batch, List<ParamShape> weights);
 

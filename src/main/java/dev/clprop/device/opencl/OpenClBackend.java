@@ -316,6 +316,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         gemm.weightGrad(delta, a, out, m);
     }
 
+    /** One launch where the GEMM family applies the derivative as it stores the product; otherwise the GEMM then activation_backward. */
+    @Override
+    public void denseBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m) {
+        if (act == Activation.SOFTMAX) throw new IllegalArgumentException("softmax's derivative is a row's Jacobian, not element-wise");
+        if (act == Activation.LINEAR || !gemm.fusedBackwardData(delta, w, below, act, out, m)) DeviceOps.denseBackwardDataUnfused(this, delta, w, below, act, out, m);
+    }
+
     /** One launch where the GEMM family writes the bias gradient beside the product; otherwise the GEMM then column_sums. */
     @Override
     public void denseParamGrads(Tensor delta, Tensor a, Tensor weightGrad, Tensor biasGrad, int m) {

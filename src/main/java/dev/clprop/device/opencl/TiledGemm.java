@@ -58,6 +58,12 @@ final class TiledGemm implements GemmKernels {
         gemm("gemm_weight_grad", n, k, m, delta, 1, n, a, k, 1, out, null, Activation.LINEAR);
     }
 
+    /** Never: the tiled kernel's epilogue is the forward pass's (bias and activation), not a derivative. */
+    @Override
+    public boolean fusedBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m) {
+        return false;
+    }
+
     /** Never: the tiled kernel's work-groups share tiles of both operands; a bias column would be a second reduction. */
     @Override
     public boolean fusedWeightGrad(Tensor delta, Tensor a, Tensor out, Tensor biasOut, int m) {

@@ -15,7 +15,8 @@ import static dev.clprop.device.opencl.GemmKernels.t;
  * ({@code packs}, {@code packsForward}, {@code packsWeightGrad}) copy both operands into panels first
  * (gemm_pack_a, gemm_pack_b or gemm_pack_bt, then gemm_packed; packing launches are profiled as
  * "gemm_pack"). The panels are scratch buffers grown to the largest size seen. Fuses no forward
- * epilogue; gemm_nn's weight-gradient form also writes the bias gradient where it forms the product itself.
+ * epilogue; where gemm_nn forms a product itself, its weight-gradient form also writes the bias gradient
+ * and its backward-data form applies the layer below's activation derivative.
  */
 final class VectorGemm implements GemmKernels {
     private final GemmConfig.Vector g;
@@ -66,13 +67,22 @@ final class VectorGemm implements GemmKernels {
     @Override
     public void backwardData(Tensor delta, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        nn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out, null);
+        nn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out, null, Activation.LINEAR, null);
+    }
+
+    /** Where gemm_nn forms the product itself (not through panels): the derivative applied as each element is stored. */
+    @Override
+    public boolean fusedBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m) {
+        int n = w.rows(), k = w.cols();
+        if (g.packs(n)) return false;
+        nn("gemm_backward_data", false, m, k, n, delta, n, 1, w, out, null, act, below);
+        return true;
     }
 
     @Override
     public void weightGrad(Tensor delta, Tensor a, Tensor out, int m) {
         int n = delta.cols(), k = a.cols();
-        nn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out, null);
+        nn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out, null, Activation.LINEAR, null);
     }
 
     /** Where gemm_nn forms the product itself (not through panels): the bias gradient from one more column of its work-items. */
@@ -80,20 +90,26 @@ final class VectorGemm implements GemmKernels {
     public boolean fusedWeightGrad(Tensor delta, Tensor a, Tensor out, Tensor biasOut, int m) {
         int n = delta.cols(), k = a.cols();
         if (g.packsWeightGrad(n, k, m)) return false;
-        nn("gemm_weight_grad", false, n, k, m, delta, 1, n, a, out, biasOut);
+        nn("gemm_weight_grad", false, n, k, m, delta, 1, n, a, out, biasOut, Activation.LINEAR, null);
         return true;
     }
 
-    /** C(M,N) = A'·B with B row-major (gemm_nn); when {@code packed}, through panels; rowSums (or null): each row's sum of A'. */
-    private void nn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c, Tensor rowSums) {
+    /**
+     * C(M,N) = A'·B with B row-major (gemm_nn); when {@code packed}, through panels. rowSums (or null): each
+     * row's sum of A'; act other than linear: C stored times act's derivative taken from derivIn (C's shape).
+     */
+    private void nn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c, Tensor rowSums,
+                    Activation act, Tensor derivIn) {
         if (!packed) {
+            // any valid buffer for an argument the launch does not use
             gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
                     .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
-                    .i32("row_sums", rowSums == null ? 0 : 1).floats("sums", t(rowSums == null ? c : rowSums)) // any valid buffer when unused
+                    .i32("row_sums", rowSums == null ? 0 : 1).floats("sums", t(rowSums == null ? c : rowSums))
+                    .i32("deriv_act", act.code()).floats("deriv_in", t(act == Activation.LINEAR ? c : derivIn))
                     .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()) + (rowSums == null ? 0 : 1), ceilDiv(M, g.nnRm()));
             return;
         }
-        if (rowSums != null) throw new IllegalStateException("row sums are formed by gemm_nn, not through panels");
+        if (rowSums != null || act != Activation.LINEAR) throw new IllegalStateException("row sums and derivatives are gemm_nn's, not the panels'");
         packA(M, K, a, aRs, aCs);
         packB(K, N, b, false);
         packed(form, M, N, K, c);

@@ -240,6 +240,12 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
+    public void denseBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m) {
+        if (act == Activation.SOFTMAX) throw new IllegalArgumentException("softmax's derivative is a row's Jacobian, not element-wise");
+        DeviceOps.denseBackwardDataUnfused(this, delta, w, below, act, out, m);
+    }
+
+    @Override
     public void denseParamGrads(Tensor delta, Tensor a, Tensor weightGrad, Tensor biasGrad, int m) {
         DeviceOps.denseParamGradsUnfused(this, delta, a, weightGrad, biasGrad, m);
     }
