@@ -9,6 +9,9 @@ import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One kernel of a built program, launched through {@link #call()}: every argument is given with its
@@ -16,6 +19,12 @@ import java.nio.charset.StandardCharsets;
  * position, with the kernel's own signature as the compiler reports it (programs are built with
  * {@code -cl-kernel-arg-info}), so an argument passed in the wrong place fails at once with both
  * names, instead of computing garbage. Where a driver gives no argument info, the check is skipped.
+ * <p>
+ * A launch sets only the arguments that differ from what the kernel object already holds. Setting an
+ * argument costs about 0.5 us on PoCL, and a training step's ~100 of them took as long as its kernels
+ * at batch 1. Since one kernel serves several call sites (a GEMM per layer), each distinct set of
+ * buffer arguments gets a kernel object of its own ({@link #BOUND_LIMIT} at most, the least recently
+ * used one rebound beyond that), so a layer's launch usually sets only its changed scalars.
  * Not thread-safe, like the queue it launches on.
  */
 final class ClKernel {
@@ -26,21 +35,31 @@ final class ClKernel {
         void record(String name, cl_event event);
     }
 
+    /** Kernel objects per kernel, one per set of buffer arguments: enough for every layer of a network and its evaluation. */
+    static final int BOUND_LIMIT = 16;
+
     final String name;
     final cl_kernel kernel;
     private final ClContext ctx;
     private final EventSink sink;
+    private final Supplier<cl_kernel> another;
     private final String[] argNames;
     private final String[] argTypes;
     private boolean verified;
     private long workGroupLimit;
-    private final Call call = new Call();
+    private final Call call;
+    private final List<Bound> bound = new ArrayList<>();
+    private long launches, argumentsSet;
 
-    ClKernel(ClContext ctx, cl_kernel kernel, String name, EventSink sink) {
+    /**
+     * @param another creates one more object of the same kernel, released by its owner (the program)
+     */
+    ClKernel(ClContext ctx, cl_kernel kernel, String name, EventSink sink, Supplier<cl_kernel> another) {
         this.ctx = ctx;
         this.kernel = kernel;
         this.name = name;
         this.sink = sink;
+        this.another = another;
         int[] n = new int[1];
         CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
         String[] names = new String[n[0]], types = new String[n[0]];
@@ -56,6 +75,8 @@ final class ClKernel {
         argNames = names;
         argTypes = types;
         verified = names == null;
+        call = new Call(n[0]);
+        bound.add(new Bound(kernel, n[0]));
     }
 
     private long workGroupLimit() {
@@ -93,10 +114,60 @@ final class ClKernel {
         return call;
     }
 
+    /** Launches so far, and the arguments they actually had to set (the rest were already held). */
+    long[] argumentCounts() {
+        return new long[]{launches, argumentsSet};
+    }
+
+    /** A kernel object and the argument values it holds (size 0: never set). */
+    private static final class Bound {
+        final cl_kernel kernel;
+        final cl_mem[] mems;
+        final long[] bits;
+        final int[] sizes;
+        long lastUse;
+
+        Bound(cl_kernel kernel, int args) {
+            this.kernel = kernel;
+            mems = new cl_mem[args];
+            bits = new long[args];
+            sizes = new int[args];
+        }
+
+        boolean holdsBuffers(cl_mem[] wanted, int count) {
+            for (int i = 0; i < count; i++) if (wanted[i] != null && mems[i] != wanted[i]) return false;
+            return true;
+        }
+    }
+
+    /** The kernel object for these buffer arguments: the one that holds them, a new one, or the least recently used. */
+    private Bound boundFor(cl_mem[] mems, int count) {
+        Bound oldest = null;
+        for (Bound b : bound) {
+            if (b.holdsBuffers(mems, count)) return b;
+            if (oldest == null || b.lastUse < oldest.lastUse) oldest = b;
+        }
+        if (bound.size() < BOUND_LIMIT) {
+            Bound b = new Bound(another.get(), mems.length);
+            bound.add(b);
+            return b;
+        }
+        return oldest;
+    }
+
     /** The arguments of one launch; reused between launches. */
     final class Call {
         private int index;
         private String label;
+        private final cl_mem[] mems;
+        private final long[] bits;
+        private final int[] sizes;
+
+        private Call(int args) {
+            mems = new cl_mem[args];
+            bits = new long[args];
+            sizes = new int[args];
+        }
 
         /** The name this launch is profiled under (default: the kernel's), e.g. the GEMM form it computes. */
         Call as(String profileLabel) {
@@ -106,32 +177,67 @@ final class ClKernel {
 
         Call floats(String argName, ClTensor t) {
             check(argName, "float*");
-            CL.clSetKernelArg(kernel, index++, Sizeof.cl_mem, Pointer.to(t.mem));
-            return this;
+            return buffer(t.mem);
         }
 
         Call ints(String argName, ClTensor t) {
             check(argName, "int*");
-            CL.clSetKernelArg(kernel, index++, Sizeof.cl_mem, Pointer.to(t.mem));
-            return this;
+            return buffer(t.mem);
         }
 
         Call i32(String argName, int v) {
             check(argName, "int");
-            CL.clSetKernelArg(kernel, index++, Sizeof.cl_int, Pointer.to(new int[]{v}));
-            return this;
+            return scalar(v, Sizeof.cl_int);
         }
 
         Call u64(String argName, long v) {
             check(argName, "ulong");
-            CL.clSetKernelArg(kernel, index++, Sizeof.cl_ulong, Pointer.to(new long[]{v}));
-            return this;
+            return scalar(v, Sizeof.cl_ulong);
         }
 
         Call f32(String argName, float v) {
             check(argName, "float");
-            CL.clSetKernelArg(kernel, index++, Sizeof.cl_float, Pointer.to(new float[]{v}));
+            return scalar(Float.floatToRawIntBits(v), Sizeof.cl_float);
+        }
+
+        private Call buffer(cl_mem m) {
+            if (index >= mems.length) throw tooMany();
+            mems[index] = m;
+            sizes[index++] = Sizeof.cl_mem;
             return this;
+        }
+
+        private Call scalar(long v, int size) {
+            if (index >= mems.length) throw tooMany();
+            mems[index] = null;
+            bits[index] = v;
+            sizes[index++] = size;
+            return this;
+        }
+
+        private IllegalStateException tooMany() {
+            return new IllegalStateException("kernel " + name + " takes " + mems.length + " arguments, the launch passes more");
+        }
+
+        /** Sets on the kernel object what it does not already hold. */
+        private cl_kernel bind() {
+            Bound b = boundFor(mems, index);
+            b.lastUse = ++launches;
+            for (int i = 0; i < index; i++) {
+                if (mems[i] != null) {
+                    if (b.mems[i] == mems[i] && b.sizes[i] == Sizeof.cl_mem) continue;
+                    CL.clSetKernelArg(b.kernel, i, Sizeof.cl_mem, Pointer.to(mems[i]));
+                    b.mems[i] = mems[i];
+                } else {
+                    if (b.mems[i] == null && b.sizes[i] == sizes[i] && b.bits[i] == bits[i]) continue;
+                    CL.clSetKernelArg(b.kernel, i, sizes[i], sizes[i] == 4 ? Pointer.to(new int[]{(int) bits[i]}) : Pointer.to(new long[]{bits[i]}));
+                    b.mems[i] = null;
+                    b.bits[i] = bits[i];
+                }
+                b.sizes[i] = sizes[i];
+                argumentsSet++;
+            }
+            return b.kernel;
         }
 
         /**
@@ -160,26 +266,25 @@ final class ClKernel {
             run(new long[]{roundUp(cols, local[0]), roundUp(rows, local[1])}, local);
         }
 
-        /** Enqueues a single work-item, for the kernels that reduce in a fixed order. */
         /** One work-group of exactly {@code size} work-items (a kernel with that reqd_work_group_size). */
         void runGroup(long size) {
             run(new long[]{size}, new long[]{size});
         }
 
+        /** Enqueues a single work-item, for the kernels that reduce in a fixed order. */
         void runOnce() {
             run(new long[]{1}, new long[]{1});
         }
 
         /** Enqueues the launch with an explicit work-group size. */
         void run(long[] global, long[] local) {
-            if (!verified) {
-                if (index != argNames.length) {
-                    throw new IllegalStateException("kernel " + name + " takes " + argNames.length + " arguments, the launch set " + index);
-                }
-                verified = true;
+            if (index != mems.length) {
+                throw new IllegalStateException("kernel " + name + " takes " + mems.length + " arguments, the launch set " + index);
             }
+            verified = true;
+            cl_kernel k = bind();
             cl_event ev = sink.wantsEvents() ? new cl_event() : null;
-            CL.clEnqueueNDRangeKernel(ctx.queue, kernel, global.length, null, global, local, 0, null, ev);
+            CL.clEnqueueNDRangeKernel(ctx.queue, k, global.length, null, global, local, 0, null, ev);
             if (ev != null) sink.record(label, ev);
         }
 

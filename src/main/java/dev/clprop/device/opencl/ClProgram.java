@@ -98,11 +98,15 @@ final class ClProgram implements AutoCloseable {
     }
 
     ClKernel kernel(String name, ClKernel.EventSink sink) {
-        cl_kernel k = CL.clCreateKernel(program, name, null);
-        kernels.add(k);
-        ClKernel made = new ClKernel(ctx, k, name, sink);
+        ClKernel made = new ClKernel(ctx, create(name), name, sink, () -> create(name));
         created.add(made);
         return made;
+    }
+
+    private cl_kernel create(String name) {
+        cl_kernel k = CL.clCreateKernel(program, name, null);
+        kernels.add(k);
+        return k;
     }
 
     /** The kernels created from this program, in order. */

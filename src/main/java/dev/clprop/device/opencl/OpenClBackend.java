@@ -160,6 +160,12 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         return out;
     }
 
+    /** The kernel of that name from this backend's programs (the first, if two programs have one). */
+    ClKernel kernel(String name) {
+        for (ClKernel k : kernels()) if (k.name.equals(name)) return k;
+        throw new IllegalArgumentException("no kernel " + name + " in " + kernelNames());
+    }
+
     /** Every kernel created from this backend's programs (the GEMM family's, then the ops'). */
     private List<ClKernel> kernels() {
         List<ClKernel> out = new ArrayList<>();
