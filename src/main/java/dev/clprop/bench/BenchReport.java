@@ -47,11 +47,11 @@ public final class BenchReport {
             }
             for (TrainBench.KernelProfile p : kernels) {
                 for (Map.Entry<String, Double> e : p.microsPerStep().entrySet()) {
-                    csv.printRecord("kernels", p.backend(), e.getKey(), "", "", "", p.batch(), "us/step", e.getValue(), "", "", p.steps(), "");
+                    csv.printRecord("kernels", p.backend(), p.optimizer() + " " + e.getKey(), "", "", "", p.batch(), "us/step", e.getValue(), "", "", p.steps(), "");
                 }
-                csv.printRecord("kernels", p.backend(), "upload (whole epoch)", "", "", "", p.batch(), "ms", p.uploadMillis(), "", "", 1, "");
-                csv.printRecord("kernels", p.backend(), "download (whole epoch)", "", "", "", p.batch(), "ms", p.downloadMillis(), "", "", 1, "");
-                csv.printRecord("kernels", p.backend(), "program build", "", "", "", "", "ms", p.buildMillis(), "", "", 1, "");
+                csv.printRecord("kernels", p.backend(), p.optimizer() + " upload (whole epoch)", "", "", "", p.batch(), "ms", p.uploadMillis(), "", "", 1, "");
+                csv.printRecord("kernels", p.backend(), p.optimizer() + " download (whole epoch)", "", "", "", p.batch(), "ms", p.downloadMillis(), "", "", 1, "");
+                csv.printRecord("kernels", p.backend(), p.optimizer() + " program build", "", "", "", "", "ms", p.buildMillis(), "", "", 1, "");
             }
             for (TrainBench.Result r : training) {
                 Stats s = r.samplesPerSecond();

@@ -29,7 +29,7 @@ public final class TrainBench {
     }
 
     /** Device time per kernel per training step, from OpenCL profiling events. */
-    public record KernelProfile(String backend, int batch, int steps, Map<String, Double> microsPerStep,
+    public record KernelProfile(String backend, String optimizer, int batch, int steps, Map<String, Double> microsPerStep,
                                 double uploadMillis, double downloadMillis, double buildMillis) {
     }
 
@@ -52,11 +52,7 @@ public final class TrainBench {
                 .withBatchSize(batch).withEpochs(epochs).withSeed(1)).build();
     }
 
-    /** Adam, the optimizer of the kernel profile and of {@link #run(Backend, Architecture, int, int, int)}. */
-    static RunConfig config(Architecture spec, int batch, int epochs) {
-        return config(spec, Optimizer.Kind.ADAM, batch, epochs);
-    }
-
+    /** Adam, the default optimizer of the figures. */
     public static Result run(Backend b, Architecture spec, int batch, int rows, int reps) {
         return run(b, spec, Optimizer.Kind.ADAM, batch, rows, reps);
     }
@@ -98,12 +94,12 @@ public final class TrainBench {
     }
 
     /** One profiled epoch: every launch waits for its event, so this is for attribution, not throughput. */
-    public static KernelProfile profile(OpenClBackend b, Architecture spec, int batch, int rows) {
+    public static KernelProfile profile(OpenClBackend b, Architecture spec, Optimizer.Kind opt, int batch, int rows) {
         Dataset data = syntheticClassification(spec, rows, 2);
         b.resetProfile();
         b.setProfiling(true);
         try {
-            new TrainingLoop(b, config(spec, batch, 1), null, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
+            new TrainingLoop(b, config(spec, opt, batch, 1), null, null).run(data, null, TrainingLoop.Start.fresh(Parameters.initialise(spec, 1)));
         } finally {
             b.setProfiling(false);
         }
@@ -113,6 +109,6 @@ public final class TrainBench {
         long[] up = prof.remove("upload"), down = prof.remove("download");
         prof.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
                 .forEach(e -> per.put(e.getKey() + " x" + Math.round((double) e.getValue()[1] / steps), e.getValue()[0] / 1e3 / steps));
-        return new KernelProfile(b.name(), batch, steps, per, up == null ? 0 : up[0] / 1e6, down == null ? 0 : down[0] / 1e6, b.buildNanos() / 1e6);
+        return new KernelProfile(b.name(), opt.spelling(), batch, steps, per, up == null ? 0 : up[0] / 1e6, down == null ? 0 : down[0] / 1e6, b.buildNanos() / 1e6);
     }
 }

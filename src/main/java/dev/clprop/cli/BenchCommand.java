@@ -63,7 +63,7 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--layers", paramLabel = "SPEC", description = "The standard MLP (default: ${DEFAULT-VALUE})")
     String layers = "784,256:relu,128:relu,10:softmax";
 
-    @Option(names = "--optimizers", split = ",", paramLabel = "NAME", description = "Training optimizers (default: ${DEFAULT-VALUE})")
+    @Option(names = "--optimizers", split = ",", paramLabel = "NAME", description = "Optimizers of the kernel profile and the training figures (default: ${DEFAULT-VALUE})")
     List<String> optimizers = List.of("sgd", "adam");
 
     @Option(names = "--batches", split = ",", paramLabel = "N", description = "Training batch sizes (default: ${DEFAULT-VALUE})")
@@ -176,12 +176,12 @@ public final class BenchCommand implements Runnable {
 
     private void kernels(PrintWriter o, List<DeviceInfo> cl, Architecture ns, BenchReport report) {
         for (DeviceInfo d : cl) {
-            try (OpenClBackend b = new OpenClBackend(d, GemmConfig.choose(d, TuningCache.lookup(d), gemm.family()))) {
-                TrainBench.KernelProfile p = TrainBench.profile(b, ns, profileBatch, rows);
+            for (String opt : optimizers) try (OpenClBackend b = new OpenClBackend(d, GemmConfig.choose(d, TuningCache.lookup(d), gemm.family()))) {
+                TrainBench.KernelProfile p = TrainBench.profile(b, ns, Optimizer.Kind.parse(opt), profileBatch, rows);
                 report.kernels.add(p);
                 double total = p.microsPerStep().values().stream().mapToDouble(Double::doubleValue).sum();
-                o.printf(Locale.ROOT, "%nKernels per training step on %s (GEMM %s), %s batch %d, from profiling events:%n", d.describe(),
-                        b.gemmConfig(), ns, profileBatch);
+                o.printf(Locale.ROOT, "%nKernels per training step on %s (GEMM %s), %s batch %d, %s, from profiling events:%n", d.describe(),
+                        b.gemmConfig(), ns, profileBatch, p.optimizer());
                 for (Map.Entry<String, Double> e : p.microsPerStep().entrySet()) {
                     o.printf(Locale.ROOT, "  %-26s %9.1f us %5.1f%%%n", e.getKey(), e.getValue(), 100 * e.getValue() / total);
                 }
