@@ -108,17 +108,24 @@ inline floatV times_derivative(const int act, const floatV g, const floatV x)
 #endif
 }
 
+// What is stored where the product g belongs: g itself, or with sgd_step set the parameter already
+// there after a plain SGD step with g as its gradient, in sgd_step's expression.
+#define SGD_STORED(old, g) ((old) - sgd_lr * ((g) + sgd_wd * (old)))
+
 // With row_sums set, the work-items one column past C's also write sums[i] = sum over p of A'(i,p),
 // p in order, added one at a time as column_sums adds (the same bits): the weight-gradient form's bias
 // gradient, in the product's launch. With deriv_act other than ACT_LINEAR, each C(i,j) is stored times
 // f'(deriv_in[i*ldc + j]): the backward-data form's product with the derivative of the layer below,
-// which activation_backward would apply next.
+// which activation_backward would apply next. With sgd_step set, C and sums hold parameters (a dense
+// layer's weight and bias) and take one SGD step with the product and the sums as their gradients, in
+// place of storing them: the weight-gradient form with sgd_step's update, in one launch.
 __kernel void gemm_nn(const int M, const int N, const int K,
                       __global const float* restrict a, const int a_rs, const int a_cs,
                       __global const float* restrict b, const int ldb,
                       __global float* restrict c, const int ldc,
                       const int row_sums, __global float* restrict sums,
-                      const int deriv_act, __global const float* restrict deriv_in)
+                      const int deriv_act, __global const float* restrict deriv_in,
+                      const int sgd_step, const float sgd_lr, const float sgd_wd)
 {
     const int j0 = get_global_id(0) * (VW * NN_CV);
     const int i0 = get_global_id(1) * NN_RM;
@@ -126,7 +133,7 @@ __kernel void gemm_nn(const int M, const int N, const int K,
         for (int r = 0; r < NN_RM && i0 + r < M; r++) {
             float s = 0.0f;
             for (int p = 0; p < K; p++) s += a[(i0 + r) * a_rs + p * a_cs];
-            sums[i0 + r] = s;
+            sums[i0 + r] = sgd_step ? SGD_STORED(sums[i0 + r], s) : s;
         }
         return;
     }
@@ -159,7 +166,13 @@ __kernel void gemm_nn(const int M, const int N, const int K,
             for (int v = 0; v < NN_CV; v++) {
                 if (i0 + r < M) {
                     const int at = (i0 + r) * ldc + j0;
-                    vstoreV(deriv_act == ACT_LINEAR ? acc[r][v] : times_derivative(deriv_act, acc[r][v], vloadV(v, deriv_in + at)), v, c + at);
+                    const floatV g = deriv_act == ACT_LINEAR ? acc[r][v] : times_derivative(deriv_act, acc[r][v], vloadV(v, deriv_in + at));
+                    if (sgd_step) {
+                        const floatV old = vloadV(v, c + at);
+                        vstoreV(SGD_STORED(old, g), v, c + at);
+                    } else {
+                        vstoreV(g, v, c + at);
+                    }
                 }
             }
         }
@@ -180,7 +193,13 @@ __kernel void gemm_nn(const int M, const int N, const int K,
             for (int r = 0; r < NN_RM; r++) {
                 if (i0 + r < M) {
                     const int at = (i0 + r) * ldc + j0;
-                    vstoreV(deriv_act == ACT_LINEAR ? acc[r] : times_derivative(deriv_act, acc[r], vloadV(v, deriv_in + at)), v, c + at);
+                    const floatV g = deriv_act == ACT_LINEAR ? acc[r] : times_derivative(deriv_act, acc[r], vloadV(v, deriv_in + at));
+                    if (sgd_step) {
+                        const floatV old = vloadV(v, c + at);
+                        vstoreV(SGD_STORED(old, g), v, c + at);
+                    } else {
+                        vstoreV(g, v, c + at);
+                    }
                 }
             }
         }
@@ -189,7 +208,7 @@ __kernel void gemm_nn(const int M, const int N, const int K,
                 float sum = 0.0f;
                 for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);
                 if (deriv_act != ACT_LINEAR) sum *= act_derivative(deriv_act, deriv_in[(i0 + r) * ldc + j]);
-                c[(i0 + r) * ldc + j] = sum;
+                c[(i0 + r) * ldc + j] = sgd_step ? SGD_STORED(c[(i0 + r) * ldc + j], sum) : sum;
             }
         }
     }

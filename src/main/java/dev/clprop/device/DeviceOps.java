@@ -109,6 +109,40 @@ public interface DeviceOps {
     }
 
     /**
+     * A dense layer's parameter gradients taken by plain SGD ({@code opt}, whose kind is SGD) as they are
+     * formed: with {@code g = delta[m,n]ᵀ · a[m,k]} and {@code gb[j] = Σ_{i<m} delta[i,j]} ({@link #denseParamGrads}),
+     * {@code weight ← weight − lr·(g + wd·weight)} and, unless bias is null, {@code bias ← bias − lr·(gb + wd·bias)}
+     * ({@link #optimizerStep}). A backend may do it in one launch that never stores g; the unfused form writes g and
+     * gb into {@code weightGrad} and {@code biasGrad}, whose contents are unspecified afterwards. Modifies weight and bias.
+     */
+    @Op("dense_sgd_step")
+    void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, @Out Tensor weight, @Out Tensor bias, Tensor weightGrad, Tensor biasGrad,
+                      @SumLength(Dim.VALUE) int m);
+
+    /** {@link #denseSgdStep} as its ops on {@code b}: the unfused form. */
+    static void denseSgdStepUnfused(DeviceOps b, Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad, int m) {
+        checkPlainSgd(opt);
+        b.denseParamGrads(delta, a, weightGrad, bias == null ? null : biasGrad, m);
+        b.optimizerStep(opt, 1, weight, weightGrad, null, null);
+        if (bias != null) b.optimizerStep(opt, 1, bias, biasGrad, null, null);
+    }
+
+    /** Refuses an optimizer other than plain SGD for {@link #denseSgdStep}. */
+    static void checkPlainSgd(Optimizer opt) {
+        if (opt.kind() != Optimizer.Kind.SGD) throw new IllegalArgumentException("dense_sgd_step takes plain SGD, not " + opt.kind());
+    }
+
+    /**
+     * Not an op: whether a network trained with plain SGD takes an n×k dense layer's step at m rows with
+     * {@link #denseSgdStep} as its gradients are formed, rather than with every other parameter in
+     * {@link #optimizerStepAll} afterwards. True where that costs no more: on a device where denseSgdStep is
+     * one launch, and on the reference, which then runs the op sequence such a device runs. False by default.
+     */
+    default boolean foldsSgdStep(int n, int k, int m) {
+        return false;
+    }
+
+    /**
      * {@code out[m,n] = f(a[m,k] · w[n,k]ᵀ + b)}, a dense layer's forward pass: {@link #gemmForward} then
      * {@link #biasActivation} ({@code bias} may be null), which a backend may do in one launch with the
      * same arithmetic. Modifies out.

@@ -4,6 +4,7 @@ import dev.clprop.device.Backend;
 import dev.clprop.device.Tensor;
 import dev.clprop.model.Activation;
 import dev.clprop.model.DenseSpec;
+import dev.clprop.optim.Optimizer;
 
 import java.util.List;
 
@@ -15,7 +16,8 @@ import java.util.List;
  * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), or the dense layer above
  * applies f' as it writes ∂L/∂a ({@link #takeDerivativeOf}: {@link Backend#denseBackwardData}, one launch where
  * the backend's GEMM fuses it), the activation step is skipped. An activation whose f' needs z (gelu,
- * silu) keeps z: the GEMM writes it, then a = f(z).
+ * silu) keeps z: the GEMM writes it, then a = f(z). Trained with plain SGD, the layer may take its parameters'
+ * step as their gradients are formed ({@link #backwardAndStep}).
  */
 final class DenseLayer extends BufferedLayer<DenseSpec> {
     /** Whether ∂L/∂z arrives in place of ∂L/∂a: from the loss, or from the layer above. */
@@ -87,5 +89,16 @@ final class DenseLayer extends BufferedLayer<DenseSpec> {
         if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
         b.denseParamGrads(outputGradient, input, weight.gradient(), bias == null ? null : bias.gradient(), m);
         if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
+    }
+
+    /** Where the backend folds the step ({@link Backend#denseSgdStep}), ∂L/∂x first: it reads W before the step changes it. */
+    @Override
+    public List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd) {
+        if (!b.foldsSgdStep(weight.shape().rows(), weight.shape().cols(), m)) return super.backwardAndStep(input, inputGradient, m, pass, sgd);
+        if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
+        if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
+        b.denseSgdStep(sgd, outputGradient, input, weight.value(), bias == null ? null : bias.value(), weight.gradient(),
+                bias == null ? null : bias.gradient(), m);
+        return params;
     }
 }

@@ -10,9 +10,12 @@ import dev.clprop.optim.Optimizer;
 import dev.clprop.optim.OptimizerState;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A network living on one backend: its layers (which own parameters, gradients and batch-sized
@@ -224,14 +227,23 @@ public final class DeviceNetwork implements AutoCloseable {
      * the device-side loss sum (read with {@link #takeLossSum()}).
      */
     public void backward(Tensor x, Tensor y, int m, Pass pass) {
+        backward(x, y, m, pass, null);
+    }
+
+    /** {@link #backward}, with layers taking plain SGD's step where they can ({@code sgd} not null); returns the parameters stepped. */
+    private Set<Param> backward(Tensor x, Tensor y, int m, Pass pass, Optimizer sgd) {
         checkBatch(m);
         Layer last = layers.get(layers.size() - 1);
         if (classWeights != null) backend.weightedLossGradient(last.output(), y, classWeights, m, last.outputGradient(), lossSum);
         else backend.lossGradient(loss, last.output(), y, m, last.outputGradient(), lossSum);
+        Set<Param> stepped = sgd == null ? Set.of() : Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = layers.size() - 1; i >= 0; i--) {
             Layer l = layers.get(i);
-            l.backward(i == 0 ? x : layers.get(i - 1).output(), i == 0 ? null : layers.get(i - 1).outputGradient(), m, pass);
+            Tensor input = i == 0 ? x : layers.get(i - 1).output(), inputGradient = i == 0 ? null : layers.get(i - 1).outputGradient();
+            if (sgd == null) l.backward(input, inputGradient, m, pass);
+            else stepped.addAll(l.backwardAndStep(input, inputGradient, m, pass, sgd));
         }
+        return stepped;
     }
 
     /** One optimizer update of every parameter from the current gradients (clipped first when asked). */
@@ -245,10 +257,32 @@ public final class DeviceNetwork implements AutoCloseable {
         backend.optimizerStepAll(optimizer, step, values, gradients, slots.size() > 0 ? slots.get(0) : null, slots.size() > 1 ? slots.get(1) : null);
     }
 
-    /** forward, backward and update on the first m rows of x and y, as optimizer step {@link #step()} + 1. */
+    /**
+     * forward, backward and update on the first m rows of x and y, as optimizer step {@link #step()} + 1.
+     * With plain SGD and no clipping, layers that can take their parameters' step as they form the
+     * gradients do ({@link Layer#backwardAndStep}): a dense layer's gradients are then not kept.
+     */
     public void trainStep(Tensor x, Tensor y, int m) {
-        computeGradients(x, y, m, 0);
-        update();
+        if (optimizer.kind() != Optimizer.Kind.SGD || clipNorm > 0) {
+            computeGradients(x, y, m, 0);
+            update();
+            return;
+        }
+        Pass pass = Pass.training(seed, step + 1);
+        forward(x, m, pass);
+        Set<Param> stepped = backward(x, y, m, pass, optimizer);
+        step++;
+        if (stepped.isEmpty()) {
+            backend.optimizerStepAll(optimizer, step, values, gradients, null, null);
+            return;
+        }
+        List<Tensor> restValues = new ArrayList<>(), restGradients = new ArrayList<>();
+        for (Param p : params) {
+            if (stepped.contains(p)) continue;
+            restValues.add(p.value());
+            restGradients.add(p.gradient());
+        }
+        if (!restValues.isEmpty()) backend.optimizerStepAll(optimizer, step, restValues, restGradients, null, null);
     }
 
     /**
@@ -326,7 +360,10 @@ public final class DeviceNetwork implements AutoCloseable {
         return collect(false);
     }
 
-    /** The last computed gradients, named as the parameters (a buffer's, which nothing trains, is zero). */
+    /**
+     * The last computed gradients ({@link #backward}), named as the parameters (a buffer's, which nothing trains,
+     * is zero). Not after {@link #trainStep} with plain SGD, which may take steps without keeping them.
+     */
     public Parameters gradients() {
         return collect(true);
     }

@@ -2,6 +2,7 @@ package dev.clprop.nn;
 
 import dev.clprop.device.Tensor;
 import dev.clprop.model.LayerSpec;
+import dev.clprop.optim.Optimizer;
 
 import java.util.List;
 
@@ -43,6 +44,17 @@ public interface Layer extends AutoCloseable {
      * gradient and, unless {@code inputGradient} is null (the first layer), ∂L/∂input into it.
      */
     void backward(Tensor input, Tensor inputGradient, int m, Pass pass);
+
+    /**
+     * {@link #backward}, where the network trains with plain SGD ({@code sgd}): a layer may take the step of
+     * some of its parameters as it forms their gradients, which it then does not keep (a dense layer on a
+     * backend that {@link dev.clprop.device.DeviceOps#foldsSgdStep folds} it). Returns the parameters it
+     * stepped; the network steps the others after the whole backward pass. By default none.
+     */
+    default List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd) {
+        backward(input, inputGradient, m, pass);
+        return List.of();
+    }
 
     @Override
     void close();

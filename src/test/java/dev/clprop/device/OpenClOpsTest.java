@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Every op of the OpenCL backend against EJML, on shapes that are not multiples of a tile. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -231,6 +233,46 @@ class OpenClOpsTest extends ClpropTestBase {
             assertArrayEquals(biasUnfused[0], bias[0], "bias gradient, fused against column_sums" + v);
             float[][] noBias = both(device, shapes, in, 2, (b, t) -> b.denseParamGrads(t[0], t[1], t[2], null, m));
             assertArrayEquals(wUnfused[0], noBias[0], "weight gradient without a bias" + v);
+        }
+    }
+
+    /**
+     * Plain SGD taken as a dense layer's gradients are formed (one launch where the vector GEMM forms the
+     * weight gradient itself; 600 rows: packed panels, then column_sums and sgd_step on each parameter)
+     * against EJML's gradients then sgd_step, on both GEMM variants, and on the device bit for bit against
+     * its own unfused launches. With weight decay, and without a bias.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @CsvSource({"1,1,1", "7,17,33", "33,7,129", "17,129,7", "65,63,31", "600,65,9"})
+    void denseSgdStepMatchesEjmlAndTheUnfusedOps(int m, int n, int k) {
+        float[] d = randomArray(m * n, 1), a = randomArray(m * k, 1), w0 = randomArray(n * k, 1), b0 = randomArray(n, 1);
+        int[][] shapes = {{m, n}, {m, k}, {n, k}, {1, n}, {n, k}, {1, n}};
+        float[][] in = {d, a, w0, b0, null, null};
+        Optimizer sgd = Optimizer.sgd(0.1f).withWeightDecay(0.01f);
+        for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
+            String v = " (" + device.gemmConfig() + ", m=" + m + ")";
+            boolean folds = device.gemmConfig() instanceof GemmConfig.Vector g && !g.packsWeightGrad(n, k, m);
+            assertEquals(folds, device.foldsSgdStep(n, k, m), "foldsSgdStep" + v);
+            if (device.gemmConfig() instanceof GemmConfig.Vector) assertEquals(m != 600, folds, "only the 600-row case packs its weight gradient" + v);
+            device.resetProfile();
+            device.setProfiling(true);
+            float[][] w = both(device, shapes, in, 2, (b, t) -> b.denseSgdStep(sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
+            device.setProfiling(false);
+            long[] steps = device.profile().get("sgd_step"), folded = device.profile().get("dense_sgd_step");
+            assertEquals(folds ? 0 : 2, steps == null ? 0 : steps[1], "sgd_step launches" + v);
+            assertEquals(folds ? 1 : 0, folded == null ? 0 : folded[1], "folded launches" + v);
+            float[][] bias = both(device, shapes, in, 3, (b, t) -> b.denseSgdStep(sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
+            assertClose(Tolerance.gemm(m), w[0], w[1], "weight after the step" + v);
+            assertClose(Tolerance.gemm(m), bias[0], bias[1], "bias after the step" + v);
+            assertFalse(java.util.Arrays.equals(w0, w[0]), "the weight moved" + v);
+            float[][] wUnfused = both(device, shapes, in, 2, (b, t) -> DeviceOps.denseSgdStepUnfused(b, sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
+            float[][] biasUnfused = both(device, shapes, in, 3, (b, t) -> DeviceOps.denseSgdStepUnfused(b, sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
+            assertArrayEquals(wUnfused[0], w[0], "weight, folded against the gradients then sgd_step" + v);
+            assertArrayEquals(biasUnfused[0], bias[0], "bias, folded against the gradients then sgd_step" + v);
+            float[][] noBias = both(device, shapes, in, 2, (b, t) -> b.denseSgdStep(sgd, t[0], t[1], t[2], null, t[4], null, m));
+            assertArrayEquals(wUnfused[0], noBias[0], "weight without a bias" + v);
+            assertThrows(IllegalArgumentException.class, () -> both(device, shapes, in, 2,
+                    (b, t) -> b.denseSgdStep(Optimizer.momentum(0.1f, 0.9f), t[0], t[1], t[2], t[3], t[4], t[5], m)), "momentum is refused" + v);
         }
     }
 

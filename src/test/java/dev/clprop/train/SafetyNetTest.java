@@ -362,16 +362,26 @@ class SafetyNetTest extends ClpropTestBase {
         return lines;
     }
 
-    /** The ops a training run calls: the plain network's and the one with dropout, clipping and class weights. */
-    Set<String> opsInTraining(boolean extras) {
-        return opsCalledBy(b -> train(b, 0, extras));
+    /** The training runs whose ops are watched: the plain network with Adam, with plain SGD, and with dropout, clipping and class weights. */
+    enum Run {
+        PLAIN, SGD, EXTRAS;
+
+        List<String> on(SafetyNetTest t, Backend b, int verifyEvery) {
+            return t.train(b, verifyEvery, this == EXTRAS, this == SGD ? Optimizer.sgd(0.05f) : Optimizer.adam(0.01f));
+        }
+    }
+
+    private final Map<Run, Set<String>> opsByRun = new java.util.EnumMap<>(Run.class);
+
+    /** The ops a training run calls (watched once per run). */
+    Set<String> opsInTraining(Run run) {
+        return opsByRun.computeIfAbsent(run, r -> opsCalledBy(b -> r.on(this, b, 0)));
     }
 
     /** Every output of every op a training step runs (prediction's ops are the self-test's to catch, above). */
     Stream<OutputFault> everyOutputATrainingStepWrites() {
-        Set<String> plain = opsInTraining(false), extras = opsInTraining(true);
-        Set<String> all = new TreeSet<>(plain);
-        all.addAll(extras);
+        Set<String> all = new TreeSet<>();
+        for (Run run : Run.values()) all.addAll(opsInTraining(run));
         Set<String> never = new TreeSet<>();
         for (OpDeclaration op : OpDeclaration.all()) if (!all.contains(PARTS.getOrDefault(op.name(), op.name()))) never.add(op.name());
         // prediction's ops (batchnorm in evaluation, a gather without targets): the self-test's to catch
@@ -382,9 +392,9 @@ class SafetyNetTest extends ClpropTestBase {
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyOutputATrainingStepWrites")
     void lockstepStopsARunOnADeviceWithAnyOutputOfAnyOpWrong(OutputFault fault) {
-        boolean extras = !opsInTraining(false).contains(fault.reportedAs());
+        Run run = Stream.of(Run.values()).filter(r -> opsInTraining(r).contains(fault.reportedAs())).findFirst().orElseThrow();
         try (EjmlBackend ejml = new EjmlBackend()) {
-            DeviceException e = assertThrows(DeviceException.class, () -> train(fault.on(ejml), 5, extras));
+            DeviceException e = assertThrows(DeviceException.class, () -> run.on(this, fault.on(ejml), 5));
             assertTrue(e.getMessage().startsWith("lockstep verification failed at step 5: "), e.getMessage());
             assertTrue(e.getMessage().contains("disagree on " + fault.reportedAs() + " "), e.getMessage());
         }

@@ -43,6 +43,20 @@ interface GemmKernels extends AutoCloseable {
      */
     boolean fusedBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m);
 
+    /**
+     * Whether {@link #sgdStepInWeightGrad} does its work in one launch for an n×k weight at m rows (the
+     * network then folds plain SGD into its dense layers' gradients).
+     */
+    boolean foldsSgdStep(int n, int k, int m);
+
+    /**
+     * A plain SGD step with the weight gradient and, unless bias is null, the bias gradient as
+     * {@link #fusedWeightGrad} forms them, taken in the same launch instead of storing them:
+     * {@code p ← p − lr·(g + wd·p)} as sgd_step takes it; false (nothing launched) where
+     * {@link #foldsSgdStep} is false.
+     */
+    boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, float lr, float wd, int m);
+
     /** The working memory these products need at up to {@code batch} rows (upper bounds). */
     GemmWorkspace workspace(int batch, List<ParamShape> weights);
 

@@ -335,6 +335,20 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         if (biasGrad == null || !gemm.fusedWeightGrad(delta, a, weightGrad, biasGrad, m)) DeviceOps.denseParamGradsUnfused(this, delta, a, weightGrad, biasGrad, m);
     }
 
+    /** One launch where the GEMM family takes the step as it forms the weight gradient; otherwise the gradients, then sgd_step on each. */
+    @Override
+    public void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad, int m) {
+        DeviceOps.checkPlainSgd(opt);
+        if (!gemm.sgdStepInWeightGrad(delta, a, weight, bias, opt.learningRate(), opt.weightDecay(), m)) {
+            DeviceOps.denseSgdStepUnfused(this, opt, delta, a, weight, bias, weightGrad, biasGrad, m);
+        }
+    }
+
+    @Override
+    public boolean foldsSgdStep(int n, int k, int m) {
+        return gemm.foldsSgdStep(n, k, m);
+    }
+
     @Override
     public void biasActivation(Tensor z, Tensor bias, Activation act, int m) {
         int n = z.cols();

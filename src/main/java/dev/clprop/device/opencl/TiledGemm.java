@@ -70,6 +70,17 @@ final class TiledGemm implements GemmKernels {
         return false;
     }
 
+    /** Never, for the reason {@link #fusedWeightGrad} gives. */
+    @Override
+    public boolean foldsSgdStep(int n, int k, int m) {
+        return false;
+    }
+
+    @Override
+    public boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, float lr, float wd, int m) {
+        return false;
+    }
+
     @Override
     public GemmWorkspace workspace(int batch, List<ParamShape> weights) {
         return GemmWorkspace.NONE;

@@ -16,7 +16,8 @@ import static dev.clprop.device.opencl.GemmKernels.t;
  * (gemm_pack_a, gemm_pack_b or gemm_pack_bt, then gemm_packed; packing launches are profiled as
  * "gemm_pack"). The panels are scratch buffers grown to the largest size seen. Fuses no forward
  * epilogue; where gemm_nn forms a product itself, its weight-gradient form also writes the bias gradient
- * and its backward-data form applies the layer below's activation derivative.
+ * (or takes plain SGD's step with both gradients instead of storing them) and its backward-data form
+ * applies the layer below's activation derivative.
  */
 final class VectorGemm implements GemmKernels {
     private final GemmConfig.Vector g;
@@ -67,7 +68,7 @@ final class VectorGemm implements GemmKernels {
     @Override
     public void backwardData(Tensor delta, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        nn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out, null, Activation.LINEAR, null);
+        nn("gemm_backward_data", g.packs(n), m, k, n, delta, n, 1, w, out, null, Activation.LINEAR, null, null);
     }
 
     /** Where gemm_nn forms the product itself (not through panels): the derivative applied as each element is stored. */
@@ -75,14 +76,14 @@ final class VectorGemm implements GemmKernels {
     public boolean fusedBackwardData(Tensor delta, Tensor w, Tensor below, Activation act, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
         if (g.packs(n)) return false;
-        nn("gemm_backward_data", false, m, k, n, delta, n, 1, w, out, null, act, below);
+        nn("gemm_backward_data", false, m, k, n, delta, n, 1, w, out, null, act, below, null);
         return true;
     }
 
     @Override
     public void weightGrad(Tensor delta, Tensor a, Tensor out, int m) {
         int n = delta.cols(), k = a.cols();
-        nn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out, null, Activation.LINEAR, null);
+        nn("gemm_weight_grad", g.packsWeightGrad(n, k, m), n, k, m, delta, 1, n, a, out, null, Activation.LINEAR, null, null);
     }
 
     /** Where gemm_nn forms the product itself (not through panels): the bias gradient from one more column of its work-items. */
@@ -90,26 +91,42 @@ final class VectorGemm implements GemmKernels {
     public boolean fusedWeightGrad(Tensor delta, Tensor a, Tensor out, Tensor biasOut, int m) {
         int n = delta.cols(), k = a.cols();
         if (g.packsWeightGrad(n, k, m)) return false;
-        nn("gemm_weight_grad", false, n, k, m, delta, 1, n, a, out, biasOut, Activation.LINEAR, null);
+        nn("gemm_weight_grad", false, n, k, m, delta, 1, n, a, out, biasOut, Activation.LINEAR, null, null);
+        return true;
+    }
+
+    /** Where gemm_nn forms the weight gradient itself (not through panels), as {@link #fusedWeightGrad} does. */
+    @Override
+    public boolean foldsSgdStep(int n, int k, int m) {
+        return !g.packsWeightGrad(n, k, m);
+    }
+
+    @Override
+    public boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, float lr, float wd, int m) {
+        int n = delta.cols(), k = a.cols();
+        if (!foldsSgdStep(n, k, m)) return false;
+        nn("dense_sgd_step", false, n, k, m, delta, 1, n, a, weight, bias, Activation.LINEAR, null, new float[]{lr, wd});
         return true;
     }
 
     /**
      * C(M,N) = A'·B with B row-major (gemm_nn); when {@code packed}, through panels. rowSums (or null): each
-     * row's sum of A'; act other than linear: C stored times act's derivative taken from derivIn (C's shape).
+     * row's sum of A'; act other than linear: C stored times act's derivative taken from derivIn (C's shape);
+     * sgdStep ({lr, wd}, or null): C and rowSums hold parameters that take an SGD step with the product and sums.
      */
     private void nn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c, Tensor rowSums,
-                    Activation act, Tensor derivIn) {
+                    Activation act, Tensor derivIn, float[] sgdStep) {
         if (!packed) {
             // any valid buffer for an argument the launch does not use
             gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
                     .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
                     .i32("row_sums", rowSums == null ? 0 : 1).floats("sums", t(rowSums == null ? c : rowSums))
                     .i32("deriv_act", act.code()).floats("deriv_in", t(act == Activation.LINEAR ? c : derivIn))
+                    .i32("sgd_step", sgdStep == null ? 0 : 1).f32("sgd_lr", sgdStep == null ? 0 : sgdStep[0]).f32("sgd_wd", sgdStep == null ? 0 : sgdStep[1])
                     .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()) + (rowSums == null ? 0 : 1), ceilDiv(M, g.nnRm()));
             return;
         }
-        if (rowSums != null || act != Activation.LINEAR) throw new IllegalStateException("row sums and derivatives are gemm_nn's, not the panels'");
+        if (rowSums != null || act != Activation.LINEAR || sgdStep != null) throw new IllegalStateException("row sums, derivatives and SGD steps are gemm_nn's, not the panels'");
         packA(M, K, a, aRs, aCs);
         packB(K, N, b, false);
         packed(form, M, N, K, c);

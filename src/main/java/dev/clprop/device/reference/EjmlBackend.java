@@ -250,6 +250,17 @@ public final class EjmlBackend implements Backend {
         DeviceOps.denseParamGradsUnfused(this, delta, a, weightGrad, biasGrad, m);
     }
 
+    /** Always: the same arithmetic either way, and the op sequence a device that folds the step runs. */
+    @Override
+    public boolean foldsSgdStep(int n, int k, int m) {
+        return true;
+    }
+
+    @Override
+    public void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad, int m) {
+        DeviceOps.denseSgdStepUnfused(this, opt, delta, a, weight, bias, weightGrad, biasGrad, m);
+    }
+
     @Override
     public void optimizerStepAll(Optimizer opt, long step, List<Tensor> params, List<Tensor> grads, List<Tensor> state1, List<Tensor> state2) {
         DeviceOps.optimizerStepEach(this, opt, step, params, grads, state1, state2);

@@ -1,0 +1,87 @@
+package dev.clprop.nn;
+
+import dev.clprop.BackendKind;
+import dev.clprop.ClpropTestBase;
+import dev.clprop.device.Backend;
+import dev.clprop.device.Tensor;
+import dev.clprop.device.opencl.OpenClBackend;
+import dev.clprop.loss.Loss;
+import dev.clprop.model.Architecture;
+import dev.clprop.model.Parameters;
+import dev.clprop.optim.Optimizer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * A training step with plain SGD takes the dense layers' steps as their gradients are formed
+ * ({@link DeviceNetwork#trainStep}, {@link dev.clprop.device.DeviceOps#denseSgdStep}) and the other
+ * parameters' after: the parameters must be, bit for bit, those of the gradients then the update of
+ * every parameter, on both paths, for networks of dense layers alone, with other parameterised layers
+ * between them, and without biases; and on a device that folds, no update launch is left for the dense layers.
+ */
+class FoldedSgdStepTest extends ClpropTestBase {
+    static final int BATCH = 8, STEPS = 3;
+
+    @ParameterizedTest(name = "{0} {1} m={3}")
+    @CsvSource({
+            "EJML, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8",
+            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8",
+            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 1",
+            "EJML, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7",
+            "OPENCL, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7",
+            "OPENCL, '13,33:relu:nobias,5:linear', MSE, 5"})
+    void theFoldedStepGivesTheBitsOfGradientsThenUpdate(BackendKind kind, String spec, Loss loss, int m) {
+        Architecture arch = Architecture.parse(spec);
+        Optimizer sgd = Optimizer.sgd(0.05f).withWeightDecay(0.01f);
+        float[] x = randomArray(BATCH * arch.inputs(), 1), y = new float[BATCH * arch.outputs()];
+        for (int r = 0; r < BATCH; r++) {
+            if (loss == Loss.CROSS_ENTROPY) y[r * arch.outputs() + r % arch.outputs()] = 1;
+            else for (int j = 0; j < arch.outputs(); j++) y[r * arch.outputs() + j] = (float) Math.sin(r + j);
+        }
+        Parameters init = Parameters.initialise(arch, 5);
+        try (Backend b = kind.open(); DeviceNetwork folded = new DeviceNetwork(b, arch, loss, sgd, BATCH, 3);
+             DeviceNetwork unfolded = new DeviceNetwork(b, arch, loss, sgd, BATCH, 3); Tensor tx = b.allocate(BATCH, arch.inputs()); Tensor ty = b.allocate(BATCH, arch.outputs())) {
+            b.upload(tx, x);
+            b.upload(ty, y);
+            folded.setParameters(init);
+            unfolded.setParameters(init);
+            OpenClBackend cl = b instanceof OpenClBackend o ? o : null;
+            if (cl != null) {
+                cl.resetProfile();
+                cl.setProfiling(true);
+            }
+            for (int s = 0; s < STEPS; s++) folded.trainStep(tx, ty, m);
+            if (cl != null) {
+                cl.setProfiling(false);
+                Map<String, long[]> launches = cl.profile();
+                int dense = (int) arch.layers().stream().filter(l -> l instanceof dev.clprop.model.DenseSpec).count();
+                int others = arch.parameterShapes().size() - arch.layers().stream().filter(l -> l instanceof dev.clprop.model.DenseSpec d).mapToInt(l -> ((dev.clprop.model.DenseSpec) l).bias() ? 2 : 1).sum();
+                boolean folds = b.foldsSgdStep(arch.widthAfter(0), arch.inputs(), m);
+                long stepLaunches = launches.containsKey("sgd_step") ? launches.get("sgd_step")[1] : 0;
+                long foldedLaunches = launches.containsKey("dense_sgd_step") ? launches.get("dense_sgd_step")[1] : 0;
+                if (folds) {
+                    assertEquals((long) STEPS * dense, foldedLaunches, "one launch per dense layer and step");
+                    assertEquals((long) STEPS * others, stepLaunches, "sgd_step only for the parameters of other layers");
+                } else {
+                    assertEquals(STEPS, stepLaunches, "a device that does not fold updates everything in one launch");
+                }
+            }
+            for (int s = 0; s < STEPS; s++) {
+                unfolded.computeGradients(tx, ty, m, 0);
+                unfolded.update();
+            }
+            assertEquals(unfolded.step(), folded.step());
+            Parameters a = folded.parameters(), e = unfolded.parameters();
+            for (var shape : arch.stateShapes()) {
+                assertArrayEquals(e.get(shape.name()), a.get(shape.name()), shape.name() + " on " + b.name());
+                if (arch.parameterShapes().contains(shape)) assertFalse(java.util.Arrays.equals(init.get(shape.name()), a.get(shape.name())), shape.name() + " moved");
+            }
+        }
+    }
+}
