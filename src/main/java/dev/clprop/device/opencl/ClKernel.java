@@ -114,6 +114,11 @@ final class ClKernel {
         return call;
     }
 
+    /** How many kernel objects this kernel has made (at most {@link #BOUND_LIMIT}). */
+    int kernelObjects() {
+        return bound.size();
+    }
+
     /** Launches so far, and the arguments they actually had to set (the rest were already held). */
     long[] argumentCounts() {
         return new long[]{launches, argumentsSet};

@@ -9,6 +9,8 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A launch sets only the arguments its kernel object does not already hold ({@link ClKernel}); these
@@ -54,6 +56,52 @@ class KernelArgumentMemoTest {
                 for (ClTensor t : gs) t.close();
                 for (ClTensor t : ps) t.close();
             }
+        }
+    }
+
+    @Test
+    void theLeastRecentlyUsedKernelObjectIsTheOneRebound() {
+        try (OpenClBackend b = OpenClDevices.backend()) {
+            ClKernel sgd = b.kernel("sgd_step");
+            int sets = ClKernel.BOUND_LIMIT + 1;
+            List<ClTensor> ts = new ArrayList<>();
+            try {
+                for (int s = 0; s < sets; s++) ts.add((ClTensor) b.allocate(1, COUNT));
+                // the kernel's first object, bound to set 0, is the least recently used when set 16 arrives
+                for (int s = 0; s < sets; s++) launch(sgd, ts.get(s));
+                assertEquals(ClKernel.BOUND_LIMIT, sgd.kernelObjects(), "never more objects than the limit");
+                for (int s : new int[]{sets - 1, 1, 2, sets - 1}) {
+                    long before = sgd.argumentCounts()[1];
+                    launch(sgd, ts.get(s));
+                    assertEquals(before, sgd.argumentCounts()[1], "set " + s + " kept its object: nothing set");
+                }
+                long before = sgd.argumentCounts()[1];
+                launch(sgd, ts.get(0));
+                assertEquals(before + 2, sgd.argumentCounts()[1], "set 0 was rebound: its two buffers set again");
+                b.finish();
+            } finally {
+                for (ClTensor t : ts) t.close();
+            }
+        }
+    }
+
+    private static void launch(ClKernel sgd, ClTensor p) {
+        sgd.call().floats("p", p).floats("g", p).i32("count", COUNT).f32("lr", 0f).f32("wd", 0f).runItems(COUNT);
+    }
+
+    @Test
+    void aVerifiedKernelStillRefusesALaunchWithTooFewOrTooManyArguments() {
+        try (OpenClBackend b = OpenClDevices.backend(); ClTensor p = (ClTensor) b.allocate(1, COUNT)) {
+            ClKernel sgd = b.kernel("sgd_step");
+            launch(sgd, p);
+            IllegalStateException few = assertThrows(IllegalStateException.class,
+                    () -> sgd.call().floats("p", p).floats("g", p).i32("count", COUNT).f32("lr", 0f).runItems(COUNT));
+            assertTrue(few.getMessage().contains("sgd_step takes 5 arguments, the launch set 4"), few.getMessage());
+            IllegalStateException many = assertThrows(IllegalStateException.class,
+                    () -> sgd.call().floats("p", p).floats("g", p).i32("count", COUNT).f32("lr", 0f).f32("wd", 0f).f32("extra", 0f));
+            assertTrue(many.getMessage().contains("sgd_step takes 5 arguments, the launch passes more"), many.getMessage());
+            launch(sgd, p);
+            b.finish();
         }
     }
 

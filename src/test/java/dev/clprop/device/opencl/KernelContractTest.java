@@ -137,6 +137,19 @@ class KernelContractTest {
                 }
             });
             assertTrue(swapped.getMessage().contains("argument 3 is 'float lr'") && swapped.getMessage().contains("'float wd'"), swapped.getMessage());
+            // a buffer and an int out of place, each checked by its own name
+            IllegalStateException buffers = assertThrows(IllegalStateException.class, () -> {
+                try (OpenClBackend b = OpenClDevices.backend(); ClTensor t = (ClTensor) b.allocate(1, 4)) {
+                    p.kernel("sgd_step", none).call().floats("g", t);
+                }
+            });
+            assertTrue(buffers.getMessage().contains("argument 0 is 'float* p'") && buffers.getMessage().contains("'float* g'"), buffers.getMessage());
+            IllegalStateException count = assertThrows(IllegalStateException.class, () -> {
+                try (OpenClBackend b = OpenClDevices.backend(); ClTensor t = (ClTensor) b.allocate(1, 4)) {
+                    p.kernel("sgd_step", none).call().floats("p", t).floats("g", t).i32("n", 4);
+                }
+            });
+            assertTrue(count.getMessage().contains("argument 2 is 'int count'") && count.getMessage().contains("'int n'"), count.getMessage());
             assertFalse(sgd2.verified(), "a failed check leaves the kernel unverified");
         }
     }
