@@ -100,6 +100,9 @@ class KernelArgumentMemoTest {
             IllegalStateException many = assertThrows(IllegalStateException.class,
                     () -> sgd.call().floats("p", p).floats("g", p).i32("count", COUNT).f32("lr", 0f).f32("wd", 0f).f32("extra", 0f));
             assertTrue(many.getMessage().contains("sgd_step takes 5 arguments, the launch passes more"), many.getMessage());
+            IllegalStateException moreBuffers = assertThrows(IllegalStateException.class,
+                    () -> sgd.call().floats("p", p).floats("g", p).i32("count", COUNT).f32("lr", 0f).f32("wd", 0f).floats("extra", p));
+            assertTrue(moreBuffers.getMessage().contains("sgd_step takes 5 arguments, the launch passes more"), moreBuffers.getMessage());
             launch(sgd, p);
             b.finish();
         }
