@@ -10,7 +10,7 @@
 // Every output is accumulated by one work-item in a fixed order: results are bit-reproducible.
 // The register-block loops carry #pragma unroll: without it PoCL's LLVM kept the accumulators in
 // a stack array and every FMA went through memory.
-// act_derivative and act_derivative8 come from activation_functions.cl, built before this file.
+// act_apply, act_derivative and act_derivative8 come from activation_functions.cl, built before this file.
 // OpenCL C 1.2. Tunables below are defaults; the host overrides them with -D options.
 
 #ifndef VW
@@ -49,10 +49,14 @@ inline float hsum(floatV v)
     return s2.x + s2.y;
 }
 
+// bias_along: 0 stores the product as it is; 1 stores act(C(i,j) + bias[j]) and 2 act(C(i,j) + bias[i]) (the
+// forward pass of a dense layer, its output's units along C's columns or, for one row computed as W.x, along
+// its rows): the arithmetic of bias_activation after the product, in one launch (act_apply on scalars).
 __kernel void gemm_nt(const int M, const int N, const int K,
                       __global const float* restrict a, const int lda,
                       __global const float* restrict b, const int ldb,
-                      __global float* restrict c, const int ldc)
+                      __global float* restrict c, const int ldc,
+                      __global const float* restrict bias, const int bias_along, const int act)
 {
     const int j0 = get_global_id(0) * NT_RN;
     const int i0 = get_global_id(1) * NT_RM;
@@ -90,7 +94,9 @@ __kernel void gemm_nt(const int M, const int N, const int K,
             if (i0 + r < M && j0 + s < N) {
                 float sum = hsum(acc[r][s]);
                 for (int q = p; q < K; q++) sum = fma(ar[r][q], br[s][q], sum);
-                c[(i0 + r) * ldc + j0 + s] = sum;
+                if (bias_along == 1) sum += bias[j0 + s];
+                else if (bias_along == 2) sum += bias[i0 + r];
+                c[(i0 + r) * ldc + j0 + s] = act == ACT_LINEAR ? sum : act_apply(act, sum);
             }
         }
     }
@@ -108,9 +114,30 @@ inline floatV times_derivative(const int act, const floatV g, const floatV x)
 #endif
 }
 
-// What is stored where the product g belongs: g itself, or with sgd_step set the parameter already
-// there after a plain SGD step with g as its gradient, in sgd_step's expression.
-#define SGD_STORED(old, g) ((old) - sgd_lr * ((g) + sgd_wd * (old)))
+// A parameter after one SGD step with gradient g: plain, as sgd_step takes it, or with momentum as
+// momentum_step takes it (its velocity at *vel, updated). The same expressions, so the same bits.
+inline float sgd_stepped(const float old, const float g, __global float* vel, const int momentum,
+                         const float lr, const float wd, const float mu)
+{
+    float step = g + wd * old;
+    if (momentum) {
+        step = mu * *vel + step;
+        *vel = step;
+    }
+    return old - lr * step;
+}
+
+// sgd_stepped on VW values; the velocity is vector v at vel.
+inline floatV sgd_steppedV(const floatV old, const floatV g, const int v, __global float* vel, const int momentum,
+                           const float lr, const float wd, const float mu)
+{
+    floatV step = g + wd * old;
+    if (momentum) {
+        step = mu * vloadV(v, vel) + step;
+        vstoreV(step, v, vel);
+    }
+    return old - lr * step;
+}
 
 // With row_sums set, the work-items one column past C's also write sums[i] = sum over p of A'(i,p),
 // p in order, added one at a time as column_sums adds (the same bits): the weight-gradient form's bias
@@ -118,14 +145,16 @@ inline floatV times_derivative(const int act, const floatV g, const floatV x)
 // f'(deriv_in[i*ldc + j]): the backward-data form's product with the derivative of the layer below,
 // which activation_backward would apply next. With sgd_step set, C and sums hold parameters (a dense
 // layer's weight and bias) and take one SGD step with the product and the sums as their gradients, in
-// place of storing them: the weight-gradient form with sgd_step's update, in one launch.
+// place of storing them: the weight-gradient form with sgd_step's update (or, with sgd_momentum set,
+// momentum_step's, the velocities in vel and sums_vel, shaped as C and sums), in one launch.
 __kernel void gemm_nn(const int M, const int N, const int K,
                       __global const float* restrict a, const int a_rs, const int a_cs,
                       __global const float* restrict b, const int ldb,
                       __global float* restrict c, const int ldc,
                       const int row_sums, __global float* restrict sums,
                       const int deriv_act, __global const float* restrict deriv_in,
-                      const int sgd_step, const float sgd_lr, const float sgd_wd)
+                      const int sgd_step, const float sgd_lr, const float sgd_wd,
+                      const int sgd_momentum, const float sgd_mu, __global float* restrict vel, __global float* restrict sums_vel)
 {
     const int j0 = get_global_id(0) * (VW * NN_CV);
     const int i0 = get_global_id(1) * NN_RM;
@@ -133,7 +162,7 @@ __kernel void gemm_nn(const int M, const int N, const int K,
         for (int r = 0; r < NN_RM && i0 + r < M; r++) {
             float s = 0.0f;
             for (int p = 0; p < K; p++) s += a[(i0 + r) * a_rs + p * a_cs];
-            sums[i0 + r] = sgd_step ? SGD_STORED(sums[i0 + r], s) : s;
+            sums[i0 + r] = sgd_step ? sgd_stepped(sums[i0 + r], s, sums_vel + i0 + r, sgd_momentum, sgd_lr, sgd_wd, sgd_mu) : s;
         }
         return;
     }
@@ -169,7 +198,7 @@ __kernel void gemm_nn(const int M, const int N, const int K,
                     const floatV g = deriv_act == ACT_LINEAR ? acc[r][v] : times_derivative(deriv_act, acc[r][v], vloadV(v, deriv_in + at));
                     if (sgd_step) {
                         const floatV old = vloadV(v, c + at);
-                        vstoreV(SGD_STORED(old, g), v, c + at);
+                        vstoreV(sgd_steppedV(old, g, v, vel + at, sgd_momentum, sgd_lr, sgd_wd, sgd_mu), v, c + at);
                     } else {
                         vstoreV(g, v, c + at);
                     }
@@ -196,7 +225,7 @@ __kernel void gemm_nn(const int M, const int N, const int K,
                     const floatV g = deriv_act == ACT_LINEAR ? acc[r] : times_derivative(deriv_act, acc[r], vloadV(v, deriv_in + at));
                     if (sgd_step) {
                         const floatV old = vloadV(v, c + at);
-                        vstoreV(SGD_STORED(old, g), v, c + at);
+                        vstoreV(sgd_steppedV(old, g, v, vel + at, sgd_momentum, sgd_lr, sgd_wd, sgd_mu), v, c + at);
                     } else {
                         vstoreV(g, v, c + at);
                     }
@@ -208,7 +237,8 @@ __kernel void gemm_nn(const int M, const int N, const int K,
                 float sum = 0.0f;
                 for (int p = 0; p < K; p++) sum = fma(a[arow[r] + p * a_cs], b[p * ldb + j], sum);
                 if (deriv_act != ACT_LINEAR) sum *= act_derivative(deriv_act, deriv_in[(i0 + r) * ldc + j]);
-                c[(i0 + r) * ldc + j] = sgd_step ? SGD_STORED(c[(i0 + r) * ldc + j], sum) : sum;
+                const int at = (i0 + r) * ldc + j;
+                c[at] = sgd_step ? sgd_stepped(c[at], sum, vel + at, sgd_momentum, sgd_lr, sgd_wd, sgd_mu) : sum;
             }
         }
     }

@@ -32,7 +32,7 @@ public abstract class DelegatingBackend implements Backend {
     // the compute paths run unfused through this wrapper, so that an op a subclass overrides (a fault, a count) takes part
     @Override public void denseForward(Tensor a, Tensor w, Tensor b, Activation act, Tensor out, int m) { DeviceOps.denseForwardUnfused(this, a, w, b, act, out, m); }
     @Override public void denseParamGrads(Tensor d, Tensor a, Tensor wg, Tensor bg, int m) { DeviceOps.denseParamGradsUnfused(this, d, a, wg, bg, m); }
-    @Override public void denseSgdStep(Optimizer o, Tensor d, Tensor a, Tensor w, Tensor b, Tensor wg, Tensor bg, int m) { DeviceOps.denseSgdStepUnfused(this, o, d, a, w, b, wg, bg, m); }
+    @Override public void denseSgdStep(Optimizer o, Tensor d, Tensor a, Tensor w, Tensor b, Tensor wg, Tensor bg, Tensor wv, Tensor bv, int m) { DeviceOps.denseSgdStepUnfused(this, o, d, a, w, b, wg, bg, wv, bv, m); }
     @Override public void denseBackwardData(Tensor d, Tensor w, Tensor below, Activation act, Tensor out, int m) { DeviceOps.denseBackwardDataUnfused(this, d, w, below, act, out, m); }
     @Override public void optimizerStepAll(Optimizer o, long step, java.util.List<Tensor> p, java.util.List<Tensor> g, java.util.List<Tensor> s1, java.util.List<Tensor> s2) {
         DeviceOps.optimizerStepEach(this, o, step, p, g, s1, s2);

@@ -109,31 +109,38 @@ public interface DeviceOps {
     }
 
     /**
-     * A dense layer's parameter gradients taken by plain SGD ({@code opt}, whose kind is SGD) as they are
-     * formed: with {@code g = delta[m,n]ᵀ · a[m,k]} and {@code gb[j] = Σ_{i<m} delta[i,j]} ({@link #denseParamGrads}),
-     * {@code weight ← weight − lr·(g + wd·weight)} and, unless bias is null, {@code bias ← bias − lr·(gb + wd·bias)}
-     * ({@link #optimizerStep}). A backend may do it in one launch that never stores g; the unfused form writes g and
-     * gb into {@code weightGrad} and {@code biasGrad}, whose contents are unspecified afterwards. Modifies weight and bias.
+     * A dense layer's parameter gradients taken by SGD ({@code opt}: plain, or with momentum) as they are formed:
+     * with {@code g = delta[m,n]ᵀ · a[m,k]} and {@code gb[j] = Σ_{i<m} delta[i,j]} ({@link #denseParamGrads}),
+     * {@link #optimizerStep} of weight with g and, unless bias is null, of bias with gb: plain SGD
+     * {@code p ← p − lr·(g + wd·p)}; with momentum {@code v ← mu·v + (g + wd·p)}, {@code p ← p − lr·v}, the
+     * velocities in weightVelocity and biasVelocity (null for plain SGD). A backend may do it in one launch
+     * that never stores g; the unfused form writes g and gb into {@code weightGrad} and {@code biasGrad},
+     * whose contents are unspecified afterwards. Modifies weight, bias and the velocities.
      */
     @Op("dense_sgd_step")
     void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, @Out Tensor weight, @Out Tensor bias, Tensor weightGrad, Tensor biasGrad,
-                      @SumLength(Dim.VALUE) int m);
+                      @Out Tensor weightVelocity, @Out Tensor biasVelocity, @SumLength(Dim.VALUE) int m);
 
     /** {@link #denseSgdStep} as its ops on {@code b}: the unfused form. */
-    static void denseSgdStepUnfused(DeviceOps b, Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad, int m) {
-        checkPlainSgd(opt);
+    static void denseSgdStepUnfused(DeviceOps b, Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad,
+                                    Tensor weightVelocity, Tensor biasVelocity, int m) {
+        checkSgdStep(opt, bias, weightVelocity, biasVelocity);
         b.denseParamGrads(delta, a, weightGrad, bias == null ? null : biasGrad, m);
-        b.optimizerStep(opt, 1, weight, weightGrad, null, null);
-        if (bias != null) b.optimizerStep(opt, 1, bias, biasGrad, null, null);
+        b.optimizerStep(opt, 1, weight, weightGrad, weightVelocity, null);
+        if (bias != null) b.optimizerStep(opt, 1, bias, biasGrad, biasVelocity, null);
     }
 
-    /** Refuses an optimizer other than plain SGD for {@link #denseSgdStep}. */
-    static void checkPlainSgd(Optimizer opt) {
-        if (opt.kind() != Optimizer.Kind.SGD) throw new IllegalArgumentException("dense_sgd_step takes plain SGD, not " + opt.kind());
+    /** Refuses for {@link #denseSgdStep} an optimizer other than SGD with or without momentum, or velocities that do not match it. */
+    static void checkSgdStep(Optimizer opt, Tensor bias, Tensor weightVelocity, Tensor biasVelocity) {
+        boolean momentum = opt.kind() == Optimizer.Kind.MOMENTUM;
+        if (opt.kind() != Optimizer.Kind.SGD && !momentum) throw new IllegalArgumentException("dense_sgd_step takes SGD, not " + opt.kind());
+        if (momentum != (weightVelocity != null) || (momentum && bias != null) != (biasVelocity != null)) {
+            throw new IllegalArgumentException("dense_sgd_step with " + opt.kind() + " takes velocities exactly for momentum, one per parameter");
+        }
     }
 
     /**
-     * Not an op: whether a network trained with plain SGD takes an n×k dense layer's step at m rows with
+     * Not an op: whether a network trained with SGD (plain or with momentum) takes an n×k dense layer's step at m rows with
      * {@link #denseSgdStep} as its gradients are formed, rather than with every other parameter in
      * {@link #optimizerStepAll} afterwards. True where that costs no more: on a device where denseSgdStep is
      * one launch, and on the reference, which then runs the op sequence such a device runs. False by default.

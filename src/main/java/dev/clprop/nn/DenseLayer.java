@@ -7,6 +7,7 @@ import dev.clprop.model.DenseSpec;
 import dev.clprop.optim.Optimizer;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code a = f(x·Wᵀ + b)}. Forward: one GEMM and the bias + activation epilogue into the output
@@ -93,12 +94,13 @@ final class DenseLayer extends BufferedLayer<DenseSpec> {
 
     /** Where the backend folds the step ({@link Backend#denseSgdStep}), ∂L/∂x first: it reads W before the step changes it. */
     @Override
-    public List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd) {
-        if (!b.foldsSgdStep(weight.shape().rows(), weight.shape().cols(), m)) return super.backwardAndStep(input, inputGradient, m, pass, sgd);
+    public List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd, Map<Param, Tensor> velocities) {
+        if (!b.foldsSgdStep(weight.shape().rows(), weight.shape().cols(), m)) return super.backwardAndStep(input, inputGradient, m, pass, sgd, velocities);
         if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
         if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
         b.denseSgdStep(sgd, outputGradient, input, weight.value(), bias == null ? null : bias.value(), weight.gradient(),
-                bias == null ? null : bias.gradient(), m);
+                bias == null ? null : bias.gradient(), velocities == null ? null : velocities.get(weight),
+                velocities == null || bias == null ? null : velocities.get(bias), m);
         return params;
     }
 }

@@ -38,6 +38,8 @@ public final class DeviceNetwork implements AutoCloseable {
     private List<Tensor> values, gradients;
     /** Per optimizer slot: one tensor per parameter, in {@link #params} order. */
     private final List<List<Tensor>> slots = new ArrayList<>();
+    /** Momentum's buffer of each parameter (its first slot), for layers that step during the backward pass; else null. */
+    private Map<Param, Tensor> velocities;
     private final List<Tensor> owned = new ArrayList<>();
     private final Tensor lossSum;
     private long step;
@@ -94,6 +96,10 @@ public final class DeviceNetwork implements AutoCloseable {
             this.gradients = grads;
             int nSlots = optimizer == null ? 0 : optimizer.kind().slots().size();
             for (int k = 0; k < nSlots; k++) slots.add(ownAll(dims));
+            if (optimizer != null && optimizer.kind() == Optimizer.Kind.MOMENTUM) {
+                velocities = new IdentityHashMap<>();
+                for (int i = 0; i < params.size(); i++) velocities.put(params.get(i), slots.get(0).get(i));
+            }
             lossSum = own(1, 1);
         } catch (RuntimeException e) {
             close();
@@ -230,7 +236,7 @@ public final class DeviceNetwork implements AutoCloseable {
         backward(x, y, m, pass, null);
     }
 
-    /** {@link #backward}, with layers taking plain SGD's step where they can ({@code sgd} not null); returns the parameters stepped. */
+    /** {@link #backward}, with layers taking SGD's step where they can ({@code sgd} not null); returns the parameters stepped. */
     private Set<Param> backward(Tensor x, Tensor y, int m, Pass pass, Optimizer sgd) {
         checkBatch(m);
         Layer last = layers.get(layers.size() - 1);
@@ -241,7 +247,7 @@ public final class DeviceNetwork implements AutoCloseable {
             Layer l = layers.get(i);
             Tensor input = i == 0 ? x : layers.get(i - 1).output(), inputGradient = i == 0 ? null : layers.get(i - 1).outputGradient();
             if (sgd == null) l.backward(input, inputGradient, m, pass);
-            else stepped.addAll(l.backwardAndStep(input, inputGradient, m, pass, sgd));
+            else stepped.addAll(l.backwardAndStep(input, inputGradient, m, pass, sgd, velocities));
         }
         return stepped;
     }
@@ -259,11 +265,11 @@ public final class DeviceNetwork implements AutoCloseable {
 
     /**
      * forward, backward and update on the first m rows of x and y, as optimizer step {@link #step()} + 1.
-     * With plain SGD and no clipping, layers that can take their parameters' step as they form the
-     * gradients do ({@link Layer#backwardAndStep}): a dense layer's gradients are then not kept.
+     * With SGD (plain or with momentum) and no clipping, layers that can take their parameters' step as
+     * they form the gradients do ({@link Layer#backwardAndStep}): a dense layer's gradients are then not kept.
      */
     public void trainStep(Tensor x, Tensor y, int m) {
-        if (optimizer.kind() != Optimizer.Kind.SGD || clipNorm > 0) {
+        if ((optimizer.kind() != Optimizer.Kind.SGD && optimizer.kind() != Optimizer.Kind.MOMENTUM) || clipNorm > 0) {
             computeGradients(x, y, m, 0);
             update();
             return;
@@ -272,17 +278,19 @@ public final class DeviceNetwork implements AutoCloseable {
         forward(x, m, pass);
         Set<Param> stepped = backward(x, y, m, pass, optimizer);
         step++;
+        List<Tensor> momentum = slots.isEmpty() ? null : slots.get(0);
         if (stepped.isEmpty()) {
-            backend.optimizerStepAll(optimizer, step, values, gradients, null, null);
+            backend.optimizerStepAll(optimizer, step, values, gradients, momentum, null);
             return;
         }
-        List<Tensor> restValues = new ArrayList<>(), restGradients = new ArrayList<>();
-        for (Param p : params) {
-            if (stepped.contains(p)) continue;
-            restValues.add(p.value());
-            restGradients.add(p.gradient());
+        List<Tensor> restValues = new ArrayList<>(), restGradients = new ArrayList<>(), restMomentum = momentum == null ? null : new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            if (stepped.contains(params.get(i))) continue;
+            restValues.add(values.get(i));
+            restGradients.add(gradients.get(i));
+            if (restMomentum != null) restMomentum.add(momentum.get(i));
         }
-        if (!restValues.isEmpty()) backend.optimizerStepAll(optimizer, step, restValues, restGradients, null, null);
+        if (!restValues.isEmpty()) backend.optimizerStepAll(optimizer, step, restValues, restGradients, restMomentum, null);
     }
 
     /**

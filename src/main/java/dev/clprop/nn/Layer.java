@@ -5,6 +5,7 @@ import dev.clprop.model.LayerSpec;
 import dev.clprop.optim.Optimizer;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A layer on a device: it owns its parameters, their gradients and its batch-sized buffers, and
@@ -46,12 +47,13 @@ public interface Layer extends AutoCloseable {
     void backward(Tensor input, Tensor inputGradient, int m, Pass pass);
 
     /**
-     * {@link #backward}, where the network trains with plain SGD ({@code sgd}): a layer may take the step of
-     * some of its parameters as it forms their gradients, which it then does not keep (a dense layer on a
-     * backend that {@link dev.clprop.device.DeviceOps#foldsSgdStep folds} it). Returns the parameters it
-     * stepped; the network steps the others after the whole backward pass. By default none.
+     * {@link #backward}, where the network trains with SGD ({@code sgd}, plain or with momentum): a layer may
+     * take the step of some of its parameters as it forms their gradients, which it then does not keep (a
+     * dense layer on a backend that {@link dev.clprop.device.DeviceOps#foldsSgdStep folds} it). Returns the
+     * parameters it stepped; the network steps the others after the whole backward pass. By default none.
+     * @param velocities each parameter's momentum buffer (null for plain SGD)
      */
-    default List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd) {
+    default List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd, Map<Param, Tensor> velocities) {
         backward(input, inputGradient, m, pass);
         return List.of();
     }

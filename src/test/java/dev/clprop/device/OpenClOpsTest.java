@@ -162,20 +162,21 @@ class OpenClOpsTest extends ClpropTestBase {
     static Stream<Arguments> denseForwardShapes() {
         List<Arguments> out = new ArrayList<>();
         for (Activation act : Activation.values()) {
-            for (int[] s : new int[][]{{1, 1, 1}, {7, 17, 33}, {33, 7, 129}, {17, 129, 7}, {65, 63, 31}}) out.add(Arguments.of(act, s[0], s[1], s[2]));
+            // k = 1100: the vector GEMM packs the product of 3 rows (no epilogue) but not of one (W·x)
+            for (int[] s : new int[][]{{1, 1, 1}, {7, 17, 33}, {33, 7, 129}, {17, 129, 7}, {65, 63, 31}, {3, 9, 1100}, {1, 9, 1100}}) out.add(Arguments.of(act, s[0], s[1], s[2]));
         }
         return out.stream();
     }
 
-    /**
-     * The forward pass with its epilogue in the GEMM (one launch; softmax stays two) against EJML's GEMM
-     * then bias + activation, on both GEMM variants; and on the device the result of its own two unfused
-     * launches, bit for bit for the piecewise-linear activations: the fusion changes where the arithmetic
-     * runs, not what it is.
-     */
     /** Piecewise-linear activations (and softmax, which no backend fuses): fused and unfused forward agree bit for bit. */
     static final java.util.Set<Activation> EXACT_WHEN_FUSED = java.util.EnumSet.of(Activation.RELU, Activation.LEAKY_RELU, Activation.LINEAR, Activation.SOFTMAX);
 
+    /**
+     * The forward pass with its epilogue in the GEMM (one launch where the GEMM forms the product itself;
+     * softmax and the vector GEMM's packed products stay two) against EJML's GEMM then bias + activation, on
+     * both GEMM variants; and on the device the result of its own two unfused launches, bit for bit for the
+     * piecewise-linear activations: the fusion changes where the arithmetic runs, not what it is.
+     */
     @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
     @MethodSource("denseForwardShapes")
     void denseForwardMatchesEjmlAndTheUnfusedOps(Activation act, int m, int n, int k) {
@@ -185,7 +186,14 @@ class OpenClOpsTest extends ClpropTestBase {
                 String v = act + " bias=" + withBias + " (" + device.gemmConfig() + ")";
                 int[][] shapes = {{m, k}, {n, k}, {1, n}, {m, n}};
                 float[][] in = {a, w, bias, null};
+                device.resetProfile();
+                device.setProfiling(true);
                 float[][] fused = both(device, shapes, in, 3, (b, t) -> b.denseForward(t[0], t[1], withBias ? t[2] : null, act, t[3], m));
+                device.setProfiling(false);
+                boolean fuses = act != Activation.SOFTMAX && !(device.gemmConfig() instanceof GemmConfig.Vector g && m != 1 && g.packsForward(k));
+                long[] epilogues = device.profile().get(act == Activation.SOFTMAX ? "bias_softmax" : "bias_activation");
+                assertEquals(fuses ? 0 : 1, epilogues == null ? 0 : epilogues[1], "epilogue launches, " + v);
+                if (device.gemmConfig() instanceof GemmConfig.Vector g) assertEquals(k == 1100, g.packsForward(k), "only k = 1100 packs, " + v);
                 assertClose(Tolerance.gemm(k), fused[0], fused[1], "dense forward " + v);
                 float[][] unfused = both(device, shapes, in, 3, (b, t) -> {
                     b.gemmForward(t[0], t[1], t[3], m);
@@ -237,42 +245,52 @@ class OpenClOpsTest extends ClpropTestBase {
     }
 
     /**
-     * Plain SGD taken as a dense layer's gradients are formed (one launch where the vector GEMM forms the
-     * weight gradient itself; 600 rows: packed panels, then column_sums and sgd_step on each parameter)
-     * against EJML's gradients then sgd_step, on both GEMM variants, and on the device bit for bit against
-     * its own unfused launches. With weight decay, and without a bias.
+     * SGD (plain, and with momentum) taken as a dense layer's gradients are formed (one launch where the
+     * vector GEMM forms the weight gradient itself; 600 rows: packed panels, then column_sums and the
+     * optimizer's kernel on each parameter) against EJML's gradients then update, on both GEMM variants,
+     * and on the device bit for bit against its own unfused launches: weight, bias and both velocities.
+     * With weight decay, and without a bias.
      */
-    @ParameterizedTest(name = "m={0} n={1} k={2}")
-    @CsvSource({"1,1,1", "7,17,33", "33,7,129", "17,129,7", "65,63,31", "600,65,9"})
-    void denseSgdStepMatchesEjmlAndTheUnfusedOps(int m, int n, int k) {
+    @ParameterizedTest(name = "{3} m={0} n={1} k={2}")
+    @CsvSource({"1,1,1,SGD", "7,17,33,SGD", "33,7,129,SGD", "17,129,7,SGD", "65,63,31,SGD", "600,65,9,SGD",
+            "1,1,1,MOMENTUM", "7,17,33,MOMENTUM", "17,129,7,MOMENTUM", "65,63,31,MOMENTUM", "600,65,9,MOMENTUM"})
+    void denseSgdStepMatchesEjmlAndTheUnfusedOps(int m, int n, int k, Optimizer.Kind kind) {
+        boolean momentum = kind == Optimizer.Kind.MOMENTUM;
         float[] d = randomArray(m * n, 1), a = randomArray(m * k, 1), w0 = randomArray(n * k, 1), b0 = randomArray(n, 1);
-        int[][] shapes = {{m, n}, {m, k}, {n, k}, {1, n}, {n, k}, {1, n}};
-        float[][] in = {d, a, w0, b0, null, null};
-        Optimizer sgd = Optimizer.sgd(0.1f).withWeightDecay(0.01f);
+        float[] wv0 = randomArray(n * k, 0.1), bv0 = randomArray(n, 0.1);
+        // delta, a, weight, bias, the gradients' scratch, the velocities
+        int[][] shapes = {{m, n}, {m, k}, {n, k}, {1, n}, {n, k}, {1, n}, {n, k}, {1, n}};
+        float[][] in = {d, a, w0, b0, null, null, wv0, bv0};
+        Optimizer opt = (momentum ? Optimizer.momentum(0.1f, 0.9f) : Optimizer.sgd(0.1f)).withWeightDecay(0.01f);
+        String kernel = momentum ? "momentum_step" : "sgd_step";
+        BiConsumer<Backend, Tensor[]> fused = (b, t) -> b.denseSgdStep(opt, t[0], t[1], t[2], t[3], t[4], t[5], momentum ? t[6] : null, momentum ? t[7] : null, m);
+        BiConsumer<Backend, Tensor[]> unfused = (b, t) -> DeviceOps.denseSgdStepUnfused(b, opt, t[0], t[1], t[2], t[3], t[4], t[5],
+                momentum ? t[6] : null, momentum ? t[7] : null, m);
         for (OpenClBackend device : new OpenClBackend[]{cl, clOther}) {
-            String v = " (" + device.gemmConfig() + ", m=" + m + ")";
+            String v = " (" + kind + ", " + device.gemmConfig() + ", m=" + m + ")";
             boolean folds = device.gemmConfig() instanceof GemmConfig.Vector g && !g.packsWeightGrad(n, k, m);
             assertEquals(folds, device.foldsSgdStep(n, k, m), "foldsSgdStep" + v);
             if (device.gemmConfig() instanceof GemmConfig.Vector) assertEquals(m != 600, folds, "only the 600-row case packs its weight gradient" + v);
             device.resetProfile();
             device.setProfiling(true);
-            float[][] w = both(device, shapes, in, 2, (b, t) -> b.denseSgdStep(sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
+            float[][] w = both(device, shapes, in, 2, fused);
             device.setProfiling(false);
-            long[] steps = device.profile().get("sgd_step"), folded = device.profile().get("dense_sgd_step");
-            assertEquals(folds ? 0 : 2, steps == null ? 0 : steps[1], "sgd_step launches" + v);
+            long[] steps = device.profile().get(kernel), folded = device.profile().get("dense_sgd_step");
+            assertEquals(folds ? 0 : 2, steps == null ? 0 : steps[1], kernel + " launches" + v);
             assertEquals(folds ? 1 : 0, folded == null ? 0 : folded[1], "folded launches" + v);
-            float[][] bias = both(device, shapes, in, 3, (b, t) -> b.denseSgdStep(sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
-            assertClose(Tolerance.gemm(m), w[0], w[1], "weight after the step" + v);
-            assertClose(Tolerance.gemm(m), bias[0], bias[1], "bias after the step" + v);
             assertFalse(java.util.Arrays.equals(w0, w[0]), "the weight moved" + v);
-            float[][] wUnfused = both(device, shapes, in, 2, (b, t) -> DeviceOps.denseSgdStepUnfused(b, sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
-            float[][] biasUnfused = both(device, shapes, in, 3, (b, t) -> DeviceOps.denseSgdStepUnfused(b, sgd, t[0], t[1], t[2], t[3], t[4], t[5], m));
-            assertArrayEquals(wUnfused[0], w[0], "weight, folded against the gradients then sgd_step" + v);
-            assertArrayEquals(biasUnfused[0], bias[0], "bias, folded against the gradients then sgd_step" + v);
-            float[][] noBias = both(device, shapes, in, 2, (b, t) -> b.denseSgdStep(sgd, t[0], t[1], t[2], null, t[4], null, m));
-            assertArrayEquals(wUnfused[0], noBias[0], "weight without a bias" + v);
+            for (int out : momentum ? new int[]{2, 3, 6, 7} : new int[]{2, 3}) {
+                String what = new String[]{"", "", "weight", "bias", "", "", "weight velocity", "bias velocity"}[out] + v;
+                float[][] f = both(device, shapes, in, out, fused), u = both(device, shapes, in, out, unfused);
+                assertClose(Tolerance.gemm(m), f[0], f[1], what + " against EJML");
+                assertArrayEquals(u[0], f[0], what + ", folded against the gradients then " + kernel);
+            }
+            float[][] noBias = both(device, shapes, in, 2, (b, t) -> b.denseSgdStep(opt, t[0], t[1], t[2], null, t[4], null, momentum ? t[6] : null, null, m));
+            assertArrayEquals(w[0], noBias[0], "weight without a bias" + v);
             assertThrows(IllegalArgumentException.class, () -> both(device, shapes, in, 2,
-                    (b, t) -> b.denseSgdStep(Optimizer.momentum(0.1f, 0.9f), t[0], t[1], t[2], t[3], t[4], t[5], m)), "momentum is refused" + v);
+                    (b, t) -> b.denseSgdStep(Optimizer.adam(0.1f), t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], m)), "adam is refused" + v);
+            assertThrows(IllegalArgumentException.class, () -> both(device, shapes, in, 2,
+                    (b, t) -> b.denseSgdStep(opt, t[0], t[1], t[2], t[3], t[4], t[5], momentum ? null : t[6], null, m)), "velocities that do not match" + v);
         }
     }
 

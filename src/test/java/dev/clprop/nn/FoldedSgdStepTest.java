@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * A training step with plain SGD takes the dense layers' steps as their gradients are formed
+ * A training step with SGD (plain, or with momentum) takes the dense layers' steps as their gradients are formed
  * ({@link DeviceNetwork#trainStep}, {@link dev.clprop.device.DeviceOps#denseSgdStep}) and the other
  * parameters' after: the parameters must be, bit for bit, those of the gradients then the update of
  * every parameter, on both paths, for networks of dense layers alone, with other parameterised layers
@@ -28,17 +28,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class FoldedSgdStepTest extends ClpropTestBase {
     static final int BATCH = 8, STEPS = 3;
 
-    @ParameterizedTest(name = "{0} {1} m={3}")
+    @ParameterizedTest(name = "{0} {4} {1} m={3}")
     @CsvSource({
-            "EJML, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8",
-            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8",
-            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 1",
-            "EJML, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7",
-            "OPENCL, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7",
-            "OPENCL, '13,33:relu:nobias,5:linear', MSE, 5"})
-    void theFoldedStepGivesTheBitsOfGradientsThenUpdate(BackendKind kind, String spec, Loss loss, int m) {
+            "EJML, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8, SGD",
+            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8, SGD",
+            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 1, SGD",
+            "EJML, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7, SGD",
+            "OPENCL, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7, SGD",
+            "OPENCL, '13,33:relu:nobias,5:linear', MSE, 5, SGD",
+            "EJML, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 8, MOMENTUM",
+            "OPENCL, '13,17:relu,7:tanh,5:softmax', CROSS_ENTROPY, 1, MOMENTUM",
+            "EJML, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7, MOMENTUM",
+            "OPENCL, '13,17:relu,layernorm,9:gelu,prelu,5:softmax', CROSS_ENTROPY, 7, MOMENTUM",
+            "OPENCL, '13,33:relu:nobias,5:linear', MSE, 5, MOMENTUM"})
+    void theFoldedStepGivesTheBitsOfGradientsThenUpdate(BackendKind kind, String spec, Loss loss, int m, Optimizer.Kind optimizer) {
         Architecture arch = Architecture.parse(spec);
-        Optimizer sgd = Optimizer.sgd(0.05f).withWeightDecay(0.01f);
+        Optimizer sgd = (optimizer == Optimizer.Kind.MOMENTUM ? Optimizer.momentum(0.05f, 0.9f) : Optimizer.sgd(0.05f)).withWeightDecay(0.01f);
+        String kernel = optimizer == Optimizer.Kind.MOMENTUM ? "momentum_step" : "sgd_step";
         float[] x = randomArray(BATCH * arch.inputs(), 1), y = new float[BATCH * arch.outputs()];
         for (int r = 0; r < BATCH; r++) {
             if (loss == Loss.CROSS_ENTROPY) y[r * arch.outputs() + r % arch.outputs()] = 1;
@@ -63,11 +69,11 @@ class FoldedSgdStepTest extends ClpropTestBase {
                 int dense = (int) arch.layers().stream().filter(l -> l instanceof dev.clprop.model.DenseSpec).count();
                 int others = arch.parameterShapes().size() - arch.layers().stream().filter(l -> l instanceof dev.clprop.model.DenseSpec d).mapToInt(l -> ((dev.clprop.model.DenseSpec) l).bias() ? 2 : 1).sum();
                 boolean folds = b.foldsSgdStep(arch.widthAfter(0), arch.inputs(), m);
-                long stepLaunches = launches.containsKey("sgd_step") ? launches.get("sgd_step")[1] : 0;
+                long stepLaunches = launches.containsKey(kernel) ? launches.get(kernel)[1] : 0;
                 long foldedLaunches = launches.containsKey("dense_sgd_step") ? launches.get("dense_sgd_step")[1] : 0;
                 if (folds) {
                     assertEquals((long) STEPS * dense, foldedLaunches, "one launch per dense layer and step");
-                    assertEquals((long) STEPS * others, stepLaunches, "sgd_step only for the parameters of other layers");
+                    assertEquals((long) STEPS * others, stepLaunches, kernel + " only for the parameters of other layers");
                 } else {
                     assertEquals(STEPS, stepLaunches, "a device that does not fold updates everything in one launch");
                 }
@@ -77,6 +83,10 @@ class FoldedSgdStepTest extends ClpropTestBase {
                 unfolded.update();
             }
             assertEquals(unfolded.step(), folded.step());
+            if (optimizer == Optimizer.Kind.MOMENTUM) {
+                Map<String, float[][]> ev = unfolded.optimizerState().slots(), av = folded.optimizerState().slots();
+                for (String name : ev.keySet()) assertArrayEquals(ev.get(name)[0], av.get(name)[0], name + "'s velocity on " + b.name());
+            }
             Parameters a = folded.parameters(), e = unfolded.parameters();
             for (var shape : arch.stateShapes()) {
                 assertArrayEquals(e.get(shape.name()), a.get(shape.name()), shape.name() + " on " + b.name());

@@ -362,12 +362,15 @@ class SafetyNetTest extends ClpropTestBase {
         return lines;
     }
 
-    /** The training runs whose ops are watched: the plain network with Adam, with plain SGD, and with dropout, clipping and class weights. */
+    /**
+     * The training runs whose ops are watched: the plain network with Adam, with SGD and momentum (dense layers
+     * then step as their gradients are formed, velocities included), and with dropout, clipping and class weights.
+     */
     enum Run {
-        PLAIN, SGD, EXTRAS;
+        PLAIN, MOMENTUM, EXTRAS;
 
         List<String> on(SafetyNetTest t, Backend b, int verifyEvery) {
-            return t.train(b, verifyEvery, this == EXTRAS, this == SGD ? Optimizer.sgd(0.05f) : Optimizer.adam(0.01f));
+            return t.train(b, verifyEvery, this == EXTRAS, this == MOMENTUM ? Optimizer.momentum(0.05f, 0.9f) : Optimizer.adam(0.01f));
         }
     }
 

@@ -186,7 +186,7 @@ public sealed interface GemmConfig permits GemmConfig.Tiled, GemmConfig.Vector {
 
         @Override
         public List<String> files() {
-            // the activation functions: gemm_nn's backward-data form applies the layer below's derivative
+            // the activation functions: gemm_nt applies the forward epilogue, gemm_nn the derivative of the layer below
             return List.of(OpenClBackend.ACTIVATION_FUNCTIONS, "gemm_vec.cl");
         }
 

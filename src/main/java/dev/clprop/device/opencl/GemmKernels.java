@@ -50,12 +50,14 @@ interface GemmKernels extends AutoCloseable {
     boolean foldsSgdStep(int n, int k, int m);
 
     /**
-     * A plain SGD step with the weight gradient and, unless bias is null, the bias gradient as
-     * {@link #fusedWeightGrad} forms them, taken in the same launch instead of storing them:
-     * {@code p ← p − lr·(g + wd·p)} as sgd_step takes it; false (nothing launched) where
+     * An SGD step with the weight gradient and, unless bias is null, the bias gradient as
+     * {@link #fusedWeightGrad} forms them, taken in the same launch instead of storing them: plain,
+     * {@code p ← p − lr·(g + wd·p)} as sgd_step takes it, or where the velocities are given (shaped as
+     * weight and bias), with momentum mu as momentum_step takes it; false (nothing launched) where
      * {@link #foldsSgdStep} is false.
      */
-    boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, float lr, float wd, int m);
+    boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightVelocity, Tensor biasVelocity,
+                                float lr, float wd, float mu, int m);
 
     /** The working memory these products need at up to {@code batch} rows (upper bounds). */
     GemmWorkspace workspace(int batch, List<ParamShape> weights);

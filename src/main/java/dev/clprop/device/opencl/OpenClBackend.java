@@ -335,12 +335,13 @@ public final class OpenClBackend implements Backend, ClKernel.EventSink {
         if (biasGrad == null || !gemm.fusedWeightGrad(delta, a, weightGrad, biasGrad, m)) DeviceOps.denseParamGradsUnfused(this, delta, a, weightGrad, biasGrad, m);
     }
 
-    /** One launch where the GEMM family takes the step as it forms the weight gradient; otherwise the gradients, then sgd_step on each. */
+    /** One launch where the GEMM family takes the step as it forms the weight gradient; otherwise the gradients, then the optimizer's step on each. */
     @Override
-    public void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad, int m) {
-        DeviceOps.checkPlainSgd(opt);
-        if (!gemm.sgdStepInWeightGrad(delta, a, weight, bias, opt.learningRate(), opt.weightDecay(), m)) {
-            DeviceOps.denseSgdStepUnfused(this, opt, delta, a, weight, bias, weightGrad, biasGrad, m);
+    public void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad,
+                             Tensor weightVelocity, Tensor biasVelocity, int m) {
+        DeviceOps.checkSgdStep(opt, bias, weightVelocity, biasVelocity);
+        if (!gemm.sgdStepInWeightGrad(delta, a, weight, bias, weightVelocity, biasVelocity, opt.learningRate(), opt.weightDecay(), opt.momentum(), m)) {
+            DeviceOps.denseSgdStepUnfused(this, opt, delta, a, weight, bias, weightGrad, biasGrad, weightVelocity, biasVelocity, m);
         }
     }
 

@@ -77,7 +77,8 @@ final class TiledGemm implements GemmKernels {
     }
 
     @Override
-    public boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, float lr, float wd, int m) {
+    public boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightVelocity, Tensor biasVelocity,
+                                       float lr, float wd, float mu, int m) {
         return false;
     }
 

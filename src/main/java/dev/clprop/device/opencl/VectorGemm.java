@@ -14,8 +14,8 @@ import static dev.clprop.device.opencl.GemmKernels.t;
  * kernels/gemm_vec.cl: explicit SIMD vectors; products past the sizes {@link GemmConfig.Vector} names
  * ({@code packs}, {@code packsForward}, {@code packsWeightGrad}) copy both operands into panels first
  * (gemm_pack_a, gemm_pack_b or gemm_pack_bt, then gemm_packed; packing launches are profiled as
- * "gemm_pack"). The panels are scratch buffers grown to the largest size seen. Fuses no forward
- * epilogue; where gemm_nn forms a product itself, its weight-gradient form also writes the bias gradient
+ * "gemm_pack"). The panels are scratch buffers grown to the largest size seen. Where gemm_nt forms the
+ * forward product, it applies the bias and activation as it stores; where gemm_nn forms a product itself, its weight-gradient form also writes the bias gradient
  * (or takes plain SGD's step with both gradients instead of storing them) and its backward-data form
  * applies the layer below's activation derivative.
  */
@@ -41,28 +41,42 @@ final class VectorGemm implements GemmKernels {
     @Override
     public void forward(Tensor a, Tensor w, Tensor out, int m) {
         int n = w.rows(), k = w.cols();
-        if (m == 1) {
-            // One row: computed as out(n×1) = W·xᵀ, the same memory. A work-item's block of ntRm rows
-            // then covers ntRm rows of W instead of ntRm copies of the one row of x.
-            gemmNt.call().as("gemm_forward").i32("M", n).i32("N", 1).i32("K", k).floats("a", t(w)).i32("lda", k).floats("b", t(a)).i32("ldb", k)
-                    .floats("c", t(out)).i32("ldc", 1).runGrid(1, ceilDiv(n, g.ntRm()));
-        } else if (g.packsForward(k)) {
+        if (m != 1 && g.packsForward(k)) {
             packA(m, k, a, k, 1);
             packB(k, n, w, true);
             packed("gemm_forward", m, n, k, out);
         } else {
-            gemmNt.call().as("gemm_forward").i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
-                    .floats("c", t(out)).i32("ldc", n).runGrid(ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm()));
+            nt("gemm_forward", a, w, out, null, Activation.LINEAR, m);
         }
     }
 
     /**
-     * Never: on PoCL a fused gemm_nt measured no faster than gemm_nt then bias_activation (bench --only
-     * training, b8-b512, within noise), and its compile added 0.35 s to a cold start.
+     * Where gemm_nt forms the product (one row, or K short of packing), with the bias and activation applied
+     * as it stores; never softmax (a row at a time). Packed products keep bias_activation: their panels'
+     * kernel has no epilogue.
      */
     @Override
     public boolean fusedForward(Tensor a, Tensor w, Tensor bias, Activation act, Tensor out, int m) {
-        return false;
+        if (act == Activation.SOFTMAX || (m != 1 && g.packsForward(w.cols()))) return false;
+        nt("dense_forward", a, w, out, bias, act, m);
+        return true;
+    }
+
+    /** out = act(a·wᵀ + bias) through gemm_nt (bias null and act linear: the product alone). */
+    private void nt(String form, Tensor a, Tensor w, Tensor out, Tensor bias, Activation act, int m) {
+        int n = w.rows(), k = w.cols();
+        ClTensor anyBuffer = t(out); // for the bias argument of a launch without one
+        if (m == 1) {
+            // One row: computed as out(n×1) = W·xᵀ, the same memory. A work-item's block of ntRm rows
+            // then covers ntRm rows of W instead of ntRm copies of the one row of x; the bias runs along its rows.
+            gemmNt.call().as(form).i32("M", n).i32("N", 1).i32("K", k).floats("a", t(w)).i32("lda", k).floats("b", t(a)).i32("ldb", k)
+                    .floats("c", t(out)).i32("ldc", 1).floats("bias", bias == null ? anyBuffer : t(bias)).i32("bias_along", bias == null ? 0 : 2)
+                    .i32("act", act.code()).runGrid(1, ceilDiv(n, g.ntRm()));
+        } else {
+            gemmNt.call().as(form).i32("M", m).i32("N", n).i32("K", k).floats("a", t(a)).i32("lda", k).floats("b", t(w)).i32("ldb", k)
+                    .floats("c", t(out)).i32("ldc", n).floats("bias", bias == null ? anyBuffer : t(bias)).i32("bias_along", bias == null ? 0 : 1)
+                    .i32("act", act.code()).runGrid(ceilDiv(n, g.ntRn()), ceilDiv(m, g.ntRm()));
+        }
     }
 
     @Override
@@ -102,31 +116,39 @@ final class VectorGemm implements GemmKernels {
     }
 
     @Override
-    public boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, float lr, float wd, int m) {
+    public boolean sgdStepInWeightGrad(Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightVelocity, Tensor biasVelocity,
+                                       float lr, float wd, float mu, int m) {
         int n = delta.cols(), k = a.cols();
         if (!foldsSgdStep(n, k, m)) return false;
-        nn("dense_sgd_step", false, n, k, m, delta, 1, n, a, weight, bias, Activation.LINEAR, null, new float[]{lr, wd});
+        nn("dense_sgd_step", false, n, k, m, delta, 1, n, a, weight, bias, Activation.LINEAR, null, new Step(lr, wd, mu, weightVelocity, biasVelocity));
         return true;
+    }
+
+    /** An SGD step gemm_nn takes in place of storing the product: with momentum mu where vel is given (sumsVel with it, for the row sums). */
+    private record Step(float lr, float wd, float mu, Tensor vel, Tensor sumsVel) {
     }
 
     /**
      * C(M,N) = A'·B with B row-major (gemm_nn); when {@code packed}, through panels. rowSums (or null): each
      * row's sum of A'; act other than linear: C stored times act's derivative taken from derivIn (C's shape);
-     * sgdStep ({lr, wd}, or null): C and rowSums hold parameters that take an SGD step with the product and sums.
+     * step (or null): C and rowSums hold parameters that take an SGD step with the product and sums.
      */
     private void nn(String form, boolean packed, int M, int N, int K, Tensor a, int aRs, int aCs, Tensor b, Tensor c, Tensor rowSums,
-                    Activation act, Tensor derivIn, float[] sgdStep) {
+                    Activation act, Tensor derivIn, Step step) {
         if (!packed) {
             // any valid buffer for an argument the launch does not use
             gemmNn.call().as(form).i32("M", M).i32("N", N).i32("K", K).floats("a", t(a)).i32("a_rs", aRs).i32("a_cs", aCs)
                     .floats("b", t(b)).i32("ldb", N).floats("c", t(c)).i32("ldc", N)
                     .i32("row_sums", rowSums == null ? 0 : 1).floats("sums", t(rowSums == null ? c : rowSums))
                     .i32("deriv_act", act.code()).floats("deriv_in", t(act == Activation.LINEAR ? c : derivIn))
-                    .i32("sgd_step", sgdStep == null ? 0 : 1).f32("sgd_lr", sgdStep == null ? 0 : sgdStep[0]).f32("sgd_wd", sgdStep == null ? 0 : sgdStep[1])
+                    .i32("sgd_step", step == null ? 0 : 1).f32("sgd_lr", step == null ? 0 : step.lr()).f32("sgd_wd", step == null ? 0 : step.wd())
+                    .i32("sgd_momentum", step == null || step.vel() == null ? 0 : 1).f32("sgd_mu", step == null ? 0 : step.mu())
+                    .floats("vel", t(step == null || step.vel() == null ? c : step.vel()))
+                    .floats("sums_vel", t(step == null || step.sumsVel() == null ? c : step.sumsVel()))
                     .runGrid(ceilDiv(N, (long) g.vw() * g.nnCv()) + (rowSums == null ? 0 : 1), ceilDiv(M, g.nnRm()));
             return;
         }
-        if (rowSums != null || act != Activation.LINEAR || sgdStep != null) throw new IllegalStateException("row sums, derivatives and SGD steps are gemm_nn's, not the panels'");
+        if (rowSums != null || act != Activation.LINEAR || step != null) throw new IllegalStateException("row sums, derivatives and SGD steps are gemm_nn's, not the panels'");
         packA(M, K, a, aRs, aCs);
         packB(K, N, b, false);
         packed(form, M, N, K, c);

@@ -257,8 +257,9 @@ public final class EjmlBackend implements Backend {
     }
 
     @Override
-    public void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad, int m) {
-        DeviceOps.denseSgdStepUnfused(this, opt, delta, a, weight, bias, weightGrad, biasGrad, m);
+    public void denseSgdStep(Optimizer opt, Tensor delta, Tensor a, Tensor weight, Tensor bias, Tensor weightGrad, Tensor biasGrad,
+                             Tensor weightVelocity, Tensor biasVelocity, int m) {
+        DeviceOps.denseSgdStepUnfused(this, opt, delta, a, weight, bias, weightGrad, biasGrad, weightVelocity, biasVelocity, m);
     }
 
     @Override
