@@ -40,6 +40,9 @@ public final class DeviceNetwork implements AutoCloseable {
     private final List<List<Tensor>> slots = new ArrayList<>();
     /** Momentum's buffer of each parameter (its first slot), for layers that step during the backward pass; else null. */
     private Map<Param, Tensor> velocities;
+    /** Kept between {@link #trainStep}s: the parameters the layers stepped in the backward pass, and the rest's values, gradients and velocities. */
+    private final Set<Param> stepped = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<Tensor> restValues = new ArrayList<>(), restGradients = new ArrayList<>(), restMomentum = new ArrayList<>();
     private final List<Tensor> owned = new ArrayList<>();
     private final Tensor lossSum;
     private long step;
@@ -236,20 +239,19 @@ public final class DeviceNetwork implements AutoCloseable {
         backward(x, y, m, pass, null);
     }
 
-    /** {@link #backward}, with layers taking SGD's step where they can ({@code sgd} not null); returns the parameters stepped. */
-    private Set<Param> backward(Tensor x, Tensor y, int m, Pass pass, Optimizer sgd) {
+    /** {@link #backward}, with layers taking SGD's step where they can ({@code sgd} not null), the parameters they stepped in {@link #stepped}. */
+    private void backward(Tensor x, Tensor y, int m, Pass pass, Optimizer sgd) {
         checkBatch(m);
         Layer last = layers.get(layers.size() - 1);
         if (classWeights != null) backend.weightedLossGradient(last.output(), y, classWeights, m, last.outputGradient(), lossSum);
         else backend.lossGradient(loss, last.output(), y, m, last.outputGradient(), lossSum);
-        Set<Param> stepped = sgd == null ? Set.of() : Collections.newSetFromMap(new IdentityHashMap<>());
+        stepped.clear();
         for (int i = layers.size() - 1; i >= 0; i--) {
             Layer l = layers.get(i);
             Tensor input = i == 0 ? x : layers.get(i - 1).output(), inputGradient = i == 0 ? null : layers.get(i - 1).outputGradient();
             if (sgd == null) l.backward(input, inputGradient, m, pass);
             else stepped.addAll(l.backwardAndStep(input, inputGradient, m, pass, sgd, velocities));
         }
-        return stepped;
     }
 
     /** One optimizer update of every parameter from the current gradients (clipped first when asked). */
@@ -276,21 +278,23 @@ public final class DeviceNetwork implements AutoCloseable {
         }
         Pass pass = Pass.training(seed, step + 1);
         forward(x, m, pass);
-        Set<Param> stepped = backward(x, y, m, pass, optimizer);
+        backward(x, y, m, pass, optimizer);
         step++;
         List<Tensor> momentum = slots.isEmpty() ? null : slots.get(0);
         if (stepped.isEmpty()) {
             backend.optimizerStepAll(optimizer, step, values, gradients, momentum, null);
             return;
         }
-        List<Tensor> restValues = new ArrayList<>(), restGradients = new ArrayList<>(), restMomentum = momentum == null ? null : new ArrayList<>();
+        restValues.clear();
+        restGradients.clear();
+        restMomentum.clear();
         for (int i = 0; i < params.size(); i++) {
             if (stepped.contains(params.get(i))) continue;
             restValues.add(values.get(i));
             restGradients.add(gradients.get(i));
-            if (restMomentum != null) restMomentum.add(momentum.get(i));
+            if (momentum != null) restMomentum.add(momentum.get(i));
         }
-        if (!restValues.isEmpty()) backend.optimizerStepAll(optimizer, step, restValues, restGradients, restMomentum, null);
+        if (!restValues.isEmpty()) backend.optimizerStepAll(optimizer, step, restValues, restGradients, momentum == null ? null : restMomentum, null);
     }
 
     /**

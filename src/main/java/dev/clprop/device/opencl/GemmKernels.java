@@ -45,7 +45,7 @@ interface GemmKernels extends AutoCloseable {
 
     /**
      * Whether {@link #sgdStepInWeightGrad} does its work in one launch for an n×k weight at m rows (the
-     * network then folds plain SGD into its dense layers' gradients).
+     * network then folds SGD, plain or with momentum, into its dense layers' gradients).
      */
     boolean foldsSgdStep(int n, int k, int m);
 

@@ -15,9 +15,10 @@ import static dev.clprop.device.opencl.GemmKernels.t;
  * ({@code packs}, {@code packsForward}, {@code packsWeightGrad}) copy both operands into panels first
  * (gemm_pack_a, gemm_pack_b or gemm_pack_bt, then gemm_packed; packing launches are profiled as
  * "gemm_pack"). The panels are scratch buffers grown to the largest size seen. Where gemm_nt forms the
- * forward product, it applies the bias and activation as it stores; where gemm_nn forms a product itself, its weight-gradient form also writes the bias gradient
- * (or takes plain SGD's step with both gradients instead of storing them) and its backward-data form
- * applies the layer below's activation derivative.
+ * forward product, it applies the bias and activation as it stores; where gemm_nn forms a product
+ * itself, its weight-gradient form also writes the bias gradient (or takes SGD's step, plain or with
+ * momentum, with both gradients instead of storing them) and its backward-data form applies the layer
+ * below's activation derivative.
  */
 final class VectorGemm implements GemmKernels {
     private final GemmConfig.Vector g;
