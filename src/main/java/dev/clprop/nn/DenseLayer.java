@@ -17,7 +17,7 @@ import java.util.Map;
  * When the loss hands over ∂L/∂z directly (softmax with cross-entropy, fused), or the dense layer above
  * applies f' as it writes ∂L/∂a ({@link #takeDerivativeOf}: {@link Backend#denseBackwardData}, one launch where
  * the backend's GEMM fuses it), the activation step is skipped. An activation whose f' needs z (gelu,
- * silu) keeps z: the GEMM writes it, then a = f(z). Trained with plain SGD, the layer may take its parameters'
+ * silu) keeps z: the GEMM writes it, then a = f(z). Trained with SGD or momentum, the layer may take its parameters'
  * step as their gradients are formed ({@link #backwardAndStep}).
  */
 final class DenseLayer extends BufferedLayer<DenseSpec> {

@@ -374,7 +374,7 @@ public final class DeviceNetwork implements AutoCloseable {
 
     /**
      * The last computed gradients ({@link #backward}), named as the parameters (a buffer's, which nothing trains,
-     * is zero). Not after {@link #trainStep} with plain SGD, which may take steps without keeping them.
+     * is zero). Not after {@link #trainStep} with SGD or momentum, which may take steps without keeping them.
      */
     public Parameters gradients() {
         return collect(true);
