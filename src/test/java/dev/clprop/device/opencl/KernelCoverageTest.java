@@ -50,25 +50,35 @@ class KernelCoverageTest extends ClpropTestBase {
         }
     }
 
-    /** out(1×n) = act(x·Wᵀ + b) for a single input row, as Model.predict of one row runs it. */
+    /**
+     * out(1×n) = act(x·Wᵀ + b) for a single input row, as Model.predict of one row runs it (the dense
+     * layer's forward op, which the vector GEMM forms as W·x with the bias along its rows), and as its two
+     * unfused ops.
+     */
     void oneRowForward(OpenClBackend b) {
         int n = 7, k = 19;
         float[] x = randomArray(k, 1), w = randomArray(n * k, 1), bias = randomArray(n, 1);
-        float[][] results = new float[2][];
-        Backend[] both = {b, new EjmlBackend()};
-        for (int i = 0; i < 2; i++) {
-            Backend on = both[i];
-            try (Tensor tx = on.allocate(1, k); Tensor tw = on.allocate(n, k); Tensor tb = on.allocate(1, n); Tensor out = on.allocate(1, n)) {
-                on.upload(tx, x);
-                on.upload(tw, w);
-                on.upload(tb, bias);
-                on.gemmForward(tx, tw, out, 1);
-                on.biasActivation(out, tb, Activation.TANH, 1);
-                results[i] = new float[n];
-                on.download(out, results[i]);
+        for (boolean fused : new boolean[]{true, false}) {
+            float[][] results = new float[2][];
+            Backend[] both = {b, new EjmlBackend()};
+            for (int i = 0; i < 2; i++) {
+                Backend on = both[i];
+                try (Tensor tx = on.allocate(1, k); Tensor tw = on.allocate(n, k); Tensor tb = on.allocate(1, n); Tensor out = on.allocate(1, n)) {
+                    on.upload(tx, x);
+                    on.upload(tw, w);
+                    on.upload(tb, bias);
+                    if (fused) {
+                        on.denseForward(tx, tw, tb, Activation.TANH, out, 1);
+                    } else {
+                        on.gemmForward(tx, tw, out, 1);
+                        on.biasActivation(out, tb, Activation.TANH, 1);
+                    }
+                    results[i] = new float[n];
+                    on.download(out, results[i]);
+                }
             }
+            both[1].close();
+            assertClose(Tolerance.gemm(k), results[0], results[1], "one-row forward" + (fused ? "" : ", unfused,") + " on " + b.gemmConfig());
         }
-        both[1].close();
-        assertClose(Tolerance.gemm(k), results[0], results[1], "one-row forward on " + b.gemmConfig());
     }
 }
