@@ -126,6 +126,7 @@ public interface DeviceOps {
                                     Tensor weightVelocity, Tensor biasVelocity, int m) {
         checkSgdStep(opt, bias, weightVelocity, biasVelocity);
         b.denseParamGrads(delta, a, weightGrad, bias == null ? null : biasGrad, m);
+        // step 1: SGD and momentum do not depend on the step count
         b.optimizerStep(opt, 1, weight, weightGrad, weightVelocity, null);
         if (bias != null) b.optimizerStep(opt, 1, bias, biasGrad, biasVelocity, null);
     }

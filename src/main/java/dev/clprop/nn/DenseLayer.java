@@ -87,20 +87,24 @@ final class DenseLayer extends BufferedLayer<DenseSpec> {
 
     @Override
     public void backward(Tensor input, Tensor inputGradient, int m, Pass pass) {
-        if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
+        passGradientBack(inputGradient, m);
         b.denseParamGrads(outputGradient, input, weight.gradient(), bias == null ? null : bias.gradient(), m);
-        if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
     }
 
-    /** Where the backend folds the step ({@link Backend#denseSgdStep}), ∂L/∂x first: it reads W before the step changes it. */
+    /** Where the backend folds the step ({@link Backend#denseSgdStep}); the gradient is passed back first, as it reads W before the step. */
     @Override
     public List<Param> backwardAndStep(Tensor input, Tensor inputGradient, int m, Pass pass, Optimizer sgd, Map<Param, Tensor> velocities) {
         if (!b.foldsSgdStep(weight.shape().rows(), weight.shape().cols(), m)) return super.backwardAndStep(input, inputGradient, m, pass, sgd, velocities);
-        if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
-        if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
+        passGradientBack(inputGradient, m);
         b.denseSgdStep(sgd, outputGradient, input, weight.value(), bias == null ? null : bias.value(), weight.gradient(),
                 bias == null ? null : bias.gradient(), velocities == null ? null : velocities.get(weight),
                 velocities == null || bias == null ? null : velocities.get(bias), m);
         return params;
+    }
+
+    /** ∂L/∂a made ∂L/∂z unless it arrived as such, then ∂L/∂x into {@code inputGradient} (none for the first layer). */
+    private void passGradientBack(Tensor inputGradient, int m) {
+        if (!gradientIsPreActivation) b.activationBackward(outputGradient, derivativeInput(), spec.activation(), m);
+        if (inputGradient != null) b.denseBackwardData(outputGradient, weight.value(), belowDerivativeInput, belowActivation, inputGradient, m);
     }
 }
